@@ -1,0 +1,120 @@
+import type Decimal from "decimal.js";
+
+/**
+ * The one interface the domain uses to talk to an exchange, whichever is behind it.
+ * Every amount is a decimal.js Decimal (exact); a JS number never carries money.
+ */
+
+export type PositionSide = "LONG" | "SHORT";
+export type OrderSide = "BUY" | "SELL";
+export type OrderType = "MARKET" | "LIMIT" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
+export type OrderStatus = "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "REJECTED" | "EXPIRED";
+
+export interface ExchangeCredentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** Which exchange account a call is for. Credentials are decrypted lazily, only to sign a request. */
+export interface ExchangeAccountRef {
+  /** Our ExchangeAccount.id; the simulated exchange keys its books by it. */
+  id: string;
+  testnet?: boolean;
+  credentials?: () => ExchangeCredentials;
+}
+
+export interface AssetBalance {
+  asset: string;
+  walletBalance: Decimal;
+  availableBalance: Decimal;
+}
+
+export interface ExchangePosition {
+  symbol: string;
+  side: PositionSide;
+  quantity: Decimal; // always positive; side says the direction
+  entryPrice: Decimal;
+  leverage: number;
+  markPrice: Decimal;
+}
+
+export interface AccountSnapshot {
+  balances: AssetBalance[];
+  positions: ExchangePosition[];
+  /** Exchange time of the snapshot, ms since epoch. */
+  asOf: number;
+}
+
+export interface PlaceOrderRequest {
+  /** Our idempotency key; the exchange rejects a second order with the same one. */
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  quantity: Decimal;
+  /** LIMIT only. */
+  price?: Decimal;
+  /** STOP_MARKET / TAKE_PROFIT_MARKET only: the mark price that triggers it. */
+  triggerPrice?: Decimal;
+  reduceOnly?: boolean;
+}
+
+export interface ExchangeOrder {
+  exchangeOrderId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  quantity: Decimal;
+  filledQuantity: Decimal;
+  /** Average fill price; null until something filled. */
+  averagePrice: Decimal | null;
+  price: Decimal | null;
+  triggerPrice: Decimal | null;
+  reduceOnly: boolean;
+}
+
+export interface OrderRef {
+  symbol: string;
+  clientOrderId: string;
+  /** Trigger (stop-loss / take-profit) orders live in a separate book on Binance (algo orders). */
+  kind?: "regular" | "trigger";
+}
+
+export interface CancelResult {
+  clientOrderId: string;
+  /** false when the order was already gone (filled, cancelled, unknown): not an error for a batch. */
+  cancelled: boolean;
+  reason?: string;
+}
+
+export type AccountEvent =
+  | { type: "order"; accountId: string; order: ExchangeOrder; at: number }
+  | { type: "position"; accountId: string; positions: ExchangePosition[]; at: number }
+  | { type: "balance"; accountId: string; balances: AssetBalance[]; at: number }
+  /** A stop-loss / take-profit fired and closed (part of) a position. */
+  | { type: "protective-triggered"; accountId: string; order: ExchangeOrder; at: number };
+
+export interface MarkPriceTick {
+  symbol: string;
+  markPrice: Decimal;
+  at: number;
+}
+
+export type Unsubscribe = () => void;
+
+export interface ExchangeGateway {
+  readonly name: "simulated" | "binance-usdm";
+  getAccountSnapshot(account: ExchangeAccountRef): Promise<AccountSnapshot>;
+  placeOrder(account: ExchangeAccountRef, request: PlaceOrderRequest): Promise<ExchangeOrder>;
+  /** Looks an order up by our clientOrderId; null if the exchange never accepted it. */
+  getOrder(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null>;
+  /** Cancels a batch; orders already gone come back with cancelled: false. */
+  cancelOrders(account: ExchangeAccountRef, refs: OrderRef[]): Promise<CancelResult[]>;
+  getMarkPrices(symbols: readonly string[]): Promise<Map<string, Decimal>>;
+  subscribeMarkPrices(symbols: readonly string[], listener: (tick: MarkPriceTick) => void): Unsubscribe;
+  subscribeAccountEvents(account: ExchangeAccountRef, listener: (event: AccountEvent) => void): Unsubscribe;
+  /** Stops timers, sockets and keep-alives. */
+  close(): Promise<void>;
+}
