@@ -1,0 +1,3 @@
+export * from "./cache/index.ts";
+export * from "./exchange/index.ts";
+export * from "./domain/index.ts";
