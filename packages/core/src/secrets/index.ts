@@ -1,0 +1,5 @@
+export {
+  type CredentialsCipher,
+  CredentialsCipherError,
+  createCredentialsCipher,
+} from "./credentials-cipher.ts";
