@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { price, quantity } from "./decimal.ts";
+
+/**
+ * Every procedure's input. Objects are strict: an unknown key (a `userId`, say) is a
+ * BAD_REQUEST, not silently dropped. Amounts arrive as decimal strings and leave as Decimals.
+ */
+
+const id = z.uuid();
+/** USDT-margined perpetuals, e.g. BTCUSDT. */
+export const symbol = z
+  .string()
+  .max(20)
+  .regex(/^[A-Z0-9]{2,16}USDT$/, "must be a USDT-margined symbol such as BTCUSDT");
+
+export const loginInput = z.strictObject({
+  email: z.email().max(254),
+  password: z.string().min(1).max(256),
+});
+
+export const createOrderInput = z
+  .strictObject({
+    accountId: id,
+    clientOrderId: id.optional(),
+    symbol,
+    side: z.enum(["BUY", "SELL"]),
+    type: z.enum(["MARKET", "LIMIT"]),
+    quantity,
+    price: price.optional(),
+    stopLoss: price.optional(),
+    takeProfit: price.optional(),
+    leverage: z.int().min(1).max(125).optional(),
+  })
+  .superRefine((order, ctx) => {
+    if (order.type === "LIMIT" && order.price === undefined) {
+      ctx.addIssue({ code: "custom", path: ["price"], message: "a LIMIT order needs a price" });
+    }
+    if (order.type === "MARKET" && order.price !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["price"], message: "a MARKET order takes no price" });
+    }
+    // A resting LIMIT order has no position to protect yet; add SL/TP once it fills.
+    for (const field of ["stopLoss", "takeProfit"] as const) {
+      if (order.type === "LIMIT" && order[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `${field} is only accepted with MARKET orders; set it with positions.modifySlTp once the LIMIT order fills`,
+        });
+      }
+    }
+  });
+
+export const closePositionInput = z.strictObject({
+  positionId: id,
+  clientOrderId: id.optional(),
+});
+
+export const modifySlTpInput = z
+  .strictObject({
+    positionId: id,
+    /** A price sets it, null removes it, absent keeps it. */
+    stopLoss: price.nullable().optional(),
+    takeProfit: price.nullable().optional(),
+  })
+  .refine((input) => input.stopLoss !== undefined || input.takeProfit !== undefined, {
+    message: "give stopLoss and/or takeProfit (null removes one)",
+    path: ["stopLoss"],
+  });
+
+export const invalidateCacheInput = z
+  .strictObject({
+    dataType: z.enum(["balances_summary"]).optional(),
+  })
+  .optional();
+
+export const listOrdersInput = z
+  .strictObject({
+    accountId: id.optional(),
+    limit: z.int().min(1).max(100).default(50),
+    cursor: id.optional(),
+  })
+  .optional();
+
+export type LoginInput = z.input<typeof loginInput>;
+export type CreateOrderInput = z.input<typeof createOrderInput>;
+export type ClosePositionInput = z.input<typeof closePositionInput>;
+export type ModifySlTpInput = z.input<typeof modifySlTpInput>;
+export type InvalidateCacheInput = z.input<typeof invalidateCacheInput>;
+export type ListOrdersInput = z.input<typeof listOrdersInput>;

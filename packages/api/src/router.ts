@@ -1,0 +1,24 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { accountsRouter } from "./routers/accounts.ts";
+import { authRouter } from "./routers/auth.ts";
+import { cacheRouter } from "./routers/cache.ts";
+import { dashboardRouter } from "./routers/dashboard.ts";
+import { ordersRouter } from "./routers/orders.ts";
+import { positionsRouter } from "./routers/positions.ts";
+import { createCallerFactory, router } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  accounts: accountsRouter,
+  dashboard: dashboardRouter,
+  cache: cacheRouter,
+  orders: ordersRouter,
+  positions: positionsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+/** In-process calls (tests, scripts): `createCaller(await createContext({ desk, jwtSecret, authorization }))`. */
+export const createCaller = createCallerFactory(appRouter);

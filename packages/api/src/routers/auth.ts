@@ -1,0 +1,21 @@
+import { TRPCError } from "@trpc/server";
+import { signToken } from "../auth/token.ts";
+import { loginInput } from "../inputs/index.ts";
+import { protectedProcedure, publicProcedure, router } from "../trpc.ts";
+
+// One message for an unknown email and a wrong password: no account enumeration.
+const BAD_CREDENTIALS = "wrong email or password";
+
+export const authRouter = router({
+  login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
+    const user = await ctx.desk.users.authenticate(input.email, input.password);
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: BAD_CREDENTIALS });
+    return { token: await signToken(ctx.jwtKey, user.id), user };
+  }),
+
+  me: protectedProcedure.query(async ({ ctx }) => {
+    const user = await ctx.desk.users.get(ctx.user.id);
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "this account no longer exists" });
+    return user;
+  }),
+});

@@ -1,0 +1,48 @@
+import type { DeskEvent } from "@tradedesk/core";
+import { tracked } from "@trpc/server";
+import { protectedProcedure, router } from "../trpc.ts";
+
+export const dashboardRouter = router({
+  balances: protectedProcedure.query(({ ctx }) => ctx.desk.balances.read(ctx.user.id)),
+
+  /**
+   * "Your data changed" (refetch balances) and live mark prices for the caller's open
+   * positions. Ends, and drops its listeners, when the client goes away.
+   */
+  events: protectedProcedure.subscription(async function* ({ ctx, signal }) {
+    const userId = ctx.user.id;
+    const queue: DeskEvent[] = [];
+    let wake: (() => void) | null = null;
+    const push = (event: DeskEvent) => {
+      queue.push(event);
+      wake?.();
+    };
+    const stopChanges = ctx.desk.onUserDataChanged((changedUserId, reason) => {
+      if (changedUserId === null || changedUserId === userId) push({ type: "balances-changed", reason });
+    });
+    let stopPrices: (() => void) | null = null;
+    const aborted = new Promise<void>((resolve) => {
+      if (signal?.aborted) resolve();
+      signal?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    try {
+      stopPrices = await ctx.desk.watchMarkPrices(userId, (prices, at) =>
+        push({ type: "mark-prices", prices, at: at.toISOString() }),
+      );
+      let sequence = 0;
+      while (!signal?.aborted) {
+        const event = queue.shift();
+        if (event) {
+          sequence += 1;
+          yield tracked(String(sequence), event);
+          continue;
+        }
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+        wake = null;
+      }
+    } finally {
+      stopChanges();
+      stopPrices?.();
+    }
+  }),
+});

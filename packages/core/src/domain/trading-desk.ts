@@ -1,0 +1,67 @@
+import type { Unsubscribe } from "../exchange/gateway.ts";
+import type {
+  ClosePositionCommand,
+  CreateOrderCommand,
+  ListOrdersQuery,
+  ModifySlTpCommand,
+} from "./commands.ts";
+import type {
+  AccountView,
+  BalancesRead,
+  CacheMetricsView,
+  ClosePositionResult,
+  CreateOrderResult,
+  DecimalString,
+  ModifySlTpResult,
+  OrderPage,
+  UserView,
+} from "./views.ts";
+
+/** Why a user's data changed; `null` userId means everyone's (a global invalidation). */
+export type UserDataChangedListener = (userId: string | null, reason: string) => void;
+
+/**
+ * The trading desk: every use case the API offers, each scoped by the caller's user id.
+ * Built by createTradingDesk (desk.ts); the API only sees this interface.
+ */
+export interface TradingDesk {
+  users: {
+    /** null for an unknown email or a wrong password (same cost either way). */
+    authenticate(email: string, password: string): Promise<UserView | null>;
+    get(userId: string): Promise<UserView | null>;
+  };
+  accounts: {
+    list(userId: string): Promise<AccountView[]>;
+  };
+  balances: {
+    read(userId: string): Promise<BalancesRead>;
+  };
+  orders: {
+    create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult>;
+    list(userId: string, query: ListOrdersQuery): Promise<OrderPage>;
+  };
+  positions: {
+    close(userId: string, command: ClosePositionCommand): Promise<ClosePositionResult>;
+    modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult>;
+  };
+  cache: {
+    metrics(): CacheMetricsView;
+    /** Only this user's entries; returns how many were removed. */
+    invalidate(userId: string, dataType?: string): number;
+  };
+  /** Fires after a user's cached data was invalidated (mutation, exchange event, manual). */
+  onUserDataChanged(listener: UserDataChangedListener): Unsubscribe;
+  /**
+   * Mark prices for the symbols of the user's open positions, batched to at most one call
+   * per `throttleMs`. Follows the positions as they open and close.
+   */
+  watchMarkPrices(
+    userId: string,
+    listener: (prices: Record<string, DecimalString>, at: Date) => void,
+  ): Promise<Unsubscribe>;
+  accountEvents: {
+    /** Subscribes to every account's exchange events and applies them. */
+    start(): Promise<void>;
+    stop(): void;
+  };
+}

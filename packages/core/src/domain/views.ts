@@ -1,0 +1,178 @@
+/**
+ * What the domain hands out: plain, JSON-safe read models. Every amount is a decimal
+ * string (Decimal.toFixed(), never an exponent) and every time an ISO string, so the API
+ * can return them as they are and the web app reads the same types through AppRouter.
+ */
+
+export type DecimalString = string;
+export type IsoTime = string;
+
+export type ExchangeName = "SIMULATED" | "BINANCE_USDM";
+export type PositionSideName = "LONG" | "SHORT";
+export type OrderSideName = "BUY" | "SELL";
+export type OrderTypeName = "MARKET" | "LIMIT" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
+export type OrderRoleName = "ENTRY" | "EXIT" | "STOP_LOSS" | "TAKE_PROFIT";
+export type OrderStatusName = "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "REJECTED" | "EXPIRED";
+
+export interface UserView {
+  id: string;
+  email: string;
+  role: "TRADER" | "ADMIN";
+}
+
+export interface AccountView {
+  id: string;
+  exchange: ExchangeName;
+  label: string;
+  testnet: boolean;
+}
+
+export interface AssetBalanceView {
+  asset: string;
+  walletBalance: DecimalString;
+  availableBalance: DecimalString;
+}
+
+export interface AccountBalancesView extends AccountView {
+  balances: AssetBalanceView[];
+}
+
+/** A stop-loss or take-profit: the open trigger order protecting a position. */
+export interface ProtectionView {
+  orderId: string;
+  clientOrderId: string;
+  triggerPrice: DecimalString;
+}
+
+export interface PositionView {
+  id: string;
+  accountId: string;
+  symbol: string;
+  side: PositionSideName;
+  quantity: DecimalString;
+  entryPrice: DecimalString;
+  leverage: number;
+  openedAt: IsoTime;
+  stopLoss: ProtectionView | null;
+  takeProfit: ProtectionView | null;
+  /** Fresh on every read; null when the exchange has no price for the symbol. */
+  markPrice: DecimalString | null;
+  unrealizedPnl: DecimalString | null;
+  notional: DecimalString | null;
+}
+
+export interface TotalsView {
+  /** Totals are in this asset; balances in other assets are listed but not summed. */
+  currency: "USDT";
+  walletBalance: DecimalString;
+  unrealizedPnl: DecimalString;
+  equity: DecimalString;
+  notional: DecimalString;
+}
+
+export interface BalancesSummaryView {
+  accounts: AccountBalancesView[];
+  positions: PositionView[];
+  totals: TotalsView;
+  /** When the mark prices were read (now-ish). */
+  pricesAt: IsoTime;
+}
+
+export interface BalancesRead {
+  data: BalancesSummaryView;
+  /** true when the structural part (accounts, balances, positions) came from the cache. */
+  fromCache: boolean;
+  /** When the structural part was loaded. */
+  asOf: IsoTime;
+  ageMs: number;
+  /** true when the exchange failed and a bounded-age cached value was served instead. */
+  stale: boolean;
+}
+
+export interface OrderView {
+  id: string;
+  accountId: string;
+  positionId: string | null;
+  role: OrderRoleName;
+  clientOrderId: string;
+  exchangeOrderId: string | null;
+  symbol: string;
+  side: OrderSideName;
+  type: OrderTypeName;
+  status: OrderStatusName;
+  quantity: DecimalString;
+  price: DecimalString | null;
+  triggerPrice: DecimalString | null;
+  reduceOnly: boolean;
+  filledQuantity: DecimalString;
+  averagePrice: DecimalString | null;
+  createdAt: IsoTime;
+}
+
+/** A position as our database records it (no prices). */
+export interface PositionRecordView {
+  id: string;
+  accountId: string;
+  symbol: string;
+  side: PositionSideName;
+  quantity: DecimalString;
+  entryPrice: DecimalString;
+  leverage: number;
+  status: "OPEN" | "CLOSED";
+  realizedPnl: DecimalString;
+  openedAt: IsoTime;
+  closedAt: IsoTime | null;
+}
+
+export interface CreateOrderResult {
+  /** false when this clientOrderId was seen before: the first order is returned, nothing was placed. */
+  created: boolean;
+  order: OrderView;
+  /** The position the order opened; null for a LIMIT order still resting on the book. */
+  position: PositionRecordView | null;
+  protectiveOrders: OrderView[];
+  /** Problems that did not undo the order (e.g. a take-profit the exchange refused). */
+  warnings: string[];
+}
+
+export interface ClosePositionResult {
+  closed: boolean;
+  position: PositionRecordView;
+  order: OrderView;
+  canceledOrderIds: string[];
+  warnings: string[];
+}
+
+export interface ModifySlTpResult {
+  positionId: string;
+  stopLoss: ProtectionView | null;
+  takeProfit: ProtectionView | null;
+  placed: OrderView[];
+  canceledOrderIds: string[];
+  warnings: string[];
+}
+
+export interface OrderPage {
+  items: OrderView[];
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface CacheMetricsView {
+  totalRequests: number;
+  hits: number;
+  misses: number;
+  hitRate: number;
+  size: number;
+  invalidations: number;
+  evictions: number;
+  loads: number;
+  loadErrors: number;
+  coalesced: number;
+  staleServed: number;
+  byDataType: Record<string, Record<string, number>>;
+}
+
+export type DeskEvent =
+  | { type: "balances-changed"; reason: string }
+  | { type: "mark-prices"; prices: Record<string, DecimalString>; at: IsoTime };
