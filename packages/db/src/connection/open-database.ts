@@ -1,0 +1,58 @@
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { type Database, registerSqlAccess } from "./database.ts";
+import { maskUrl, parseDatabaseUrl } from "./database-url.ts";
+import { DatabaseConfigError } from "./errors.ts";
+import { openPglite } from "./pglite.ts";
+import { openPostgres } from "./postgresql.ts";
+import { type OnQuery, withQueryHook } from "./query-hook.ts";
+
+export interface OpenDatabaseOptions {
+  /** undefined or "memory://" -> in-memory PGlite; "file:<dir>" or a plain path -> PGlite on disk;
+   *  postgres:// or postgresql:// -> PostgreSQL. */
+  url?: string;
+  /** Called with every SQL statement Prisma sends, BEGIN/COMMIT/ROLLBACK included. */
+  onQuery?: OnQuery;
+  /** Names the URL's setting in error messages; default "database URL". */
+  role?: string;
+}
+
+/** Opens a Prisma client on PGlite or PostgreSQL. Does not migrate: call migrate(db) for that. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const role = options.role ?? "database URL";
+  const location = parseDatabaseUrl(options.url, role);
+  const connection =
+    location.provider === "pglite"
+      ? await openPgliteOrExplain(location.dataDir, role)
+      : await openPostgres({
+          connectionString: location.connectionString,
+          schema: location.schema,
+          role,
+          maskedUrl: maskUrl(options.url ?? ""),
+        });
+  const adapter: SqlDriverAdapterFactory = options.onQuery
+    ? withQueryHook(connection.adapter, options.onQuery)
+    : connection.adapter;
+  const prisma = new PrismaClient({ adapter });
+  let closing: Promise<void> | undefined;
+  const db: Database = {
+    prisma,
+    provider: location.provider,
+    describe: location.describe,
+    close: () => {
+      closing ??= prisma.$disconnect().finally(() => connection.close());
+      return closing;
+    },
+  };
+  registerSqlAccess(db, connection.sql);
+  return db;
+}
+
+async function openPgliteOrExplain(dataDir: string | undefined, role: string) {
+  try {
+    return await openPglite(dataDir);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseConfigError(`cannot open embedded database for ${role} at ${dataDir}: ${reason}`);
+  }
+}

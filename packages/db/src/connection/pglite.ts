@@ -1,0 +1,34 @@
+import { mkdirSync } from "node:fs";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { SqlAccess, SqlRunner } from "./sql-session.ts";
+
+export interface PgliteConnection {
+  adapter: PrismaPGlite;
+  sql: SqlAccess;
+  close(): Promise<void>;
+}
+
+/** Opens embedded PostgreSQL (PGlite): in memory when dataDir is undefined. */
+export async function openPglite(dataDir: string | undefined): Promise<PgliteConnection> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // The adapter rewrites timestamptz offsets to +00:00, which is only right in UTC.
+  await pglite.exec("SET TIME ZONE 'UTC'");
+  const runner = (client: PGlite | Transaction): SqlRunner => ({
+    query: async <Row>(sql: string, params?: unknown[]) => (await client.query<Row>(sql, params)).rows,
+    exec: async (script: string) => {
+      await client.exec(script);
+    },
+  });
+  const session = {
+    ...runner(pglite),
+    // PGlite is one connection; its transaction() also holds other queries back until it ends.
+    transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) => pglite.transaction((tx) => fn(runner(tx))),
+  };
+  return {
+    adapter: new PrismaPGlite(pglite),
+    sql: { schema: "public", withSession: (fn) => fn(session) },
+    close: () => pglite.close(),
+  };
+}

@@ -1,0 +1,16 @@
+export * from "./client.ts";
+export type { Database } from "./connection/database.ts";
+export { maskUrl } from "./connection/database-url.ts";
+export { DatabaseConfigError } from "./connection/errors.ts";
+export { type OpenDatabaseOptions, openDatabase } from "./connection/open-database.ts";
+export { MigrationError } from "./migrations/errors.ts";
+export {
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationStatus,
+  migrate,
+  migrationStatus,
+} from "./migrations/migrate.ts";
+export { hashPassword, verifyPassword } from "./password/password.ts";
+export { DEMO_PASSWORD } from "./seed/demo-data.ts";
+export { isEmptyDatabase, seed } from "./seed/seed.ts";

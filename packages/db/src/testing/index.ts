@@ -1,0 +1,53 @@
+/// <reference path="./vitest.d.ts" />
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { type Database, sqlAccessOf } from "../connection/database.ts";
+import { openDatabase } from "../connection/open-database.ts";
+import { quoteIdent } from "../migrations/history-table.ts";
+import { migrate } from "../migrations/migrate.ts";
+import { seed } from "../seed/seed.ts";
+
+export interface TestDatabaseOptions {
+  /** Sees the statements the test runs (not those of migrating and seeding). */
+  onQuery?: (sql: string) => void;
+  /** Load the demo data (users demo@example.com and ops@example.com, positions, orders). */
+  seed?: boolean;
+}
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite, or, when vitest provides
+ * testDatabaseUrl, a new schema with a random name on that PostgreSQL, dropped by close().
+ */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<Database> {
+  const serverUrl = inject("testDatabaseUrl");
+  let counting = false;
+  const onQuery = options.onQuery;
+  const db = await openDatabase({
+    url: serverUrl ? withSchema(serverUrl, `test_${randomBytes(6).toString("hex")}`) : undefined,
+    role: "TEST_DATABASE_URL",
+    ...(onQuery ? { onQuery: (sql: string) => counting && onQuery(sql) } : {}),
+  });
+  try {
+    await migrate(db);
+    if (options.seed) await seed(db.prisma);
+  } catch (error) {
+    await dropTestSchema(db).finally(db.close);
+    throw error;
+  }
+  counting = true;
+  const close = db.close;
+  db.close = () => dropTestSchema(db).finally(close);
+  return db;
+}
+
+function withSchema(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set("schema", schema);
+  return parsed.toString();
+}
+
+async function dropTestSchema(db: Database): Promise<void> {
+  if (db.provider !== "postgresql") return;
+  const { schema, withSession } = sqlAccessOf(db);
+  await withSession((session) => session.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+}
