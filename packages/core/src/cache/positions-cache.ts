@@ -1,0 +1,467 @@
+import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { entryKey } from "./entry-key.ts";
+import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.ts";
+import {
+  type CacheMetrics,
+  type DataTypeCounters,
+  emptyDataTypeCounters,
+  emptyEntryCounters,
+  snapshotMetrics,
+} from "./metrics.ts";
+import { requireId, requireNonNegativeInteger, requirePositiveInteger } from "./options.ts";
+
+/** The data type under which the domain caches a user's balances summary. */
+export const BALANCES_SUMMARY = "balances_summary";
+
+export const DEFAULT_TTL_MS = 3_000;
+export const DEFAULT_CLEANUP_INTERVAL_MS = 60_000;
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+/** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
+const MAX_LOAD_ATTEMPTS = 3;
+
+export type CacheErrorSource = "invalidate-listener" | "bus-publish" | "bus-message" | "cleanup";
+
+export interface PositionsCacheOptions {
+  /** Default time to live of an entry, ms. Default 3000. */
+  ttlMs?: number;
+  /** Interval of the cleanup task started by startCleanup(), ms. Default 60000. */
+  cleanupIntervalMs?: number;
+  /** At most this many entries; beyond it the least recently used are evicted. Default 100000. */
+  maxEntries?: number;
+  /** The clock (ms) for TTLs, storedAt and ages. Default Date.now. */
+  now?: () => number;
+  /**
+   * Default stale-if-error window of getOrLoad/set, ms past an entry's expiry (0 = off). An entry
+   * is kept this long after it expires so that it can stand in when a reload fails.
+   */
+  staleIfErrorMs?: number;
+  /** Invalidations are published here, and other instances' invalidations applied from here. */
+  bus?: InvalidationBus;
+  /** This cache's origin on the bus. Default: a random UUID. */
+  instanceId?: string;
+  /** Told about failures that have no caller to throw to. Default: process.emitWarning. */
+  onError?: (error: unknown, source: CacheErrorSource) => void;
+}
+
+export interface EntryOptions {
+  /** Overrides the cache's ttlMs for this entry. */
+  ttlMs?: number;
+  /** Overrides the cache's staleIfErrorMs for this call (and the entry it stores). */
+  staleIfErrorMs?: number;
+}
+
+export interface LoadContext {
+  /** Aborted when the entry being loaded is invalidated or overwritten: its result will not be kept. */
+  signal: AbortSignal;
+}
+
+export type Loader<T> = (context: LoadContext) => T | Promise<T>;
+
+export interface LoadResult<T> {
+  value: T;
+  /** false when this call (or a concurrent one it joined) ran the loader. */
+  fromCache: boolean;
+  /** When the value was stored, on the cache's clock (ms). */
+  storedAt: number;
+  /** true only when the loader failed and an expired value was served instead (see ageMs). */
+  stale: boolean;
+  /** Age of a stale value, ms; set only when stale is true. */
+  ageMs?: number;
+}
+
+export interface InvalidationEvent {
+  /** null = every user. */
+  userId: string | null;
+  /** null = every data type. */
+  dataType: string | null;
+  /** Entries removed from this cache. */
+  removed: number;
+  /** "bus" when another instance invalidated and this cache applied it. */
+  origin: "local" | "bus";
+}
+
+export interface PositionsCache {
+  readonly instanceId: string;
+  /** The fresh value, or undefined; one request, counted as a hit or a miss. */
+  get<T = unknown>(userId: string, dataType: string): Promise<T | undefined>;
+  set<T>(userId: string, dataType: string, value: T, options?: EntryOptions): Promise<void>;
+  /**
+   * The fresh value, else the loader's. Concurrent misses on one key share one loader run; a
+   * load overtaken by an invalidation is never stored and never joined by later callers.
+   */
+  getOrLoad<T>(
+    userId: string,
+    dataType: string,
+    loader: Loader<T>,
+    options?: EntryOptions,
+  ): Promise<LoadResult<T>>;
+  /** One entry, or all of the user's entries; returns how many were removed. */
+  invalidate(userId: string, dataType?: string): Promise<number>;
+  invalidateAll(): Promise<number>;
+  /** Called after every invalidation, local or from the bus, even one that removed nothing. */
+  onInvalidate(listener: (event: InvalidationEvent) => void): () => void;
+  getMetrics(): CacheMetrics;
+  /** Removes expired entries now; returns how many. */
+  cleanup(): number;
+  startCleanup(): void;
+  /** Stops the cleanup task and leaves the bus (the bus itself is closed by its owner). */
+  stop(): void;
+}
+
+interface Entry {
+  value: unknown;
+  storedAt: number;
+  ttlMs: number;
+  /** How long past expiry the entry is kept as a stale-if-error fallback. */
+  keepMs: number;
+  userId: string;
+  dataType: string;
+  /** The data type's counters, so that a hit costs no extra lookup. */
+  counters: DataTypeCounters;
+}
+
+interface Load {
+  userId: string;
+  dataType: string;
+  controller: AbortController;
+  /** Invalidated or overwritten while running: its result is not stored. */
+  cancelled: boolean;
+  promise: Promise<Entry>;
+}
+
+export function createPositionsCache(options: PositionsCacheOptions = {}): PositionsCache {
+  const defaultTtlMs = requirePositiveInteger("ttlMs", options.ttlMs ?? DEFAULT_TTL_MS);
+  const cleanupIntervalMs = requirePositiveInteger(
+    "cleanupIntervalMs",
+    options.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS,
+  );
+  const maxEntries = requirePositiveInteger("maxEntries", options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+  const defaultStaleMs = requireNonNegativeInteger("staleIfErrorMs", options.staleIfErrorMs ?? 0);
+  const instanceId = requireId("instanceId", options.instanceId ?? randomUUID());
+  const now = options.now ?? Date.now;
+  if (typeof now !== "function") throw new TypeError("positions cache: now must be a function");
+  const onError =
+    options.onError ??
+    ((error: unknown, source: CacheErrorSource) =>
+      process.emitWarning(`positions cache (${source}): ${String(error)}`));
+
+  // lru-cache treats a start time of 0 as "no TTL", so its clock starts at 1 whatever `now` returns.
+  const origin = now();
+  const engineTime = (ms: number) => ms - origin + 1;
+
+  const countersByType = new Map<string, DataTypeCounters>();
+  const entryCounters = emptyEntryCounters();
+  /** userId -> the data types it has entries for; mirrors the engine, for per-user invalidation. */
+  const dataTypesByUser = new Map<string, Set<string>>();
+  const loads = new Map<string, Load>();
+  const listeners = new Set<(event: InvalidationEvent) => void>();
+  let cleanupTimer: ReturnType<typeof setInterval> | undefined;
+
+  const engine = new LRUCache<string, Entry>({
+    max: maxEntries,
+    // 0: read the clock on every check (no cached time, no timers), so a fake clock is exact.
+    ttlResolution: 0,
+    perf: { now: () => engineTime(now()) },
+    dispose: (entry, _key, reason) => {
+      if (reason === "set") return; // replaced by a newer value under the same key
+      if (reason === "evict") entryCounters.evictions++;
+      else if (reason === "expire") entryCounters.expired++;
+      const types = dataTypesByUser.get(entry.userId);
+      types?.delete(entry.dataType);
+      if (types?.size === 0) dataTypesByUser.delete(entry.userId);
+    },
+  });
+
+  function countersFor(dataType: string): DataTypeCounters {
+    let counters = countersByType.get(dataType);
+    if (counters === undefined) {
+      counters = emptyDataTypeCounters();
+      countersByType.set(dataType, counters);
+    }
+    return counters;
+  }
+
+  function entryOptions(call: EntryOptions | undefined): { ttlMs: number; staleMs: number } {
+    return {
+      ttlMs: call?.ttlMs === undefined ? defaultTtlMs : requirePositiveInteger("ttlMs", call.ttlMs),
+      staleMs:
+        call?.staleIfErrorMs === undefined
+          ? defaultStaleMs
+          : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs),
+    };
+  }
+
+  function readFresh(key: string): Entry | undefined {
+    // The engine has already dropped entries past ttl + keepMs; those it keeps for
+    // stale-if-error are fresh only within their own ttl.
+    const entry = engine.get(key);
+    if (entry === undefined || entry.keepMs === 0 || now() - entry.storedAt <= entry.ttlMs) return entry;
+    return undefined;
+  }
+
+  function makeEntry(userId: string, dataType: string, value: unknown, ttlMs: number, keepMs: number): Entry {
+    return { value, storedAt: now(), ttlMs, keepMs, userId, dataType, counters: countersFor(dataType) };
+  }
+
+  function store(key: string, entry: Entry): void {
+    engine.set(key, entry, { ttl: entry.ttlMs + entry.keepMs, start: engineTime(entry.storedAt) });
+    let types = dataTypesByUser.get(entry.userId);
+    if (types === undefined) {
+      types = new Set();
+      dataTypesByUser.set(entry.userId, types);
+    }
+    types.add(entry.dataType);
+  }
+
+  function cancelLoad(key: string, load: Load, why: string): void {
+    loads.delete(key);
+    load.cancelled = true;
+    load.controller.abort(new DOMException(`positions cache: ${why} while loading`, "AbortError"));
+  }
+
+  function startLoad(
+    key: string,
+    userId: string,
+    dataType: string,
+    loader: Loader<unknown>,
+    ttlMs: number,
+    keepMs: number,
+  ): Load {
+    const load: Load = {
+      userId,
+      dataType,
+      controller: new AbortController(),
+      cancelled: false,
+      promise: undefined as unknown as Promise<Entry>,
+    };
+    // Registered before the loader runs, so even a loader that throws at once is cleaned up.
+    loads.set(key, load);
+    countersFor(dataType).loads++;
+    load.promise = runLoad(key, load, loader, ttlMs, keepMs);
+    return load;
+  }
+
+  async function runLoad(
+    key: string,
+    load: Load,
+    loader: Loader<unknown>,
+    ttlMs: number,
+    keepMs: number,
+  ): Promise<Entry> {
+    try {
+      const value = await loader({ signal: load.controller.signal });
+      const entry = makeEntry(load.userId, load.dataType, value, ttlMs, keepMs);
+      // Only the key's current load may store: a cancelled one was overtaken by an invalidation.
+      if (loads.get(key) === load) store(key, entry);
+      return entry;
+    } catch (error) {
+      countersFor(load.dataType).loadErrors++;
+      throw error;
+    } finally {
+      if (loads.get(key) === load) loads.delete(key);
+    }
+  }
+
+  function staleFallback(key: string, staleMs: number): { entry: Entry; ageMs: number } | undefined {
+    if (staleMs === 0) return undefined;
+    // Whatever the key holds now: an invalidated value is gone from the engine, so never served.
+    const entry = engine.peek(key);
+    if (entry === undefined) return undefined;
+    const ageMs = now() - entry.storedAt;
+    return ageMs <= entry.ttlMs + staleMs ? { entry, ageMs } : undefined;
+  }
+
+  function removeEntry(userId: string, dataType: string): number {
+    return engine.delete(entryKey(userId, dataType)) ? 1 : 0;
+  }
+
+  /** Removes what matches (null = any) and cancels the matching loads; returns entries removed. */
+  function removeMatching(userId: string | null, dataType: string | null): number {
+    let removed = 0;
+    if (userId === null && dataType === null) {
+      removed = engine.size;
+      engine.clear();
+      dataTypesByUser.clear();
+    } else if (userId === null) {
+      for (const [user, types] of [...dataTypesByUser]) {
+        if (types.has(dataType as string)) removed += removeEntry(user, dataType as string);
+      }
+    } else if (dataType === null) {
+      for (const type of [...(dataTypesByUser.get(userId) ?? [])]) removed += removeEntry(userId, type);
+    } else {
+      removed = removeEntry(userId, dataType);
+    }
+    for (const [key, load] of loads) {
+      if ((userId === null || load.userId === userId) && (dataType === null || load.dataType === dataType)) {
+        cancelLoad(key, load, "invalidated");
+      }
+    }
+    return removed;
+  }
+
+  function invalidateHere(userId: string | null, dataType: string | null, origin: "local" | "bus"): number {
+    const removed = removeMatching(userId, dataType);
+    entryCounters.invalidations++;
+    entryCounters.invalidatedEntries += removed;
+    const event: InvalidationEvent = { userId, dataType, removed, origin };
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        onError(error, "invalidate-listener");
+      }
+    }
+    return removed;
+  }
+
+  async function publish(userId: string | null, dataType: string | null): Promise<void> {
+    if (options.bus === undefined) return;
+    try {
+      await options.bus.publish({ origin: instanceId, userId, dataType });
+    } catch (error) {
+      // The local invalidation stands; other instances catch up when their entries expire.
+      entryCounters.busErrors++;
+      onError(error, "bus-publish");
+    }
+  }
+
+  function isIdOrNull(value: unknown): boolean {
+    return value === null || (typeof value === "string" && value.length > 0);
+  }
+
+  let leaveBus = options.bus?.subscribe((message: InvalidationMessage) => {
+    if (message.origin === instanceId) return;
+    if (!isIdOrNull(message.userId) || !isIdOrNull(message.dataType)) {
+      onError(new TypeError(`not an invalidation: ${JSON.stringify(message)}`), "bus-message");
+      return;
+    }
+    invalidateHere(message.userId, message.dataType, "bus");
+  });
+
+  function cleanup(): number {
+    const before = entryCounters.expired;
+    engine.purgeStale();
+    return entryCounters.expired - before;
+  }
+
+  return {
+    instanceId,
+
+    async get<T>(userId: string, dataType: string): Promise<T | undefined> {
+      const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
+      const entry = readFresh(key);
+      const counters = entry?.counters ?? countersFor(dataType);
+      counters.totalRequests++;
+      if (entry === undefined) {
+        counters.misses++;
+        return undefined;
+      }
+      counters.hits++;
+      return entry.value as T;
+    },
+
+    async set<T>(userId: string, dataType: string, value: T, call?: EntryOptions): Promise<void> {
+      const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
+      const { ttlMs, staleMs } = entryOptions(call);
+      // A value set now is newer than whatever a running load would bring back.
+      const running = loads.get(key);
+      if (running !== undefined) cancelLoad(key, running, "overwritten");
+      store(key, makeEntry(userId, dataType, value, ttlMs, staleMs));
+    },
+
+    async getOrLoad<T>(
+      userId: string,
+      dataType: string,
+      loader: Loader<T>,
+      call?: EntryOptions,
+    ): Promise<LoadResult<T>> {
+      const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
+      if (typeof loader !== "function") throw new TypeError("positions cache: loader must be a function");
+      const { ttlMs, staleMs } = entryOptions(call);
+      const entry = readFresh(key);
+      const counters = entry?.counters ?? countersFor(dataType);
+      counters.totalRequests++;
+      if (entry !== undefined) {
+        counters.hits++;
+        return { value: entry.value as T, fromCache: true, stale: false, storedAt: entry.storedAt };
+      }
+      counters.misses++;
+      let load = loads.get(key);
+      if (load === undefined) load = startLoad(key, userId, dataType, loader, ttlMs, staleMs);
+      else counters.coalesced++;
+
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const loaded = await load.promise;
+          return { value: loaded.value as T, fromCache: false, stale: false, storedAt: loaded.storedAt };
+        } catch (error) {
+          // The loader gave up because an invalidation cancelled it (e.g. it honours the
+          // signal): that is not the caller's error, so load again (or join the newer load).
+          if (load.cancelled && attempt < MAX_LOAD_ATTEMPTS) {
+            load = loads.get(key) ?? startLoad(key, userId, dataType, loader, ttlMs, staleMs);
+            continue;
+          }
+          const fallback = staleFallback(key, staleMs);
+          if (fallback === undefined) throw error;
+          counters.staleServed++;
+          return {
+            value: fallback.entry.value as T,
+            fromCache: true,
+            stale: true,
+            ageMs: fallback.ageMs,
+            storedAt: fallback.entry.storedAt,
+          };
+        }
+      }
+    },
+
+    async invalidate(userId: string, dataType?: string): Promise<number> {
+      requireId("userId", userId);
+      if (dataType !== undefined) requireId("dataType", dataType);
+      const removed = invalidateHere(userId, dataType ?? null, "local");
+      await publish(userId, dataType ?? null);
+      return removed;
+    },
+
+    async invalidateAll(): Promise<number> {
+      const removed = invalidateHere(null, null, "local");
+      await publish(null, null);
+      return removed;
+    },
+
+    onInvalidate(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    getMetrics() {
+      return snapshotMetrics(countersByType, entryCounters, { size: engine.size, inFlight: loads.size });
+    },
+
+    cleanup,
+
+    startCleanup() {
+      if (cleanupTimer !== undefined) return;
+      cleanupTimer = setInterval(() => {
+        try {
+          cleanup();
+        } catch (error) {
+          onError(error, "cleanup");
+        }
+      }, cleanupIntervalMs);
+      // The cleanup task alone must not keep the process alive.
+      cleanupTimer.unref?.();
+    },
+
+    stop() {
+      if (cleanupTimer !== undefined) clearInterval(cleanupTimer);
+      cleanupTimer = undefined;
+      leaveBus?.();
+      leaveBus = undefined;
+    },
+  };
+}
