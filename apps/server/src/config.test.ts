@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_PGLITE_DIR, DEVELOPMENT_JWT_SECRET, loadConfig } from "./config.ts";
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("defaults to the embedded database under .data/, port 3000 and the simulated exchange", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe(`file:${DEFAULT_PGLITE_DIR}`);
+    expect(DEFAULT_PGLITE_DIR).toMatch(/\/\.data\/pglite$/);
+    expect(config.embeddedDatabase).toBe(true);
+    expect(config.exchange.kind).toBe("simulated");
+    expect(config.cache).toEqual({ ttlMs: 3000, cleanupIntervalMs: 60_000, maxEntries: 10_000 });
+    expect(config.redisUrl).toBeNull();
+  });
+
+  it("warns when the development JWT secret is in use, and not when one is set", () => {
+    const dev = loadConfig({});
+    expect(dev.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(dev.warnings.some((w) => w.includes("JWT_SECRET"))).toBe(true);
+
+    const prod = loadConfig({ JWT_SECRET: "x".repeat(40) });
+    expect(prod.jwtSecret).toBe("x".repeat(40));
+    expect(prod.warnings.some((w) => w.includes("JWT_SECRET"))).toBe(false);
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      DATABASE_URL: "postgres://u@127.0.0.1:5432/db",
+      CACHE_TTL_MS: "500",
+      CACHE_CLEANUP_MS: "1000",
+      CACHE_MAX_ENTRIES: "7",
+      EXCHANGE: "binance",
+      BINANCE_BASE_URL: "http://127.0.0.1:9999",
+      BINANCE_TESTNET: "true",
+      CREDENTIALS_KEY: Buffer.alloc(32, 1).toString("base64"),
+      REDIS_URL: "redis://127.0.0.1:6379",
+      LOG_LEVEL: "debug",
+    });
+    expect(config.port).toBe(8080);
+    expect(config.embeddedDatabase).toBe(false);
+    expect(config.cache).toEqual({ ttlMs: 500, cleanupIntervalMs: 1000, maxEntries: 7 });
+    expect(config.exchange).toEqual({
+      kind: "binance",
+      baseUrl: "http://127.0.0.1:9999",
+      testnet: true,
+      recvWindowMs: 5000,
+    });
+    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(config.logLevel).toBe("debug");
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000);
+  });
+
+  it.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["DATABASE_URL", "mysql://localhost/db"],
+    ["JWT_SECRET", "short"],
+    ["CACHE_TTL_MS", "-5"],
+    ["CACHE_TTL_MS", "1.5"],
+    ["CACHE_CLEANUP_MS", "soon"],
+    ["EXCHANGE", "kraken"],
+    ["REDIS_URL", "localhost:6379"],
+    ["LOG_LEVEL", "loud"],
+    ["CREDENTIALS_KEY", "c2hvcnQ="],
+    ["BINANCE_TESTNET", "yes"],
+  ])("rejects %s=%s, naming the variable", (variable, value) => {
+    const error = errorOf({ [variable]: value });
+    expect(error.issues.map((i) => i.variable)).toEqual([variable]);
+    expect(error.message).toContain(variable);
+  });
+
+  it("names every bad variable at once", () => {
+    const error = errorOf({ PORT: "x", CACHE_TTL_MS: "y" });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["CACHE_TTL_MS", "PORT"]);
+  });
+
+  it("requires CREDENTIALS_KEY for the Binance exchange", () => {
+    expect(errorOf({ EXCHANGE: "binance" }).issues[0]?.variable).toBe("CREDENTIALS_KEY");
+  });
+});

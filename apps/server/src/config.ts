@@ -1,0 +1,185 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/**
+ * The server's configuration: THE only module in the project that reads process.env.
+ * Everything is validated once, at start-up; a bad value stops the process with a message
+ * naming the variable.
+ */
+
+/** Resolved from this file, not the cwd, so `pnpm dev` from any folder uses the same data. */
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const DEFAULT_PGLITE_DIR = `${REPO_ROOT}.data/pglite`;
+export const DEFAULT_WEB_DIST_DIR = `${REPO_ROOT}apps/web/dist`;
+
+/** Public on purpose: anyone can forge tokens with it, so start-up warns when it is in use. */
+export const DEVELOPMENT_JWT_SECRET = "tradedesk-development-secret-do-not-use-in-production";
+/**
+ * Development key for exchange credentials at rest (32 zero bytes). Only the simulated exchange,
+ * which has no credentials, may run with it.
+ */
+export const DEVELOPMENT_CREDENTIALS_KEY = Buffer.alloc(32).toString("base64");
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export type ExchangeConfig =
+  | { kind: "simulated"; seed: number; latencyMs: number; priceTickMs: number }
+  | { kind: "binance"; baseUrl: string | null; testnet: boolean; recvWindowMs: number };
+
+export interface Config {
+  port: number;
+  host: string;
+  /** "file:<dir>" (embedded PGlite on disk), "memory://" (in-memory PGlite) or postgres://... */
+  databaseUrl: string;
+  /** True when the database is the embedded PGlite (seeded at start when empty). */
+  embeddedDatabase: boolean;
+  jwtSecret: string;
+  credentialsKey: string;
+  cache: { ttlMs: number; cleanupIntervalMs: number; maxEntries: number };
+  exchange: ExchangeConfig;
+  /** Set: invalidations cross server instances over Redis pub/sub. */
+  redisUrl: string | null;
+  logLevel: LogLevel;
+  /** The built web app to serve from the same origin; null when there is none. */
+  webDistDir: string | null;
+  /** Start-up warnings (e.g. development secrets in use), logged by main. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`);
+  }
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const bool = z
+  .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
+  .transform((v) => v === "true" || v === "1");
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => /^postgres(ql)?:\/\/.+/.test(v) || v.startsWith("file:") || v === "memory://",
+    'must be a postgres:// URL, "file:<dir>" (embedded PGlite on disk) or "memory://"',
+  );
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^rediss?:\/\/.+/.test(v), "must be a redis:// or rediss:// URL");
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/.+/.test(v), "must be an http:// or https:// URL");
+
+const credentialsKey = z
+  .string()
+  .trim()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
+
+/** Empty strings count as unset: `FOO= pnpm dev` should mean the default, not a bad value. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  PORT: optional(integer(0, 65535)),
+  HOST: optional(z.string().trim().min(1)),
+  DATABASE_URL: optional(databaseUrl),
+  JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
+  CREDENTIALS_KEY: optional(credentialsKey),
+  CACHE_TTL_MS: optional(integer(1, 86_400_000)),
+  CACHE_CLEANUP_MS: optional(integer(10, 86_400_000)),
+  CACHE_MAX_ENTRIES: optional(integer(1, 10_000_000)),
+  EXCHANGE: optional(z.enum(["simulated", "binance"], { message: 'must be "simulated" or "binance"' })),
+  SIMULATED_SEED: optional(integer(0, 2 ** 31 - 1)),
+  SIMULATED_LATENCY_MS: optional(integer(0, 60_000)),
+  SIMULATED_PRICE_TICK_MS: optional(integer(0, 3_600_000)),
+  BINANCE_BASE_URL: optional(httpUrl),
+  BINANCE_TESTNET: optional(bool),
+  BINANCE_RECV_WINDOW_MS: optional(integer(1, 60_000)),
+  REDIS_URL: optional(redisUrl),
+  LOG_LEVEL: optional(
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    }),
+  ),
+  WEB_DIST_DIR: optional(z.string().trim().min(1)),
+});
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const exchangeKind = e.EXCHANGE ?? "simulated";
+
+  if (e.JWT_SECRET === undefined) {
+    warnings.push("JWT_SECRET is not set: using the public development secret; set it in production");
+  }
+  if (e.CREDENTIALS_KEY === undefined) {
+    if (exchangeKind === "binance") {
+      throw new ConfigError([
+        { variable: "CREDENTIALS_KEY", message: "is required with EXCHANGE=binance (32 bytes, base64)" },
+      ]);
+    }
+    warnings.push("CREDENTIALS_KEY is not set: using the development key (fine for the simulated exchange)");
+  }
+
+  const databaseUrl = e.DATABASE_URL ?? `file:${DEFAULT_PGLITE_DIR}`;
+  const webDistDir =
+    e.WEB_DIST_DIR ?? (existsSync(`${DEFAULT_WEB_DIST_DIR}/index.html`) ? DEFAULT_WEB_DIST_DIR : null);
+
+  return {
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? "127.0.0.1",
+    databaseUrl,
+    embeddedDatabase: !databaseUrl.startsWith("postgres"),
+    jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    credentialsKey: e.CREDENTIALS_KEY ?? DEVELOPMENT_CREDENTIALS_KEY,
+    cache: {
+      ttlMs: e.CACHE_TTL_MS ?? 3_000,
+      cleanupIntervalMs: e.CACHE_CLEANUP_MS ?? 60_000,
+      maxEntries: e.CACHE_MAX_ENTRIES ?? 10_000,
+    },
+    exchange:
+      exchangeKind === "binance"
+        ? {
+            kind: "binance",
+            baseUrl: e.BINANCE_BASE_URL ?? null,
+            testnet: e.BINANCE_TESTNET ?? false,
+            recvWindowMs: e.BINANCE_RECV_WINDOW_MS ?? 5_000,
+          }
+        : {
+            kind: "simulated",
+            seed: e.SIMULATED_SEED ?? 42,
+            latencyMs: e.SIMULATED_LATENCY_MS ?? 50,
+            priceTickMs: e.SIMULATED_PRICE_TICK_MS ?? 1_000,
+          },
+    redisUrl: e.REDIS_URL ?? null,
+    logLevel: e.LOG_LEVEL ?? "info",
+    webDistDir,
+    warnings,
+  };
+}
+
+/** The process's own configuration (main and the scripts); tests call loadConfig with their own env. */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
+}

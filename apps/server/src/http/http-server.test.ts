@@ -1,0 +1,147 @@
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { initTRPC } from "@trpc/server";
+import { EventSource } from "eventsource";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Readiness } from "./health.ts";
+import { createHttpServer, type HttpServer } from "./http-server.ts";
+import { createMetricsRegistry } from "./metrics.ts";
+
+/** A stand-in router: the host must work for any router, whatever the domain does. */
+function testRouter() {
+  const t = initTRPC.context<{ authorization: string | undefined }>().create();
+  let releaseSlow: () => void = () => {};
+  let streamAborted: () => void = () => {};
+  const streamEnded = new Promise<void>((resolve) => {
+    streamAborted = resolve;
+  });
+  let slowStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    slowStarted = resolve;
+  });
+  const router = t.router({
+    whoami: t.procedure.query(({ ctx }) => ctx.authorization ?? "anonymous"),
+    slow: t.procedure.mutation(async () => {
+      slowStarted();
+      await new Promise<void>((resolve) => {
+        releaseSlow = resolve;
+      });
+      return "finished";
+    }),
+    ticks: t.procedure.subscription(async function* ({ ctx, signal }) {
+      yield `hello ${ctx.authorization ?? "anonymous"}`;
+      // Waits until the client goes away or the server ends the stream.
+      await new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve()));
+      streamAborted();
+    }),
+  });
+  return { router, started, streamEnded, release: () => releaseSlow() };
+}
+
+const servers: HttpServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(readiness: () => Promise<Readiness> = async () => ({ ready: true })) {
+  const test = testRouter();
+  const server = await createHttpServer({
+    logger: pino({ level: "silent" }),
+    router: test.router,
+    createContext: async ({ authorization }) => ({ authorization }),
+    readiness,
+    metrics: createMetricsRegistry({ cacheMetrics: () => ({ hits: 3, misses: 1, size: 2, hitRate: 0.75 }) }),
+    webDistDir: null,
+  });
+  servers.push(server);
+  const url = await server.listen(0, "127.0.0.1");
+  const client = createTRPCClient<typeof test.router>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          EventSource,
+          connectionParams: () => ({ token: "sse-token" }),
+        }),
+        false: httpBatchLink({ url: `${url}/trpc`, headers: { authorization: "Bearer header-token" } }),
+      }),
+    ],
+  });
+  return { server, url, client, test };
+}
+
+describe("HTTP host", () => {
+  it("answers /healthz and reports readiness on /readyz", async () => {
+    let readiness: Readiness = { ready: false, reason: "migrations pending" };
+    const { url } = await start(async () => readiness);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: "not ready", reason: "migrations pending" });
+    readiness = { ready: true };
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it("serves tRPC with the Authorization header as the caller", async () => {
+    const { client } = await start();
+    expect(await client.whoami.query()).toBe("Bearer header-token");
+  });
+
+  it("authenticates event streams with the token connection param", async () => {
+    const { client } = await start();
+    const first = await new Promise<string>((resolve, reject) => {
+      const sub = client.ticks.subscribe(undefined, {
+        onData: (data) => {
+          sub.unsubscribe();
+          resolve(data);
+        },
+        onError: reject,
+      });
+    });
+    expect(first).toBe("hello Bearer sse-token");
+  });
+
+  it("exposes the cache figures and request durations on /metrics", async () => {
+    const { url } = await start();
+    await fetch(`${url}/healthz`);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('tradedesk_cache_events_total{event="hits"} 3');
+    expect(text).toContain('tradedesk_cache_events_total{event="misses"} 1');
+    expect(text).toContain("tradedesk_cache_size 2");
+    expect(text).toContain("tradedesk_cache_hit_ratio 0.75");
+    expect(text).toMatch(
+      /tradedesk_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/,
+    );
+    expect(text).toContain("process_cpu_seconds_total");
+  });
+
+  it("on close finishes the request in flight, ends event streams and refuses new requests", async () => {
+    const { server, client, test, url } = await start();
+    let subscription: { unsubscribe(): void } = { unsubscribe() {} };
+    await new Promise<void>((resolve) => {
+      subscription = client.ticks.subscribe(undefined, { onData: () => resolve() });
+    });
+    const inFlight = client.slow.mutate();
+    await test.started;
+
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    await test.streamEnded;
+    subscription.unsubscribe(); // the client would otherwise reconnect
+    // The in-flight request holds the server open until it is answered.
+    expect(closed).toBe(false);
+    const late = await fetch(`${url}/healthz`).then(
+      (response) => response.status,
+      () => "refused",
+    );
+    expect(late === 503 || late === "refused").toBe(true);
+
+    test.release();
+    expect(await inFlight).toBe("finished");
+    await closing;
+    expect(closed).toBe(true);
+  });
+});

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from "fastify";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics for one app instance: its own Registry (not prom-client's global one), so
+ * several apps in one process (tests) do not collide. Cache figures are read at scrape time.
+ */
+
+/** The cache's counters as the cache reports them; only numbers are exported. */
+export type CacheFigures = Record<string, number | unknown>;
+
+export interface MetricsOptions {
+  /** Read on every scrape. */
+  cacheMetrics: () => CacheFigures;
+}
+
+const CACHE_GAUGES = new Set(["size", "hitRate"]);
+
+export function createMetricsRegistry(options: MetricsOptions): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // Counters the cache keeps itself: exposed as counters whose value is set at scrape time.
+  new Counter({
+    name: "tradedesk_cache_events_total",
+    help: "Positions cache events since start (hits, misses, loads, invalidations, evictions...)",
+    labelNames: ["event"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [event, value] of Object.entries(options.cacheMetrics())) {
+        if (typeof value === "number" && !CACHE_GAUGES.has(event)) this.inc({ event }, value);
+      }
+    },
+  });
+  new Gauge({
+    name: "tradedesk_cache_size",
+    help: "Entries in the positions cache",
+    registers: [registry],
+    collect() {
+      const size = options.cacheMetrics().size;
+      if (typeof size === "number") this.set(size);
+    },
+  });
+  new Gauge({
+    name: "tradedesk_cache_hit_ratio",
+    help: "Positions cache hits / requests since start (0..1)",
+    registers: [registry],
+    collect() {
+      const hitRate = options.cacheMetrics().hitRate;
+      if (typeof hitRate === "number") this.set(hitRate);
+    },
+  });
+  return registry;
+}
+
+/** Times every request (by route pattern, so ids in URLs do not explode the label set). */
+export function instrumentRequests(app: FastifyInstance, registry: Registry): void {
+  const duration = new Histogram({
+    name: "tradedesk_http_request_duration_seconds",
+    help: "HTTP request duration",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", registry.contentType);
+    return registry.metrics();
+  });
+}
