@@ -1,2 +1,4 @@
 export * from "./errors.ts";
 export * from "./gateway.ts";
+export { placeWithReconciliation } from "./reconcile-order.ts";
+export * from "./simulated/index.ts";

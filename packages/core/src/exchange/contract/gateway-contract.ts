@@ -1,0 +1,443 @@
+import Decimal from "decimal.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ExchangeRejectedError } from "../errors.ts";
+import type {
+  AccountEvent,
+  AssetBalance,
+  ExchangeAccountRef,
+  ExchangeGateway,
+  MarkPriceTick,
+  PlaceOrderRequest,
+} from "../gateway.ts";
+
+/**
+ * The behaviour every ExchangeGateway must have, whichever exchange is behind it: the same tests
+ * run against the simulated exchange and against the Binance gateway (over the fake Binance server).
+ */
+export interface GatewayHarness {
+  gateway: ExchangeGateway;
+  /** An account funded with 100000 USDT, no positions. */
+  account: ExchangeAccountRef;
+  /** Moves the exchange's mark price (and runs limit/trigger matching), as the market would. */
+  setMarkPrice(symbol: string, price: string): Promise<void>;
+  /**
+   * Optional: resolves once the subscriptions opened so far deliver events (a WebSocket is
+   * connected). Gateways that deliver in-process need not provide it.
+   */
+  subscriptionsReady?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Symbols in the contract and their starting marks: BTCUSDT 65000, ETHUSDT 3400, SOLUSDT 150. */
+export const CONTRACT_SYMBOLS = { BTCUSDT: "65000", ETHUSDT: "3400", SOLUSDT: "150" } as const;
+
+export function describeGatewayContract(name: string, setup: () => Promise<GatewayHarness>): void {
+  describe(`${name} honours the exchange gateway contract`, () => {
+    let harness: GatewayHarness;
+    let gateway: ExchangeGateway;
+    let account: ExchangeAccountRef;
+    let nextId = 0;
+    const id = (label: string) => `${label}-${++nextId}-${Date.now().toString(36)}`;
+
+    const order = (request: Omit<PlaceOrderRequest, "clientOrderId" | "quantity"> & { quantity: string }) =>
+      gateway.placeOrder(account, {
+        ...request,
+        clientOrderId: id("c"),
+        quantity: new Decimal(request.quantity),
+      });
+    const market = (symbol: string, side: "BUY" | "SELL", quantity: string, reduceOnly = false) =>
+      order({ symbol, side, type: "MARKET", quantity, reduceOnly });
+    const usdt = async (): Promise<AssetBalance> => {
+      const snapshot = await gateway.getAccountSnapshot(account);
+      const balance = snapshot.balances.find((b) => b.asset === "USDT");
+      if (!balance) throw new Error("no USDT balance");
+      return balance;
+    };
+    const position = async (symbol: string) =>
+      (await gateway.getAccountSnapshot(account)).positions.find((p) => p.symbol === symbol);
+
+    /** Records an account's events; next() resolves with the first (past or future) one that matches. */
+    async function recordAccountEvents() {
+      const events: AccountEvent[] = [];
+      const waiting: { match: (e: AccountEvent) => boolean; resolve: (e: AccountEvent) => void }[] = [];
+      const unsubscribe = gateway.subscribeAccountEvents(account, (event) => {
+        events.push(event);
+        for (const waiter of [...waiting]) {
+          if (waiter.match(event)) {
+            waiting.splice(waiting.indexOf(waiter), 1);
+            waiter.resolve(event);
+          }
+        }
+      });
+      unsubscribers.push(unsubscribe);
+      await harness.subscriptionsReady?.();
+      return {
+        events,
+        next(match: (e: AccountEvent) => boolean): Promise<AccountEvent> {
+          const seen = events.find(match);
+          if (seen) return Promise.resolve(seen);
+          return new Promise((resolve) => waiting.push({ match, resolve }));
+        },
+      };
+    }
+    let unsubscribers: (() => void)[] = [];
+
+    beforeEach(async () => {
+      harness = await setup();
+      gateway = harness.gateway;
+      account = harness.account;
+      unsubscribers = [];
+    });
+    afterEach(async () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      await harness.close();
+    });
+
+    it("shows a new account with 100000 USDT and no positions", async () => {
+      const snapshot = await gateway.getAccountSnapshot(account);
+      expect(snapshot.positions).toEqual([]);
+      const balance = snapshot.balances.find((b) => b.asset === "USDT");
+      expectDecimal(balance?.walletBalance, "100000");
+      expectDecimal(balance?.availableBalance, "100000");
+    });
+
+    it("returns mark prices as exact decimals", async () => {
+      await harness.setMarkPrice("BTCUSDT", "65000.1");
+      await harness.setMarkPrice("ETHUSDT", "3400.27");
+      const marks = await gateway.getMarkPrices(["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
+      expectDecimal(marks.get("BTCUSDT"), "65000.1");
+      expectDecimal(marks.get("ETHUSDT"), "3400.27");
+      expectDecimal(marks.get("SOLUSDT"), "150");
+      expectDecimal((await gateway.getMarkPrices(["ETHUSDT"])).get("ETHUSDT"), "3400.27");
+    });
+
+    it("rejects a symbol the exchange does not list", async () => {
+      await expect(gateway.getMarkPrices(["NOPEUSDT"])).rejects.toBeInstanceOf(ExchangeRejectedError);
+      await expect(market("NOPEUSDT", "BUY", "1")).rejects.toBeInstanceOf(ExchangeRejectedError);
+    });
+
+    it("fills a market buy at the mark price and opens a long", async () => {
+      const filled = await market("BTCUSDT", "BUY", "0.01");
+      expect(filled).toMatchObject({ symbol: "BTCUSDT", side: "BUY", type: "MARKET", status: "FILLED" });
+      expectDecimal(filled.filledQuantity, "0.01");
+      expectDecimal(filled.averagePrice, "65000");
+      const long = await position("BTCUSDT");
+      expect(long?.side).toBe("LONG");
+      expectDecimal(long?.quantity, "0.01");
+      expectDecimal(long?.entryPrice, "65000");
+      expectDecimal(long?.markPrice, "65000");
+      expect(long?.leverage).toBeGreaterThan(0);
+    });
+
+    it("opens a short with a market sell on a flat symbol", async () => {
+      await market("SOLUSDT", "SELL", "3");
+      const short = await position("SOLUSDT");
+      expect(short?.side).toBe("SHORT");
+      expectDecimal(short?.quantity, "3");
+      expectDecimal(short?.entryPrice, "150");
+    });
+
+    it("averages the entry price when adding to a position", async () => {
+      await market("ETHUSDT", "BUY", "1");
+      await harness.setMarkPrice("ETHUSDT", "3500");
+      await market("ETHUSDT", "BUY", "1");
+      const long = await position("ETHUSDT");
+      expectDecimal(long?.quantity, "2");
+      expectDecimal(long?.entryPrice, "3450");
+      expectDecimal(long?.markPrice, "3500");
+    });
+
+    it("realizes the PnL into the wallet when a reduce-only order closes the position", async () => {
+      await market("BTCUSDT", "BUY", "0.1");
+      await harness.setMarkPrice("BTCUSDT", "66000");
+      const close = await market("BTCUSDT", "SELL", "0.1", true);
+      expect(close.status).toBe("FILLED");
+      expect(close.reduceOnly).toBe(true);
+      expectDecimal(close.averagePrice, "66000");
+      expect(await position("BTCUSDT")).toBeUndefined();
+      const balance = await usdt();
+      expectDecimal(balance.walletBalance, "100100");
+      expectDecimal(balance.availableBalance, "100100");
+    });
+
+    it("keeps the entry price on a partial close and realizes only the closed part", async () => {
+      await market("BTCUSDT", "BUY", "0.2");
+      await harness.setMarkPrice("BTCUSDT", "64000");
+      await market("BTCUSDT", "SELL", "0.05", true);
+      const long = await position("BTCUSDT");
+      expectDecimal(long?.quantity, "0.15");
+      expectDecimal(long?.entryPrice, "65000");
+      expectDecimal((await usdt()).walletBalance, "99950");
+    });
+
+    it("takes the initial margin of a position off the available balance (cross, leverage from the position)", async () => {
+      await market("BTCUSDT", "BUY", "1");
+      const long = await position("BTCUSDT");
+      const balance = await usdt();
+      expectDecimal(balance.walletBalance, "100000");
+      expectDecimal(
+        balance.availableBalance,
+        new Decimal(100000).minus(new Decimal(65000).div(long!.leverage)).toFixed(),
+      );
+    });
+
+    it("rejects a reduce-only order that would open, increase or flip a position, and changes nothing", async () => {
+      await expect(market("BTCUSDT", "SELL", "0.01", true)).rejects.toBeInstanceOf(ExchangeRejectedError);
+      await market("BTCUSDT", "BUY", "0.01");
+      await expect(market("BTCUSDT", "BUY", "0.01", true)).rejects.toBeInstanceOf(ExchangeRejectedError);
+      await expect(market("BTCUSDT", "SELL", "0.02", true)).rejects.toBeInstanceOf(ExchangeRejectedError);
+      const long = await position("BTCUSDT");
+      expect(long?.side).toBe("LONG");
+      expectDecimal(long?.quantity, "0.01");
+    });
+
+    it("rejects a second order with the same clientOrderId and does not trade again", async () => {
+      const request: PlaceOrderRequest = {
+        clientOrderId: id("dup"),
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: new Decimal("0.01"),
+      };
+      await gateway.placeOrder(account, request);
+      await expect(gateway.placeOrder(account, request)).rejects.toBeInstanceOf(ExchangeRejectedError);
+      expectDecimal((await position("BTCUSDT"))?.quantity, "0.01");
+    });
+
+    it("finds an order by clientOrderId, and answers null for one it never accepted", async () => {
+      const placed = await market("ETHUSDT", "BUY", "0.5");
+      const found = await gateway.getOrder(account, {
+        symbol: "ETHUSDT",
+        clientOrderId: placed.clientOrderId,
+      });
+      expect(found).toMatchObject({ clientOrderId: placed.clientOrderId, status: "FILLED", side: "BUY" });
+      expect(found?.exchangeOrderId).toBe(placed.exchangeOrderId);
+      expectDecimal(found?.quantity, "0.5");
+      expect(await gateway.getOrder(account, { symbol: "ETHUSDT", clientOrderId: id("never") })).toBeNull();
+    });
+
+    it("rests a limit buy below the mark until the mark crosses it, then fills at the limit price", async () => {
+      const limit = await order({
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        quantity: "0.01",
+        price: new Decimal("64000"),
+      });
+      expect(limit.status).toBe("NEW");
+      expectDecimal(limit.price, "64000");
+      expect(await position("BTCUSDT")).toBeUndefined();
+
+      await harness.setMarkPrice("BTCUSDT", "64500");
+      expect(
+        (await gateway.getOrder(account, { symbol: "BTCUSDT", clientOrderId: limit.clientOrderId }))?.status,
+      ).toBe("NEW");
+
+      await harness.setMarkPrice("BTCUSDT", "63900");
+      const filled = await gateway.getOrder(account, {
+        symbol: "BTCUSDT",
+        clientOrderId: limit.clientOrderId,
+      });
+      expect(filled?.status).toBe("FILLED");
+      expectDecimal(filled?.averagePrice, "64000");
+      const long = await position("BTCUSDT");
+      expectDecimal(long?.quantity, "0.01");
+      expectDecimal(long?.entryPrice, "64000");
+    });
+
+    it("rests a limit sell above the mark until the mark rises to it", async () => {
+      const limit = await order({
+        symbol: "SOLUSDT",
+        side: "SELL",
+        type: "LIMIT",
+        quantity: "2",
+        price: new Decimal("155"),
+      });
+      expect(limit.status).toBe("NEW");
+      await harness.setMarkPrice("SOLUSDT", "155.5");
+      const short = await position("SOLUSDT");
+      expect(short?.side).toBe("SHORT");
+      expectDecimal(short?.entryPrice, "155");
+    });
+
+    it("cancels resting orders in a batch and reports orders already gone as not cancelled", async () => {
+      const resting = await order({
+        symbol: "ETHUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        quantity: "1",
+        price: new Decimal("3000"),
+      });
+      const filled = await market("ETHUSDT", "BUY", "0.1");
+      const results = await gateway.cancelOrders(account, [
+        { symbol: "ETHUSDT", clientOrderId: resting.clientOrderId },
+        { symbol: "ETHUSDT", clientOrderId: filled.clientOrderId },
+        { symbol: "ETHUSDT", clientOrderId: id("never") },
+      ]);
+      expect(results.map((r) => [r.clientOrderId, r.cancelled])).toEqual([
+        [resting.clientOrderId, true],
+        [filled.clientOrderId, false],
+        [results[2]?.clientOrderId, false],
+      ]);
+      expect(
+        (await gateway.getOrder(account, { symbol: "ETHUSDT", clientOrderId: resting.clientOrderId }))
+          ?.status,
+      ).toBe("CANCELED");
+      await harness.setMarkPrice("ETHUSDT", "2900");
+      expectDecimal((await position("ETHUSDT"))?.quantity, "0.1");
+    });
+
+    it("fires a stop-loss when the mark falls to it: closes the long, books the loss, cancels the take-profit", async () => {
+      const events = await recordAccountEvents();
+      await market("BTCUSDT", "BUY", "0.1");
+      const stop = await order({
+        symbol: "BTCUSDT",
+        side: "SELL",
+        type: "STOP_MARKET",
+        quantity: "0.1",
+        triggerPrice: new Decimal("64000"),
+        reduceOnly: true,
+      });
+      const takeProfit = await order({
+        symbol: "BTCUSDT",
+        side: "SELL",
+        type: "TAKE_PROFIT_MARKET",
+        quantity: "0.1",
+        triggerPrice: new Decimal("67000"),
+        reduceOnly: true,
+      });
+      expect(stop).toMatchObject({ status: "NEW", type: "STOP_MARKET", reduceOnly: true });
+      expectDecimal(stop.triggerPrice, "64000");
+
+      await harness.setMarkPrice("BTCUSDT", "64500");
+      expect(
+        (
+          await gateway.getOrder(account, {
+            symbol: "BTCUSDT",
+            clientOrderId: stop.clientOrderId,
+            kind: "trigger",
+          })
+        )?.status,
+      ).toBe("NEW");
+      expect(events.events.some((e) => e.type === "protective-triggered")).toBe(false);
+
+      await harness.setMarkPrice("BTCUSDT", "63900");
+      const fired = await events.next((e) => e.type === "protective-triggered");
+      expect(fired.type === "protective-triggered" && fired.order.clientOrderId).toBe(stop.clientOrderId);
+      expect(fired.accountId).toBe(account.id);
+      expect(await position("BTCUSDT")).toBeUndefined();
+      expectDecimal((await usdt()).walletBalance, "99890");
+      const stopAfter = await gateway.getOrder(account, {
+        symbol: "BTCUSDT",
+        clientOrderId: stop.clientOrderId,
+        kind: "trigger",
+      });
+      expect(stopAfter?.status).toBe("FILLED");
+      expectDecimal(stopAfter?.averagePrice, "63900");
+      const tpAfter = await gateway.getOrder(account, {
+        symbol: "BTCUSDT",
+        clientOrderId: takeProfit.clientOrderId,
+        kind: "trigger",
+      });
+      expect(tpAfter?.status).toBe("CANCELED");
+    });
+
+    it("fires a take-profit when the mark falls to it on a short, and cancels the stop-loss", async () => {
+      const events = await recordAccountEvents();
+      await market("ETHUSDT", "SELL", "1");
+      const takeProfit = await order({
+        symbol: "ETHUSDT",
+        side: "BUY",
+        type: "TAKE_PROFIT_MARKET",
+        quantity: "1",
+        triggerPrice: new Decimal("3300"),
+        reduceOnly: true,
+      });
+      const stop = await order({
+        symbol: "ETHUSDT",
+        side: "BUY",
+        type: "STOP_MARKET",
+        quantity: "1",
+        triggerPrice: new Decimal("3500"),
+        reduceOnly: true,
+      });
+      await harness.setMarkPrice("ETHUSDT", "3290");
+      const fired = await events.next((e) => e.type === "protective-triggered");
+      expect(fired.type === "protective-triggered" && fired.order.clientOrderId).toBe(
+        takeProfit.clientOrderId,
+      );
+      expect(await position("ETHUSDT")).toBeUndefined();
+      expectDecimal((await usdt()).walletBalance, "100110");
+      const stopAfter = await gateway.getOrder(account, {
+        symbol: "ETHUSDT",
+        clientOrderId: stop.clientOrderId,
+        kind: "trigger",
+      });
+      expect(stopAfter?.status).toBe("CANCELED");
+    });
+
+    it("rejects a stop-loss the mark has already crossed", async () => {
+      await market("BTCUSDT", "BUY", "0.01");
+      await expect(
+        order({
+          symbol: "BTCUSDT",
+          side: "SELL",
+          type: "STOP_MARKET",
+          quantity: "0.01",
+          triggerPrice: new Decimal("65500"),
+          reduceOnly: true,
+        }),
+      ).rejects.toBeInstanceOf(ExchangeRejectedError);
+    });
+
+    it("rejects bad input naming the field", async () => {
+      await expect(
+        order({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.01" }),
+      ).rejects.toThrow(/price/i);
+      await expect(market("BTCUSDT", "BUY", "0")).rejects.toThrow(/quantity/i);
+      expect(await position("BTCUSDT")).toBeUndefined();
+    });
+
+    it("tells account subscribers about a fill: the order, the position and the balance", async () => {
+      const events = await recordAccountEvents();
+      const placed = await market("SOLUSDT", "BUY", "10");
+      const filled = await events.next(
+        (e) => e.type === "order" && e.order.clientOrderId === placed.clientOrderId,
+      );
+      expect(filled.type === "order" && filled.order.status).toBe("FILLED");
+      const moved = await events.next(
+        (e) => e.type === "position" && e.positions.some((p) => p.symbol === "SOLUSDT"),
+      );
+      const solana =
+        moved.type === "position" ? moved.positions.find((p) => p.symbol === "SOLUSDT") : undefined;
+      expectDecimal(solana?.quantity, "10");
+      const balance = await events.next((e) => e.type === "balance");
+      expect(balance.type === "balance" && balance.balances.some((b) => b.asset === "USDT")).toBe(true);
+    });
+
+    it("pushes mark prices to subscribers of the symbol", async () => {
+      const ticks: MarkPriceTick[] = [];
+      let resolve: (tick: MarkPriceTick) => void = () => {};
+      const arrived = new Promise<MarkPriceTick>((r) => {
+        resolve = r;
+      });
+      unsubscribers.push(
+        gateway.subscribeMarkPrices(["ETHUSDT"], (tick) => {
+          ticks.push(tick);
+          if (tick.markPrice.eq("3411.11")) resolve(tick);
+        }),
+      );
+      await harness.subscriptionsReady?.();
+      await harness.setMarkPrice("ETHUSDT", "3411.11");
+      const tick = await arrived;
+      expect(tick.symbol).toBe("ETHUSDT");
+      expect(ticks.every((t) => t.symbol === "ETHUSDT")).toBe(true);
+    });
+  });
+}
+
+/** An amount is an exact Decimal equal to the expected decimal string. */
+export function expectDecimal(actual: Decimal | null | undefined, expected: string): void {
+  expect(Decimal.isDecimal(actual), `expected a Decimal, got ${String(actual)}`).toBe(true);
+  expect((actual as Decimal).toFixed()).toBe(new Decimal(expected).toFixed());
+}

@@ -1,0 +1,169 @@
+import Decimal from "decimal.js";
+import { z } from "zod";
+import type { ExchangeOrder, OrderSide, PositionSide } from "../gateway.ts";
+
+/** One account's books on the simulated exchange: balances, positions and every order it took. */
+export interface Book {
+  /** Wallet balance per asset (USDT is the margin asset). */
+  balances: Map<string, Decimal>;
+  /** One net position per symbol (one-way mode); flat positions are removed. */
+  positions: Map<string, BookPosition>;
+  /** Every order by clientOrderId, in the order they were placed (Map keeps insertion order). */
+  orders: Map<string, ExchangeOrder>;
+  nextOrderId: number;
+}
+
+export interface BookPosition {
+  symbol: string;
+  side: PositionSide;
+  quantity: Decimal;
+  entryPrice: Decimal;
+  leverage: number;
+}
+
+/** What the server hands over to bootstrap an account that has no book yet. */
+export interface InitialBook {
+  balances?: { asset: string; walletBalance: string }[];
+  positions: {
+    symbol: string;
+    side: PositionSide;
+    quantity: string;
+    entryPrice: string;
+    leverage: number;
+  }[];
+  triggerOrders: {
+    clientOrderId: string;
+    symbol: string;
+    side: OrderSide;
+    type: "STOP_MARKET" | "TAKE_PROFIT_MARKET";
+    quantity: string;
+    triggerPrice: string;
+  }[];
+}
+
+export const MARGIN_ASSET = "USDT";
+
+export function createBook(startingBalance: Decimal, initial: InitialBook | null): Book {
+  const book: Book = {
+    balances: new Map([[MARGIN_ASSET, startingBalance]]),
+    positions: new Map(),
+    orders: new Map(),
+    nextOrderId: 1,
+  };
+  if (!initial) return book;
+  for (const balance of initial.balances ?? []) {
+    book.balances.set(balance.asset, new Decimal(balance.walletBalance));
+  }
+  for (const position of initial.positions) {
+    book.positions.set(position.symbol, {
+      symbol: position.symbol,
+      side: position.side,
+      quantity: new Decimal(position.quantity),
+      entryPrice: new Decimal(position.entryPrice),
+      leverage: position.leverage,
+    });
+  }
+  for (const trigger of initial.triggerOrders) {
+    book.orders.set(trigger.clientOrderId, {
+      exchangeOrderId: String(book.nextOrderId++),
+      clientOrderId: trigger.clientOrderId,
+      symbol: trigger.symbol,
+      side: trigger.side,
+      type: trigger.type,
+      status: "NEW",
+      quantity: new Decimal(trigger.quantity),
+      filledQuantity: new Decimal(0),
+      averagePrice: null,
+      price: null,
+      triggerPrice: new Decimal(trigger.triggerPrice),
+      reduceOnly: true,
+    });
+  }
+  return book;
+}
+
+// Persisted form: plain JSON, every amount a decimal string.
+const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, "a decimal string");
+const persistedOrder = z.object({
+  exchangeOrderId: z.string(),
+  clientOrderId: z.string(),
+  symbol: z.string(),
+  side: z.enum(["BUY", "SELL"]),
+  type: z.enum(["MARKET", "LIMIT", "STOP_MARKET", "TAKE_PROFIT_MARKET"]),
+  status: z.enum(["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "REJECTED", "EXPIRED"]),
+  quantity: decimalString,
+  filledQuantity: decimalString,
+  averagePrice: decimalString.nullable(),
+  price: decimalString.nullable(),
+  triggerPrice: decimalString.nullable(),
+  reduceOnly: z.boolean(),
+});
+const persistedBook = z.object({
+  version: z.literal(1),
+  balances: z.array(z.object({ asset: z.string(), walletBalance: decimalString })),
+  positions: z.array(
+    z.object({
+      symbol: z.string(),
+      side: z.enum(["LONG", "SHORT"]),
+      quantity: decimalString,
+      entryPrice: decimalString,
+      leverage: z.number().int().positive(),
+    }),
+  ),
+  orders: z.array(persistedOrder),
+  nextOrderId: z.number().int().positive(),
+});
+export type PersistedBook = z.infer<typeof persistedBook>;
+
+export function serializeBook(book: Book): PersistedBook {
+  const nullable = (value: Decimal | null) => (value === null ? null : value.toFixed());
+  return {
+    version: 1,
+    balances: [...book.balances].map(([asset, wallet]) => ({ asset, walletBalance: wallet.toFixed() })),
+    positions: [...book.positions.values()].map((p) => ({
+      symbol: p.symbol,
+      side: p.side,
+      quantity: p.quantity.toFixed(),
+      entryPrice: p.entryPrice.toFixed(),
+      leverage: p.leverage,
+    })),
+    orders: [...book.orders.values()].map((o) => ({
+      ...o,
+      quantity: o.quantity.toFixed(),
+      filledQuantity: o.filledQuantity.toFixed(),
+      averagePrice: nullable(o.averagePrice),
+      price: nullable(o.price),
+      triggerPrice: nullable(o.triggerPrice),
+    })),
+    nextOrderId: book.nextOrderId,
+  };
+}
+
+/** Reads a stored book back; a malformed one is an error (never silently replaced by a fresh book). */
+export function parseBook(stored: unknown): Book {
+  const state = persistedBook.parse(stored);
+  const nullable = (value: string | null) => (value === null ? null : new Decimal(value));
+  return {
+    balances: new Map(state.balances.map((b) => [b.asset, new Decimal(b.walletBalance)])),
+    positions: new Map(
+      state.positions.map((p) => [
+        p.symbol,
+        { ...p, quantity: new Decimal(p.quantity), entryPrice: new Decimal(p.entryPrice) },
+      ]),
+    ),
+    orders: new Map(
+      state.orders.map((o) => [
+        o.clientOrderId,
+        {
+          ...o,
+          quantity: new Decimal(o.quantity),
+          filledQuantity: new Decimal(o.filledQuantity),
+          averagePrice: nullable(o.averagePrice),
+          price: nullable(o.price),
+          triggerPrice: nullable(o.triggerPrice),
+        },
+      ]),
+    ),
+    nextOrderId: state.nextOrderId,
+  };
+}

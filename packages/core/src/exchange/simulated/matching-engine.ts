@@ -1,0 +1,361 @@
+import Decimal from "decimal.js";
+import { ExchangeRejectedError } from "../errors.ts";
+import type {
+  AccountEvent,
+  AccountSnapshot,
+  AssetBalance,
+  CancelResult,
+  ExchangeOrder,
+  ExchangePosition,
+  OrderRef,
+  PlaceOrderRequest,
+} from "../gateway.ts";
+import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
+
+/**
+ * The simulated exchange's trading rules, as pure functions over one account's Book.
+ * One-way mode (one net position per symbol), fills at the mark price (market orders,
+ * triggered stop-loss / take-profit) or at the limit price (resting limit orders), no fees.
+ * Each function mutates the book and returns the account events it caused.
+ */
+export interface EngineContext {
+  accountId: string;
+  now: number;
+  /** Current mark price; only called for listed symbols. */
+  mark(symbol: string): Decimal;
+  hasSymbol(symbol: string): boolean;
+  /** Leverage of a new position (Binance's default is 20). */
+  defaultLeverage: number;
+}
+
+const ZERO = new Decimal(0);
+/** Binance keeps balances and PnL to 8 decimals. */
+const MONEY_DP = 8;
+const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+
+export function placeOrder(
+  book: Book,
+  request: PlaceOrderRequest,
+  ctx: EngineContext,
+): { order: ExchangeOrder; events: AccountEvent[] } {
+  validate(book, request, ctx);
+  const mark = ctx.mark(request.symbol);
+  const isTrigger = request.type === "STOP_MARKET" || request.type === "TAKE_PROFIT_MARKET";
+  const reduceOnly = request.reduceOnly ?? false;
+
+  if (reduceOnly && !isTrigger) {
+    // A reduce-only order never increases or flips the position.
+    const reducible = reducibleQuantity(book, request.symbol, request.side);
+    if (reducible.isZero() || request.quantity.gt(reducible)) {
+      throw new ExchangeRejectedError(
+        `reduceOnly: the order would increase or flip the ${request.symbol} position`,
+        -2022,
+      );
+    }
+  }
+  if (isTrigger && triggerCrossed(request.type, request.side, request.triggerPrice!, mark)) {
+    throw new ExchangeRejectedError(
+      `triggerPrice: ${request.triggerPrice} would trigger immediately at mark ${mark}`,
+      -2021,
+    );
+  }
+  if (!reduceOnly && !isTrigger) {
+    const fillPrice =
+      request.type === "LIMIT" && !limitCrossed(request.side, request.price!, mark) ? request.price! : mark;
+    requireMargin(book, request, fillPrice, ctx);
+  }
+
+  const order: ExchangeOrder = {
+    exchangeOrderId: String(book.nextOrderId++),
+    clientOrderId: request.clientOrderId,
+    symbol: request.symbol,
+    side: request.side,
+    type: request.type,
+    status: "NEW",
+    quantity: request.quantity,
+    filledQuantity: ZERO,
+    averagePrice: null,
+    price: request.type === "LIMIT" ? request.price! : null,
+    triggerPrice: isTrigger ? request.triggerPrice! : null,
+    reduceOnly,
+  };
+  book.orders.set(order.clientOrderId, order);
+
+  const events: AccountEvent[] = [];
+  if (
+    request.type === "MARKET" ||
+    (request.type === "LIMIT" && limitCrossed(request.side, request.price!, mark))
+  ) {
+    // A marketable order takes liquidity at the mark (a better price than a crossing limit).
+    fill(book, order, request.quantity, mark, ctx, events);
+  } else {
+    events.push(orderEvent("order", order, ctx));
+  }
+  return { order: { ...order }, events };
+}
+
+export function cancelOrders(
+  book: Book,
+  refs: readonly OrderRef[],
+  ctx: EngineContext,
+): { results: CancelResult[]; events: AccountEvent[] } {
+  const events: AccountEvent[] = [];
+  const results = refs.map((ref): CancelResult => {
+    const order = book.orders.get(ref.clientOrderId);
+    if (!order || order.symbol !== ref.symbol) {
+      return { clientOrderId: ref.clientOrderId, cancelled: false, reason: "unknown order" };
+    }
+    if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") {
+      return { clientOrderId: ref.clientOrderId, cancelled: false, reason: `order is ${order.status}` };
+    }
+    order.status = "CANCELED";
+    events.push(orderEvent("order", order, ctx));
+    return { clientOrderId: ref.clientOrderId, cancelled: true };
+  });
+  return { results, events };
+}
+
+/** Runs resting limit orders and stop-loss / take-profit triggers against the current marks. */
+export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySet<string>): AccountEvent[] {
+  const events: AccountEvent[] = [];
+  for (const order of [...book.orders.values()]) {
+    if (order.status !== "NEW" || (symbols && !symbols.has(order.symbol))) continue;
+    if (!ctx.hasSymbol(order.symbol)) continue;
+    const mark = ctx.mark(order.symbol);
+    if (order.type === "LIMIT") {
+      if (limitCrossed(order.side, order.price!, mark)) fillResting(book, order, order.price!, ctx, events);
+    } else if (order.type === "STOP_MARKET" || order.type === "TAKE_PROFIT_MARKET") {
+      if (triggerCrossed(order.type, order.side, order.triggerPrice!, mark)) {
+        fillResting(book, order, mark, ctx, events);
+      }
+    }
+  }
+  return events;
+}
+
+export function snapshot(book: Book, ctx: EngineContext): AccountSnapshot {
+  return {
+    balances: balances(book, ctx),
+    positions: [...book.positions.values()].map((p) => toExchangePosition(p, ctx)),
+    asOf: ctx.now,
+  };
+}
+
+export function openOrders(book: Book): ExchangeOrder[] {
+  return [...book.orders.values()].filter((o) => o.status === "NEW").map((o) => ({ ...o }));
+}
+
+function validate(book: Book, request: PlaceOrderRequest, ctx: EngineContext): void {
+  if (!CLIENT_ORDER_ID.test(request.clientOrderId)) {
+    throw new ExchangeRejectedError("clientOrderId: 1-36 characters of [.A-Z:/a-z0-9_-]", -1100);
+  }
+  if (!ctx.hasSymbol(request.symbol))
+    throw new ExchangeRejectedError(`symbol: ${request.symbol} is not listed`, -1121);
+  if (!request.quantity.isFinite() || request.quantity.lte(0)) {
+    throw new ExchangeRejectedError("quantity: must be greater than zero", -4003);
+  }
+  if (request.type === "LIMIT" && !(request.price?.isFinite() && request.price.gt(0))) {
+    throw new ExchangeRejectedError("price: a LIMIT order needs a price greater than zero", -1102);
+  }
+  if (
+    (request.type === "STOP_MARKET" || request.type === "TAKE_PROFIT_MARKET") &&
+    !(request.triggerPrice?.isFinite() && request.triggerPrice.gt(0))
+  ) {
+    throw new ExchangeRejectedError(
+      `triggerPrice: a ${request.type} order needs a triggerPrice greater than zero`,
+      -1102,
+    );
+  }
+  if (book.orders.has(request.clientOrderId)) {
+    throw new ExchangeRejectedError(`clientOrderId: ${request.clientOrderId} is duplicated`, -4116);
+  }
+}
+
+function limitCrossed(side: ExchangeOrder["side"], price: Decimal, mark: Decimal): boolean {
+  return side === "BUY" ? mark.lte(price) : mark.gte(price);
+}
+
+/** A SELL stop protects a long (fires on the way down), a SELL take-profit fires on the way up; BUY mirrors. */
+function triggerCrossed(
+  type: ExchangeOrder["type"],
+  side: ExchangeOrder["side"],
+  trigger: Decimal,
+  mark: Decimal,
+) {
+  const firesBelow = (type === "STOP_MARKET") === (side === "SELL");
+  return firesBelow ? mark.lte(trigger) : mark.gte(trigger);
+}
+
+/** How much of the position an order on this side can close. */
+function reducibleQuantity(book: Book, symbol: string, side: ExchangeOrder["side"]): Decimal {
+  const position = book.positions.get(symbol);
+  if (!position) return ZERO;
+  const closes = (position.side === "LONG") === (side === "SELL");
+  return closes ? position.quantity : ZERO;
+}
+
+function fillResting(
+  book: Book,
+  order: ExchangeOrder,
+  price: Decimal,
+  ctx: EngineContext,
+  events: AccountEvent[],
+) {
+  let quantity = order.quantity.minus(order.filledQuantity);
+  if (order.reduceOnly) {
+    // Whatever is left of the position by now; the rest of a reduce-only order expires.
+    quantity = Decimal.min(quantity, reducibleQuantity(book, order.symbol, order.side));
+    if (quantity.isZero()) {
+      order.status = "EXPIRED";
+      events.push(orderEvent("order", order, ctx));
+      return;
+    }
+  }
+  fill(book, order, quantity, price, ctx, events);
+}
+
+/** Applies a fill to the order, the position and the wallet, and records the events. */
+function fill(
+  book: Book,
+  order: ExchangeOrder,
+  quantity: Decimal,
+  price: Decimal,
+  ctx: EngineContext,
+  events: AccountEvent[],
+): void {
+  const previousFill = order.averagePrice?.mul(order.filledQuantity) ?? ZERO;
+  order.filledQuantity = order.filledQuantity.plus(quantity);
+  order.averagePrice = previousFill
+    .plus(price.mul(quantity))
+    .div(order.filledQuantity)
+    .toDecimalPlaces(MONEY_DP);
+  order.status = "FILLED";
+
+  const before = book.positions.get(order.symbol);
+  const signedBefore = signed(before);
+  const signedAfter = signedBefore.plus(order.side === "BUY" ? quantity : quantity.neg());
+  // The part of the fill that closes the current position realizes PnL at the fill price.
+  const closing =
+    before && signedBefore.isPositive() !== (order.side === "BUY")
+      ? Decimal.min(quantity, before.quantity)
+      : ZERO;
+  const realized = before && closing.gt(0) ? pnl(before, closing, price) : ZERO;
+
+  const leverage = before?.leverage ?? ctx.defaultLeverage;
+  if (signedAfter.isZero()) {
+    book.positions.delete(order.symbol);
+  } else if (!before || signedBefore.isPositive() !== signedAfter.isPositive()) {
+    book.positions.set(order.symbol, {
+      symbol: order.symbol,
+      side: signedAfter.isPositive() ? "LONG" : "SHORT",
+      quantity: signedAfter.abs(),
+      entryPrice: price,
+      leverage,
+    });
+  } else if (signedAfter.abs().gt(before.quantity)) {
+    const entryPrice = before.entryPrice
+      .mul(before.quantity)
+      .plus(price.mul(quantity))
+      .div(signedAfter.abs())
+      .toDecimalPlaces(MONEY_DP);
+    book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs(), entryPrice });
+  } else {
+    book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs() });
+  }
+  const wallet = book.balances.get(MARGIN_ASSET) ?? ZERO;
+  book.balances.set(MARGIN_ASSET, wallet.plus(realized.toDecimalPlaces(MONEY_DP)));
+
+  const isTrigger = order.type === "STOP_MARKET" || order.type === "TAKE_PROFIT_MARKET";
+  events.push(orderEvent(isTrigger && order.reduceOnly ? "protective-triggered" : "order", order, ctx));
+
+  // The position went flat (or flipped): its stop-loss and take-profit have nothing left to protect.
+  if (before && (signedAfter.isZero() || signedBefore.isPositive() !== signedAfter.isPositive())) {
+    for (const other of book.orders.values()) {
+      if (other !== order && other.symbol === order.symbol && other.status === "NEW" && other.reduceOnly) {
+        if (other.type === "STOP_MARKET" || other.type === "TAKE_PROFIT_MARKET") {
+          other.status = "CANCELED";
+          events.push(orderEvent("order", other, ctx));
+        }
+      }
+    }
+  }
+
+  const after = book.positions.get(order.symbol);
+  const position: ExchangePosition = after
+    ? toExchangePosition(after, ctx)
+    : {
+        symbol: order.symbol,
+        side: before?.side ?? (order.side === "BUY" ? "LONG" : "SHORT"),
+        quantity: ZERO,
+        entryPrice: ZERO,
+        leverage,
+        markPrice: ctx.mark(order.symbol),
+      };
+  events.push({ type: "position", accountId: ctx.accountId, positions: [position], at: ctx.now });
+  events.push({ type: "balance", accountId: ctx.accountId, balances: balances(book, ctx), at: ctx.now });
+}
+
+function signed(position: BookPosition | undefined): Decimal {
+  if (!position) return ZERO;
+  return position.side === "LONG" ? position.quantity : position.quantity.neg();
+}
+
+function pnl(position: BookPosition, quantity: Decimal, price: Decimal): Decimal {
+  const perUnit =
+    position.side === "LONG" ? price.minus(position.entryPrice) : position.entryPrice.minus(price);
+  return perUnit.mul(quantity);
+}
+
+/** Cross margin like Binance: wallet + unrealized PnL - initial margin of positions and open orders. */
+function availableMargin(book: Book, ctx: EngineContext): Decimal {
+  let available = book.balances.get(MARGIN_ASSET) ?? ZERO;
+  for (const position of book.positions.values()) {
+    const mark = ctx.mark(position.symbol);
+    available = available
+      .plus(pnl(position, position.quantity, mark))
+      .minus(position.quantity.mul(mark).div(position.leverage));
+  }
+  for (const order of book.orders.values()) {
+    if (order.status === "NEW" && order.type === "LIMIT" && !order.reduceOnly) {
+      const leverage = book.positions.get(order.symbol)?.leverage ?? ctx.defaultLeverage;
+      available = available.minus(order.quantity.mul(order.price!).div(leverage));
+    }
+  }
+  return available;
+}
+
+function requireMargin(book: Book, request: PlaceOrderRequest, price: Decimal, ctx: EngineContext): void {
+  const position = book.positions.get(request.symbol);
+  const closes = position ? (position.side === "LONG") === (request.side === "SELL") : false;
+  const opening = closes ? Decimal.max(ZERO, request.quantity.minus(position!.quantity)) : request.quantity;
+  const required = opening.mul(price).div(position?.leverage ?? ctx.defaultLeverage);
+  if (required.gt(availableMargin(book, ctx))) {
+    throw new ExchangeRejectedError(
+      `quantity: margin is insufficient for ${request.quantity} ${request.symbol}`,
+      -2019,
+    );
+  }
+}
+
+function balances(book: Book, ctx: EngineContext): AssetBalance[] {
+  return [...book.balances].map(([asset, walletBalance]) => ({
+    asset,
+    walletBalance,
+    availableBalance:
+      asset === MARGIN_ASSET
+        ? Decimal.max(ZERO, availableMargin(book, ctx)).toDecimalPlaces(MONEY_DP)
+        : walletBalance,
+  }));
+}
+
+function toExchangePosition(position: BookPosition, ctx: EngineContext): ExchangePosition {
+  return { ...position, markPrice: ctx.mark(position.symbol) };
+}
+
+function orderEvent(
+  type: "order" | "protective-triggered",
+  order: ExchangeOrder,
+  ctx: EngineContext,
+): AccountEvent {
+  return { type, accountId: ctx.accountId, order: { ...order }, at: ctx.now };
+}

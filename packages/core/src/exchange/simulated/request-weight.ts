@@ -1,0 +1,63 @@
+/**
+ * Counts calls and request weight the way Binance USD-M does, per IP, in a rolling minute.
+ * Weights (Binance USD-M docs): GET /fapi/v3/account 5, GET /fapi/v3/positionRisk 5,
+ * POST /fapi/v1/order 0 (orders count against the order-rate limit, not the IP weight),
+ * GET /fapi/v1/order 1, DELETE /fapi/v1/batchOrders 1, DELETE /fapi/v1/algoOrder 1,
+ * GET /fapi/v1/premiumIndex 1 with a symbol, 10 without.
+ */
+export const REQUEST_WEIGHT = {
+  /** account (5) + positionRisk (5): a snapshot needs both on Binance. */
+  getAccountSnapshot: 10,
+  placeOrder: 0,
+  getOrder: 1,
+  /** per batch of up to 10 regular orders, plus 1 per trigger (algo) order. */
+  cancelBatch: 1,
+  cancelTrigger: 1,
+  markPriceOne: 1,
+  markPriceAll: 10,
+} as const;
+
+const MINUTE_MS = 60_000;
+
+export interface RequestWeightCounter {
+  record(operation: string, weight: number): void;
+  /** Weight spent in the last minute, as X-MBX-USED-WEIGHT-1M reports it. */
+  usedWeight1m(): number;
+  /** ms until the oldest weight leaves the window (how long a 429 would ask to wait). */
+  msUntilWeightFrees(): number;
+  stats(): { calls: Record<string, number>; weight: number; usedWeight1m: number };
+  reset(): void;
+}
+
+export function createRequestWeightCounter(now: () => number): RequestWeightCounter {
+  let calls: Record<string, number> = {};
+  let weight = 0;
+  let window: { at: number; weight: number }[] = [];
+  const prune = () => {
+    const cutoff = now() - MINUTE_MS;
+    while (window.length > 0 && window[0]!.at <= cutoff) window.shift();
+  };
+  const usedWeight1m = () => {
+    prune();
+    return window.reduce((sum, entry) => sum + entry.weight, 0);
+  };
+  return {
+    record(operation, w) {
+      calls[operation] = (calls[operation] ?? 0) + 1;
+      weight += w;
+      if (w > 0) window.push({ at: now(), weight: w });
+    },
+    usedWeight1m,
+    msUntilWeightFrees() {
+      prune();
+      const oldest = window[0];
+      return oldest ? oldest.at + MINUTE_MS - now() : 0;
+    },
+    stats: () => ({ calls: { ...calls }, weight, usedWeight1m: usedWeight1m() }),
+    reset() {
+      calls = {};
+      weight = 0;
+      window = [];
+    },
+  };
+}
