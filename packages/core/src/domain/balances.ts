@@ -1,0 +1,121 @@
+import type { Exchange } from "@tradedesk/db";
+import type Decimal from "decimal.js";
+import { type BalancesSnapshot, loadBalancesSnapshot, type SnapshotProtection } from "./balances-snapshot.ts";
+import type { DeskDeps } from "./deps.ts";
+import { gatewayFor } from "./exchange-accounts.ts";
+import { pnl, sum, toWire } from "./money.ts";
+import type { BalancesRead, BalancesSummaryView, PositionView, ProtectionView } from "./views.ts";
+
+export const BALANCES_SUMMARY_DATA_TYPE = "balances_summary";
+const TOTALS_CURRENCY = "USDT";
+
+export interface BalancesOptions {
+  /** Serve the last snapshot, marked stale, for this long when the exchange fails. */
+  staleIfErrorMs?: number;
+}
+
+export function createBalancesService(deps: DeskDeps, options: BalancesOptions = {}) {
+  return {
+    /** The structural part through the cache, prices fresh on every call. */
+    async read(userId: string): Promise<BalancesRead> {
+      const cached = await deps.cache.getOrLoad<BalancesSnapshot>(
+        userId,
+        BALANCES_SUMMARY_DATA_TYPE,
+        () => loadBalancesSnapshot(deps, userId),
+        options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : undefined,
+      );
+      const now = deps.now();
+      const data = await withMarkPrices(deps, cached.value, now);
+      return {
+        data,
+        fromCache: cached.fromCache,
+        asOf: new Date(cached.storedAt).toISOString(),
+        ageMs: cached.ageMs ?? Math.max(0, now.getTime() - cached.storedAt),
+        stale: cached.stale ?? false,
+      };
+    },
+  };
+}
+
+/** Overlays fresh mark prices and unrealized PnL on a snapshot; one price call per exchange. */
+export async function withMarkPrices(
+  deps: DeskDeps,
+  snapshot: BalancesSnapshot,
+  now: Date,
+): Promise<BalancesSummaryView> {
+  const symbolsByExchange = new Map<Exchange, Set<string>>();
+  for (const position of snapshot.positions) {
+    const symbols = symbolsByExchange.get(position.exchange) ?? new Set<string>();
+    symbols.add(position.symbol);
+    symbolsByExchange.set(position.exchange, symbols);
+  }
+  const marks = new Map<string, Map<string, Decimal>>();
+  await Promise.all(
+    [...symbolsByExchange].map(async ([exchange, symbols]) => {
+      marks.set(exchange, await gatewayFor(deps, exchange).getMarkPrices([...symbols]));
+    }),
+  );
+
+  const unrealized: Decimal[] = [];
+  const notionals: Decimal[] = [];
+  const positions = snapshot.positions.map((position): PositionView => {
+    const mark = marks.get(position.exchange)?.get(position.symbol) ?? null;
+    const positionPnl = mark ? pnl(position.side, position.quantity, position.entryPrice, mark) : null;
+    const notional = mark ? mark.times(position.quantity) : null;
+    if (positionPnl) unrealized.push(positionPnl);
+    if (notional) notionals.push(notional);
+    return {
+      id: position.id,
+      accountId: position.accountId,
+      symbol: position.symbol,
+      side: position.side,
+      quantity: toWire(position.quantity),
+      entryPrice: toWire(position.entryPrice),
+      leverage: position.leverage,
+      openedAt: position.openedAt.toISOString(),
+      stopLoss: presentProtection(position.stopLoss),
+      takeProfit: presentProtection(position.takeProfit),
+      markPrice: mark ? toWire(mark) : null,
+      unrealizedPnl: positionPnl ? toWire(positionPnl) : null,
+      notional: notional ? toWire(notional) : null,
+    };
+  });
+
+  const walletBalance = sum(
+    snapshot.accounts.flatMap((account) =>
+      account.balances.filter((balance) => balance.asset === TOTALS_CURRENCY).map((b) => b.walletBalance),
+    ),
+  );
+  const unrealizedPnl = sum(unrealized);
+  return {
+    accounts: snapshot.accounts.map((account) => ({
+      id: account.id,
+      exchange: account.exchange,
+      label: account.label,
+      testnet: account.testnet,
+      balances: account.balances.map((balance) => ({
+        asset: balance.asset,
+        walletBalance: toWire(balance.walletBalance),
+        availableBalance: toWire(balance.availableBalance),
+      })),
+    })),
+    positions,
+    totals: {
+      currency: TOTALS_CURRENCY,
+      walletBalance: toWire(walletBalance),
+      unrealizedPnl: toWire(unrealizedPnl),
+      equity: toWire(walletBalance.plus(unrealizedPnl)),
+      notional: toWire(sum(notionals)),
+    },
+    pricesAt: now.toISOString(),
+  };
+}
+
+function presentProtection(protection: SnapshotProtection | null): ProtectionView | null {
+  if (!protection) return null;
+  return {
+    orderId: protection.orderId,
+    clientOrderId: protection.clientOrderId,
+    triggerPrice: toWire(protection.triggerPrice),
+  };
+}

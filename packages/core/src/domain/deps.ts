@@ -1,0 +1,27 @@
+import type { PrismaClient } from "@tradedesk/db";
+import type { ExchangeGateway } from "../exchange/gateway.ts";
+import type { CredentialsCipher } from "../secrets/index.ts";
+import type { DeskCache } from "./desk-cache.ts";
+
+/** pino-compatible; the server passes its logger, tests a silent one. */
+export interface DeskLogger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface Gateways {
+  SIMULATED: ExchangeGateway;
+  BINANCE_USDM?: ExchangeGateway;
+}
+
+/** What every service of the desk shares. */
+export interface DeskDeps {
+  prisma: PrismaClient;
+  cache: DeskCache;
+  gateways: Gateways;
+  credentialsCipher?: CredentialsCipher;
+  now: () => Date;
+  logger: DeskLogger;
+  /** Invalidates the user's cache entries; call only after the transaction committed. */
+  userDataChanged(userId: string): void;
+}

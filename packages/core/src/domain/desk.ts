@@ -1,0 +1,90 @@
+import type { PrismaClient } from "@tradedesk/db";
+import type { CredentialsCipher } from "../secrets/index.ts";
+import { createAccountEvents } from "./account-events.ts";
+import { createBalancesService } from "./balances.ts";
+import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
+import type { DeskCache } from "./desk-cache.ts";
+import { watchMarkPrices } from "./mark-price-watch.ts";
+import { createOrdersService } from "./orders.ts";
+import { createPositionsService } from "./positions.ts";
+import type { TradingDesk, UserDataChangedListener } from "./trading-desk.ts";
+import { createUsersService } from "./users.ts";
+import type { CacheMetricsView } from "./views.ts";
+
+export interface TradingDeskOptions {
+  prisma: PrismaClient;
+  cache: DeskCache;
+  gateways: Gateways;
+  /** Decrypts Binance keys when a request is signed; not needed for the simulated exchange. */
+  credentialsCipher?: CredentialsCipher;
+  now?: () => Date;
+  logger?: DeskLogger;
+  /** Serve the last balances, marked stale, up to this old when the exchange fails; default off. */
+  staleIfErrorMs?: number;
+  /** Mark-price pushes per subscriber at most once per this many ms; default 1000. */
+  markPriceThrottleMs?: number;
+}
+
+export type TradingDeskInstance = TradingDesk & {
+  accountEvents: TradingDesk["accountEvents"] & { idle(): Promise<void> };
+};
+
+const consoleLogger: DeskLogger = {
+  warn: (details, message) => console.warn(message, details),
+  error: (details, message) => console.error(message, details),
+};
+
+/** Builds the desk the API serves: one per process (the server), one per test. */
+export function createTradingDesk(options: TradingDeskOptions): TradingDeskInstance {
+  const { cache } = options;
+  const deps: DeskDeps = {
+    prisma: options.prisma,
+    cache,
+    gateways: options.gateways,
+    ...(options.credentialsCipher ? { credentialsCipher: options.credentialsCipher } : {}),
+    now: options.now ?? (() => new Date()),
+    logger: options.logger ?? consoleLogger,
+    userDataChanged: (userId) => {
+      cache.invalidate(userId);
+    },
+  };
+  const users = createUsersService(options.prisma);
+
+  const onUserDataChanged = (listener: UserDataChangedListener) =>
+    cache.onInvalidate((event) => {
+      const what = event.dataType ?? "all data";
+      listener(
+        event.userId,
+        event.origin === "local" ? `${what} changed` : `${what} changed (${event.origin})`,
+      );
+    });
+
+  return {
+    users: { authenticate: users.authenticate, get: users.get },
+    accounts: { list: users.listAccounts },
+    balances: createBalancesService(
+      deps,
+      options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {},
+    ),
+    orders: createOrdersService(deps),
+    positions: createPositionsService(deps),
+    cache: {
+      metrics: () => cache.getMetrics() as CacheMetricsView,
+      invalidate: (userId, dataType) => cache.invalidate(userId, dataType),
+    },
+    onUserDataChanged,
+    watchMarkPrices: (userId, listener) =>
+      watchMarkPrices(
+        deps,
+        {
+          throttleMs: options.markPriceThrottleMs ?? 1000,
+          setTimeout: (callback, ms) => setTimeout(callback, ms),
+          clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+        },
+        userId,
+        onUserDataChanged,
+        listener,
+      ),
+    accountEvents: createAccountEvents(deps),
+  };
+}

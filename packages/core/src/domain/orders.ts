@@ -1,0 +1,164 @@
+import type { Order, Position } from "@tradedesk/db";
+import type Decimal from "decimal.js";
+import type { CreateOrderCommand, ListOrdersQuery } from "./commands.ts";
+import type { DeskDeps } from "./deps.ts";
+import { InvalidCommandError, NotFoundError } from "./errors.ts";
+import { accountRef, gatewayFor, positionSideOf } from "./exchange-accounts.ts";
+import { toWire } from "./money.ts";
+import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
+import { presentOrder, presentPosition } from "./presenters.ts";
+import { checkProtection, markPriceOf, placeProtection, protectiveOrderRows } from "./protection.ts";
+import type { CreateOrderResult, OrderPage } from "./views.ts";
+
+export function createOrdersService(deps: DeskDeps) {
+  const { prisma } = deps;
+
+  /** The answer to a repeated clientOrderId: the first order, as it is now. */
+  async function repeatOf(order: Order & { position: Position | null }): Promise<CreateOrderResult> {
+    const protective = order.positionId
+      ? await prisma.order.findMany({
+          where: {
+            positionId: order.positionId,
+            role: { in: ["STOP_LOSS", "TAKE_PROFIT"] },
+            status: "NEW",
+          },
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        })
+      : [];
+    return {
+      created: false,
+      order: presentOrder(order),
+      position: order.position ? presentPosition(order.position) : null,
+      protectiveOrders: protective.map(presentOrder),
+      warnings: [],
+    };
+  }
+
+  return {
+    async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
+      // Ownership, idempotency and the one-position-per-symbol rule in one read.
+      const account = await prisma.exchangeAccount.findFirst({
+        where: { id: command.accountId, userId },
+        include: {
+          orders: { where: { clientOrderId: command.clientOrderId }, include: { position: true } },
+          positions: { where: { symbol: command.symbol, status: "OPEN" }, select: { id: true, side: true } },
+        },
+      });
+      if (!account) throw new NotFoundError("account");
+      const first = account.orders[0];
+      if (first) return repeatOf(first);
+
+      const open = account.positions[0];
+      if (open) {
+        throw new InvalidCommandError(
+          "symbol",
+          `this account already has an open ${open.side} position on ${command.symbol}; close it or change its stop-loss/take-profit instead`,
+        );
+      }
+      if (command.type === "LIMIT" && !command.price) {
+        throw new InvalidCommandError("price", "a LIMIT order needs a price");
+      }
+      if (command.type === "LIMIT" && (command.stopLoss || command.takeProfit)) {
+        throw new InvalidCommandError(
+          command.stopLoss ? "stopLoss" : "takeProfit",
+          "only MARKET orders take a stop-loss or take-profit",
+        );
+      }
+
+      const gateway = gatewayFor(deps, account.exchange);
+      const ref = accountRef(deps, account);
+      const side = positionSideOf(command.side);
+      if (command.stopLoss || command.takeProfit) {
+        checkProtection(side, await markPriceOf(gateway, command.symbol), command);
+      }
+
+      const entry = await gateway.placeOrder(ref, {
+        clientOrderId: command.clientOrderId,
+        symbol: command.symbol,
+        side: command.side,
+        type: command.type,
+        quantity: command.quantity,
+        ...(command.price ? { price: command.price } : {}),
+      });
+      const filled = entry.filledQuantity.gt(0) && entry.averagePrice !== null;
+
+      const warnings: string[] = [];
+      const levels = [
+        ...(command.stopLoss ? [{ role: "STOP_LOSS" as const, triggerPrice: command.stopLoss }] : []),
+        ...(command.takeProfit ? [{ role: "TAKE_PROFIT" as const, triggerPrice: command.takeProfit }] : []),
+      ];
+      const protection =
+        filled && levels.length > 0
+          ? await placeProtection(
+              gateway,
+              ref,
+              { symbol: command.symbol, side, quantity: entry.filledQuantity },
+              levels,
+            )
+          : { placed: [], failures: [] };
+      for (const failure of protection.failures) {
+        // The entry is filled on the exchange: record it anyway and say what is missing.
+        const what = failure.role === "STOP_LOSS" ? "stop-loss" : "take-profit";
+        warnings.push(
+          `the ${what} was not placed: ${errorMessage(failure.error)}; set it again with positions.modifySlTp`,
+        );
+        deps.logger.warn(
+          { err: failure.error, clientOrderId: command.clientOrderId },
+          `${what} placement failed`,
+        );
+      }
+
+      const result = await prisma.$transaction(async (tx) => {
+        const position = filled
+          ? await tx.position.create({
+              data: {
+                accountId: account.id,
+                symbol: command.symbol,
+                side,
+                quantity: toWire(entry.filledQuantity),
+                entryPrice: toWire(entry.averagePrice as Decimal),
+                leverage: command.leverage ?? 1,
+              },
+            })
+          : null;
+        const order = await tx.order.create({
+          data: {
+            ...exchangeOrderRow(entry),
+            accountId: account.id,
+            positionId: position?.id ?? null,
+            role: "ENTRY",
+          },
+        });
+        const protectiveOrders =
+          position && protection.placed.length > 0
+            ? await tx.order.createManyAndReturn({
+                data: protectiveOrderRows(account.id, position.id, protection.placed),
+              })
+            : [];
+        return { position, order, protectiveOrders };
+      });
+      deps.userDataChanged(userId);
+      return {
+        created: true,
+        order: presentOrder(result.order),
+        position: result.position ? presentPosition(result.position) : null,
+        protectiveOrders: result.protectiveOrders.map(presentOrder),
+        warnings,
+      };
+    },
+
+    async list(userId: string, query: ListOrdersQuery): Promise<OrderPage> {
+      const orders = await prisma.order.findMany({
+        where: { account: { userId }, ...(query.accountId ? { accountId: query.accountId } : {}) },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: query.limit + 1,
+        ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+      });
+      const page = orders.slice(0, query.limit);
+      return {
+        items: page.map(presentOrder),
+        nextCursor: orders.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
+  };
+}

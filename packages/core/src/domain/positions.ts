@@ -1,0 +1,197 @@
+import type Decimal from "decimal.js";
+import type { ClosePositionCommand, ModifySlTpCommand } from "./commands.ts";
+import type { DeskDeps } from "./deps.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
+import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
+import { pnl, toWire } from "./money.ts";
+import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
+import {
+  cancelOrdersStatement,
+  findOwnedPosition,
+  type OwnedPosition,
+  type ProtectiveOrderRow,
+} from "./owned-position.ts";
+import { presentOrder, presentPosition } from "./presenters.ts";
+import {
+  checkProtection,
+  markPriceOf,
+  type ProtectionRole,
+  placeProtection,
+  protectiveOrderRows,
+} from "./protection.ts";
+import type { ClosePositionResult, ModifySlTpResult, ProtectionView } from "./views.ts";
+
+export function createPositionsService(deps: DeskDeps) {
+  const { prisma } = deps;
+
+  async function ownedOpenPosition(userId: string, positionId: string): Promise<OwnedPosition> {
+    const position = await findOwnedPosition(prisma, userId, positionId);
+    if (!position) throw new NotFoundError("position");
+    if (position.status !== "OPEN") throw new ConflictError("the position is already closed");
+    return position;
+  }
+
+  /** Cancels on the exchange; a failure is logged and reported, never thrown (the DB already moved on). */
+  async function cancelOnExchange(position: OwnedPosition, orders: ProtectiveOrderRow[], warnings: string[]) {
+    if (orders.length === 0) return;
+    try {
+      await gatewayFor(deps, position.account.exchange).cancelOrders(
+        accountRef(deps, position.account),
+        orders.map((order) => ({
+          symbol: position.symbol,
+          clientOrderId: order.clientOrderId,
+          kind: "trigger",
+        })),
+      );
+    } catch (error) {
+      warnings.push(`old protective orders could not be cancelled on the exchange: ${errorMessage(error)}`);
+      deps.logger.warn(
+        { err: error, positionId: position.id, orders: orders.map((order) => order.clientOrderId) },
+        "cancelling protective orders failed",
+      );
+    }
+  }
+
+  return {
+    async close(userId: string, command: ClosePositionCommand): Promise<ClosePositionResult> {
+      const found = await findOwnedPosition(prisma, userId, command.positionId);
+      if (!found) throw new NotFoundError("position");
+      const repeat = await prisma.order.findUnique({
+        where: {
+          accountId_clientOrderId: { accountId: found.account.id, clientOrderId: command.clientOrderId },
+        },
+        include: { position: true },
+      });
+      if (repeat) {
+        if (repeat.positionId !== found.id || repeat.role !== "EXIT" || !repeat.position) {
+          throw new ConflictError("this clientOrderId was already used for another order");
+        }
+        return {
+          closed: false,
+          position: presentPosition(repeat.position),
+          order: presentOrder(repeat),
+          canceledOrderIds: [],
+          warnings: [],
+        };
+      }
+      if (found.status !== "OPEN") throw new ConflictError("the position is already closed");
+      const position = found;
+
+      const gateway = gatewayFor(deps, position.account.exchange);
+      const exit = await gateway.placeOrder(accountRef(deps, position.account), {
+        clientOrderId: command.clientOrderId,
+        symbol: position.symbol,
+        side: closingSide(position.side),
+        type: "MARKET",
+        quantity: position.quantity,
+        reduceOnly: true,
+      });
+      const exitPrice = exit.averagePrice ?? position.entryPrice;
+      const warnings: string[] = [];
+      await cancelOnExchange(position, position.protectiveOrders, warnings);
+
+      const canceledIds = position.protectiveOrders.map((order) => order.id);
+      const [closed, order] = await prisma.$transaction([
+        prisma.position.update({
+          where: { id: position.id },
+          data: {
+            status: "CLOSED",
+            closedAt: deps.now(),
+            realizedPnl: toWire(pnl(position.side, exit.filledQuantity, position.entryPrice, exitPrice)),
+          },
+        }),
+        prisma.order.create({
+          data: {
+            ...exchangeOrderRow(exit),
+            accountId: position.account.id,
+            positionId: position.id,
+            role: "EXIT",
+          },
+        }),
+        cancelOrdersStatement(prisma, canceledIds),
+      ]);
+      deps.userDataChanged(userId);
+      return {
+        closed: true,
+        position: presentPosition(closed),
+        order: presentOrder(order),
+        canceledOrderIds: canceledIds,
+        warnings,
+      };
+    },
+
+    /**
+     * New protection is placed on the exchange before the old is cancelled, so the position
+     * is over-protected for a moment, never unprotected.
+     */
+    async modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult> {
+      const position = await ownedOpenPosition(userId, command.positionId);
+      const gateway = gatewayFor(deps, position.account.exchange);
+      const ref = accountRef(deps, position.account);
+      if (command.stopLoss || command.takeProfit) {
+        checkProtection(position.side, await markPriceOf(gateway, position.symbol, "positionId"), command);
+      }
+
+      const changes: { role: ProtectionRole; level: Decimal | null }[] = [];
+      if (command.stopLoss !== undefined) changes.push({ role: "STOP_LOSS", level: command.stopLoss });
+      if (command.takeProfit !== undefined) changes.push({ role: "TAKE_PROFIT", level: command.takeProfit });
+      const replaced = position.protectiveOrders.filter((order) =>
+        changes.some((change) => change.role === order.role),
+      );
+      const levels = changes.flatMap(({ role, level }) => (level ? [{ role, triggerPrice: level }] : []));
+
+      const { placed, failures } = await placeProtection(gateway, ref, position, levels);
+      if (failures.length > 0) {
+        // All or nothing: take back what this request placed, then report the failure.
+        const undo = placed.map(({ order }) => ({
+          symbol: position.symbol,
+          clientOrderId: order.clientOrderId,
+          kind: "trigger" as const,
+        }));
+        if (undo.length > 0) {
+          await gateway.cancelOrders(ref, undo).catch((error: unknown) => {
+            deps.logger.error(
+              { err: error, positionId: position.id },
+              "could not take back a protective order",
+            );
+          });
+        }
+        throw failures[0]?.error;
+      }
+
+      const replacedIds = replaced.map((order) => order.id);
+      const [, inserted] = await prisma.$transaction([
+        cancelOrdersStatement(prisma, replacedIds),
+        prisma.order.createManyAndReturn({
+          data: protectiveOrderRows(position.account.id, position.id, placed),
+        }),
+      ]);
+      const warnings: string[] = [];
+      await cancelOnExchange(position, replaced, warnings);
+      deps.userDataChanged(userId);
+
+      const current = (role: ProtectionRole): ProtectionView | null => {
+        const fresh = inserted.find((order) => order.role === role);
+        if (fresh)
+          return {
+            orderId: fresh.id,
+            clientOrderId: fresh.clientOrderId,
+            triggerPrice: toWire(fresh.triggerPrice ?? 0),
+          };
+        if (changes.some((change) => change.role === role)) return null;
+        const kept = position.protectiveOrders.find((order) => order.role === role);
+        return kept
+          ? { orderId: kept.id, clientOrderId: kept.clientOrderId, triggerPrice: toWire(kept.triggerPrice) }
+          : null;
+      };
+      return {
+        positionId: position.id,
+        stopLoss: current("STOP_LOSS"),
+        takeProfit: current("TAKE_PROFIT"),
+        placed: inserted.map(presentOrder),
+        canceledOrderIds: replacedIds,
+        warnings,
+      };
+    },
+  };
+}
