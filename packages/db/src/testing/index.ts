@@ -12,6 +12,8 @@ export interface TestDatabaseOptions {
   onQuery?: (sql: string) => void;
   /** Load the demo data (users demo@example.com and ops@example.com, positions, orders). */
   seed?: boolean;
+  /** Apply prisma/migrations (default true); false gives an empty database, for migrator tests. */
+  migrate?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     ...(onQuery ? { onQuery: (sql: string) => counting && onQuery(sql) } : {}),
   });
   try {
-    await migrate(db);
+    if (options.migrate !== false) await migrate(db);
     if (options.seed) await seed(db.prisma);
   } catch (error) {
     await dropTestSchema(db).finally(db.close);
