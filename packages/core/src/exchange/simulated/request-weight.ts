@@ -20,11 +20,13 @@ export const REQUEST_WEIGHT = {
 const MINUTE_MS = 60_000;
 
 export interface RequestWeightCounter {
-  record(operation: string, weight: number): void;
+  /**
+   * Counts a call. Its weight is spent if it fits under the per-minute limit: returns 0; otherwise
+   * the call is refused (nothing spent) and the result is how long until it would fit (a 429's Retry-After).
+   */
+  record(operation: string, weight: number, limit1m?: number): number;
   /** Weight spent in the last minute, as X-MBX-USED-WEIGHT-1M reports it. */
   usedWeight1m(): number;
-  /** ms until the oldest weight leaves the window (how long a 429 would ask to wait). */
-  msUntilWeightFrees(): number;
   stats(): { calls: Record<string, number>; weight: number; usedWeight1m: number };
   reset(): void;
 }
@@ -42,17 +44,21 @@ export function createRequestWeightCounter(now: () => number): RequestWeightCoun
     return window.reduce((sum, entry) => sum + entry.weight, 0);
   };
   return {
-    record(operation, w) {
+    record(operation, w, limit1m = Number.POSITIVE_INFINITY) {
       calls[operation] = (calls[operation] ?? 0) + 1;
+      let excess = usedWeight1m() + w - limit1m;
+      if (excess > 0) {
+        for (const entry of window) {
+          excess -= entry.weight;
+          if (excess <= 0) return entry.at + MINUTE_MS - now();
+        }
+        return MINUTE_MS;
+      }
       weight += w;
       if (w > 0) window.push({ at: now(), weight: w });
+      return 0;
     },
     usedWeight1m,
-    msUntilWeightFrees() {
-      prune();
-      const oldest = window[0];
-      return oldest ? oldest.at + MINUTE_MS - now() : 0;
-    },
     stats: () => ({ calls: { ...calls }, weight, usedWeight1m: usedWeight1m() }),
     reset() {
       calls = {};

@@ -188,17 +188,15 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     perform: () => Promise<T>,
   ): Promise<T> {
     if (closed) throw new ExchangeUnavailableError(`${operation}: the simulated exchange is closed`);
-    counter.record(operation, weight);
     await delay(latencyMs / 2);
     const now = timers.now();
     if (now < bannedUntil) {
+      counter.record(operation, 0);
       throw new ExchangeBannedError(`${operation}: 418 this IP is banned`, bannedUntil - now);
     }
-    if (options.weightLimit1m !== undefined && counter.usedWeight1m() > options.weightLimit1m) {
-      throw new ExchangeRateLimitedError(
-        `${operation}: 429 request weight over the limit`,
-        counter.msUntilWeightFrees(),
-      );
+    const retryAfterMs = counter.record(operation, weight, options.weightLimit1m);
+    if (retryAfterMs > 0) {
+      throw new ExchangeRateLimitedError(`${operation}: 429 request weight over the limit`, retryAfterMs);
     }
     const fault = faults.take(operation);
     if (fault?.kind === "banned") bannedUntil = now + fault.retryAfterMs;
