@@ -1,0 +1,505 @@
+import type Decimal from "decimal.js";
+import { ExchangeRejectedError } from "../errors.ts";
+import type {
+  AccountEvent,
+  AccountSnapshot,
+  CancelResult,
+  ExchangeAccountRef,
+  ExchangeGateway,
+  ExchangeOrder,
+  MarkPriceTick,
+  OrderRef,
+  PlaceOrderRequest,
+  Unsubscribe,
+} from "../gateway.ts";
+import { placeWithReconciliation } from "../reconcile-order.ts";
+import {
+  type BinanceLogger,
+  type BinanceRestClient,
+  BinanceUnknownOutcomeError,
+  createBinanceRestClient,
+} from "./rest-client.ts";
+import { openReconnectingSocket, type ReconnectingSocket } from "./socket.ts";
+import { toAccountEvents } from "./user-events.ts";
+import { createWeightBudget, type WeightBudget, type WeightState } from "./weight-budget.ts";
+import {
+  batchCancelSchema,
+  premiumIndexSchema,
+  toAlgoOrder,
+  toBalances,
+  toOrder,
+  toPositions,
+} from "./wire.ts";
+
+export const BINANCE_USDM_URL = "https://fapi.binance.com";
+export const BINANCE_USDM_WS_URL = "wss://fstream.binance.com";
+export const BINANCE_USDM_TESTNET_URL = "https://demo-fapi.binance.com";
+export const BINANCE_USDM_TESTNET_WS_URL = "wss://fstream.binancefuture.com";
+
+export interface BinanceGatewayOptions {
+  /** REST base URL. Default production; `testnet: true` picks Binance's demo trading URLs. */
+  baseUrl?: string;
+  /** WebSocket base URL; streams go to its /market and /private routes. */
+  wsBaseUrl?: string;
+  testnet?: boolean;
+  recvWindowMs?: number;
+  /** Our process-wide cap, below Binance's 2400/min so other IP users and bursts have room. */
+  weightBudgetPerMinute?: number;
+  /** Share one budget between several gateways on the same IP (it wins over weightBudgetPerMinute). */
+  weightBudget?: WeightBudget;
+  timeoutMs?: number;
+  /** How often the listenKey is kept alive; Binance expires it after 60 min. */
+  listenKeyKeepAliveMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  logger?: BinanceLogger;
+}
+
+export type BinanceGateway = ExchangeGateway & {
+  /** The process-wide request-weight picture: used this minute, ban and back-off ends. */
+  weight(): WeightState;
+  /** Resolves once every stream opened so far is connected (tests, and a readiness probe). */
+  streamsReady(): Promise<void>;
+};
+
+// Request weights per Binance's USD-M docs (IP limit, x-mbx-used-weight-1m).
+const WEIGHT = {
+  newOrder: 0,
+  newAlgoOrder: 0,
+  queryOrder: 1,
+  queryAlgoOrder: 1,
+  cancelAlgoOrder: 1,
+  batchCancel: 1,
+  account: 5,
+  positionRisk: 5,
+  markPriceOne: 1,
+  markPriceAll: 10,
+  listenKey: 1,
+} as const;
+
+// Binance's "Order does not exist" / "Unknown order sent".
+const ORDER_NOT_FOUND = new Set<number | string>([-2013, -2011]);
+const BATCH_CANCEL_MAX = 10;
+
+export function createBinanceGateway(options: BinanceGatewayOptions = {}): BinanceGateway {
+  const testnet = options.testnet ?? false;
+  const baseUrl = options.baseUrl ?? (testnet ? BINANCE_USDM_TESTNET_URL : BINANCE_USDM_URL);
+  const wsBaseUrl = options.wsBaseUrl ?? (testnet ? BINANCE_USDM_TESTNET_WS_URL : BINANCE_USDM_WS_URL);
+  const now = options.now ?? Date.now;
+  const logger = options.logger;
+  const keepAliveMs = options.listenKeyKeepAliveMs ?? 30 * 60_000;
+  const budget =
+    options.weightBudget ??
+    createWeightBudget({ limitPerMinute: options.weightBudgetPerMinute ?? 1800, now });
+  const rest: BinanceRestClient = createBinanceRestClient({
+    baseUrl,
+    recvWindowMs: options.recvWindowMs ?? 5000,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    budget,
+    fetch: options.fetch ?? globalThis.fetch,
+    now,
+    ...(logger ? { logger } : {}),
+  });
+
+  // What the streams lack (ACCOUNT_UPDATE has no leverage or mark price), remembered from REST.
+  const lastMark = new Map<string, Decimal>();
+  const leverageBy = new Map<string, number>(); // `${accountId}:${symbol}`
+  const marketSockets = new Set<ReconnectingSocket>();
+  const userStreams = new Map<string, UserStream>();
+
+  function credentialsOf(account: ExchangeAccountRef) {
+    if (account.testnet !== undefined && account.testnet !== testnet) {
+      // Never send a demo account's keys to production or the other way round.
+      throw new ExchangeRejectedError(
+        `account ${account.id} is ${account.testnet ? "a testnet" : "a production"} account; this gateway is not`,
+      );
+    }
+    const credentials = account.credentials;
+    if (!credentials) throw new ExchangeRejectedError(`account ${account.id} has no API credentials`);
+    return credentials;
+  }
+
+  function signed(account: ExchangeAccountRef) {
+    return { security: "SIGNED" as const, credentials: credentialsOf(account) };
+  }
+
+  async function placeRegular(account: ExchangeAccountRef, req: PlaceOrderRequest): Promise<ExchangeOrder> {
+    const raw = await rest.request({
+      method: "POST",
+      path: "/fapi/v1/order",
+      weight: WEIGHT.newOrder,
+      ...signed(account),
+      params: {
+        symbol: req.symbol,
+        side: req.side,
+        type: req.type,
+        quantity: req.quantity.toFixed(),
+        price: req.type === "LIMIT" ? req.price?.toFixed() : undefined,
+        timeInForce: req.type === "LIMIT" ? "GTC" : undefined,
+        reduceOnly: req.reduceOnly ? "true" : undefined,
+        newClientOrderId: req.clientOrderId,
+        // RESULT: a market order comes back with its fill (executedQty, avgPrice).
+        newOrderRespType: "RESULT",
+      },
+    });
+    return toOrder(raw);
+  }
+
+  async function placeAlgo(account: ExchangeAccountRef, req: PlaceOrderRequest): Promise<ExchangeOrder> {
+    const raw = await rest.request({
+      method: "POST",
+      path: "/fapi/v1/algoOrder",
+      weight: WEIGHT.newAlgoOrder,
+      ...signed(account),
+      params: {
+        algoType: "CONDITIONAL",
+        symbol: req.symbol,
+        side: req.side,
+        type: req.type,
+        quantity: req.quantity.toFixed(),
+        triggerPrice: req.triggerPrice?.toFixed(),
+        // Stops fire on the mark price, as the simulated exchange does (Binance's default is last price).
+        workingType: "MARK_PRICE",
+        reduceOnly: req.reduceOnly ? "true" : undefined,
+        clientAlgoId: req.clientOrderId,
+      },
+    });
+    return toAlgoOrder(raw);
+  }
+
+  async function getRegular(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null> {
+    return orNull(async () =>
+      toOrder(
+        await rest.request({
+          method: "GET",
+          path: "/fapi/v1/order",
+          weight: WEIGHT.queryOrder,
+          ...signed(account),
+          params: { symbol: ref.symbol, origClientOrderId: ref.clientOrderId },
+        }),
+      ),
+    );
+  }
+
+  async function getAlgo(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null> {
+    return orNull(async () =>
+      toAlgoOrder(
+        await rest.request({
+          method: "GET",
+          path: "/fapi/v1/algoOrder",
+          weight: WEIGHT.queryAlgoOrder,
+          ...signed(account),
+          params: { clientAlgoId: ref.clientOrderId },
+        }),
+      ),
+    );
+  }
+
+  async function cancelRegularBatch(
+    account: ExchangeAccountRef,
+    symbol: string,
+    ids: string[],
+  ): Promise<CancelResult[]> {
+    const raw = await rest.request({
+      method: "DELETE",
+      path: "/fapi/v1/batchOrders",
+      weight: WEIGHT.batchCancel,
+      ...signed(account),
+      params: { symbol, origClientOrderIdList: JSON.stringify(ids) },
+    });
+    const results = batchCancelSchema.parse(raw);
+    return ids.map((clientOrderId, i) => {
+      const result = results[i];
+      if (!result) return { clientOrderId, cancelled: false, reason: "no answer for this order" };
+      if (!result.ok) return { clientOrderId, cancelled: false, reason: result.msg };
+      return { clientOrderId, cancelled: result.status === "CANCELED" };
+    });
+  }
+
+  async function cancelAlgo(account: ExchangeAccountRef, clientOrderId: string): Promise<CancelResult> {
+    try {
+      await rest.request({
+        method: "DELETE",
+        path: "/fapi/v1/algoOrder",
+        weight: WEIGHT.cancelAlgoOrder,
+        ...signed(account),
+        params: { clientAlgoId: clientOrderId },
+      });
+      return { clientOrderId, cancelled: true };
+    } catch (error) {
+      if (error instanceof ExchangeRejectedError)
+        return { clientOrderId, cancelled: false, reason: error.message };
+      throw error;
+    }
+  }
+
+  async function getMarkPrices(symbols: readonly string[]): Promise<Map<string, Decimal>> {
+    const wanted = new Set(symbols);
+    const prices = new Map<string, Decimal>();
+    if (wanted.size === 0) return prices;
+    // Per-symbol calls cost 1 each, the all-symbols call 10: pick the cheaper.
+    const rows =
+      wanted.size < WEIGHT.markPriceAll
+        ? await Promise.all(
+            [...wanted].map((symbol) =>
+              rest.request({
+                method: "GET",
+                path: "/fapi/v1/premiumIndex",
+                weight: WEIGHT.markPriceOne,
+                security: "NONE",
+                params: { symbol },
+              }),
+            ),
+          )
+        : ((await rest.request({
+            method: "GET",
+            path: "/fapi/v1/premiumIndex",
+            weight: WEIGHT.markPriceAll,
+            security: "NONE",
+          })) as unknown[]);
+    for (const row of rows) {
+      const { symbol, markPrice } = premiumIndexSchema.parse(row);
+      if (!wanted.has(symbol)) continue;
+      prices.set(symbol, markPrice);
+      lastMark.set(symbol, markPrice);
+    }
+    for (const symbol of wanted) {
+      // Binance answers -1121 for one unknown symbol; the all-symbols list just lacks it.
+      if (!prices.has(symbol)) throw new ExchangeRejectedError(`symbol: ${symbol} is not listed`, -1121);
+    }
+    return prices;
+  }
+
+  interface UserStream {
+    listeners: Set<(event: AccountEvent) => void>;
+    socket: ReconnectingSocket;
+    keepAlive: NodeJS.Timeout;
+  }
+
+  function startUserStream(account: ExchangeAccountRef): UserStream {
+    const listenKeyRequest = {
+      path: "/fapi/v1/listenKey",
+      weight: WEIGHT.listenKey,
+      security: "USER_STREAM" as const,
+      credentials: credentialsOf(account),
+    };
+    const listeners = new Set<(event: AccountEvent) => void>();
+    const triggered = new Set<string>();
+    const context = {
+      accountId: account.id,
+      leverageOf: (symbol: string) => leverageBy.get(`${account.id}:${symbol}`) ?? 1,
+      markPriceOf: (symbol: string) => lastMark.get(symbol) ?? null,
+      triggered,
+    };
+    const socket = openReconnectingSocket({
+      name: `user:${account.id}`,
+      ...(logger ? { logger } : {}),
+      // POST returns the account's active listenKey (or a new one) and extends it.
+      url: async () => {
+        const { listenKey } = await rest.request<{ listenKey: string }>({
+          method: "POST",
+          ...listenKeyRequest,
+        });
+        return `${wsBaseUrl}/private/ws/${listenKey}`;
+      },
+      onMessage: (message) => {
+        if ((message as { e?: unknown }).e === "listenKeyExpired") {
+          socket.restart();
+          return;
+        }
+        for (const event of toAccountEvents(message, context)) {
+          for (const listener of listeners) listener(event);
+        }
+      },
+    });
+    const keepAlive = setInterval(() => {
+      rest.request({ method: "PUT", ...listenKeyRequest }).catch((error: unknown) => {
+        logger?.warn(
+          { accountId: account.id, error: String(error) },
+          "listenKey keep-alive failed; restarting",
+        );
+        socket.restart();
+      });
+    }, keepAliveMs);
+    keepAlive.unref();
+    return { listeners, socket, keepAlive };
+  }
+
+  return {
+    name: "binance-usdm",
+
+    weight: () => budget.state(),
+
+    async streamsReady() {
+      await Promise.all([
+        ...[...marketSockets].map((socket) => socket.ready()),
+        ...[...userStreams.values()].map((stream) => stream.socket.ready()),
+      ]);
+    },
+
+    async getAccountSnapshot(account) {
+      const [balancesRaw, positionsRaw] = await Promise.all([
+        rest.request({ method: "GET", path: "/fapi/v3/account", weight: WEIGHT.account, ...signed(account) }),
+        rest.request({
+          method: "GET",
+          path: "/fapi/v3/positionRisk",
+          weight: WEIGHT.positionRisk,
+          ...signed(account),
+        }),
+      ]);
+      const positions = toPositions(positionsRaw);
+      for (const p of positions) {
+        leverageBy.set(`${account.id}:${p.symbol}`, p.leverage);
+        lastMark.set(p.symbol, p.markPrice);
+      }
+      const snapshot: AccountSnapshot = { balances: toBalances(balancesRaw), positions, asOf: now() };
+      return snapshot;
+    },
+
+    async placeOrder(account, request) {
+      validate(request);
+      const trigger = isTrigger(request.type);
+      const ref: OrderRef = {
+        symbol: request.symbol,
+        clientOrderId: request.clientOrderId,
+        kind: trigger ? "trigger" : "regular",
+      };
+      return placeWithReconciliation(
+        () => (trigger ? placeAlgo(account, request) : placeRegular(account, request)),
+        () => (trigger ? getAlgo(account, ref) : getRegular(account, ref)),
+        (error) => error instanceof BinanceUnknownOutcomeError,
+        request.clientOrderId,
+      );
+    },
+
+    async getOrder(account, ref) {
+      if (ref.kind === "trigger") return getAlgo(account, ref);
+      const regular = await getRegular(account, ref);
+      if (regular || ref.kind === "regular") return regular;
+      return getAlgo(account, ref);
+    },
+
+    async cancelOrders(account, refs) {
+      const results = new Map<OrderRef, CancelResult>();
+      // Regular orders (and refs of unknown kind) go by symbol in batches of 10.
+      const bySymbol = new Map<string, OrderRef[]>();
+      for (const ref of refs) {
+        if (ref.kind === "trigger") continue;
+        bySymbol.set(ref.symbol, [...(bySymbol.get(ref.symbol) ?? []), ref]);
+      }
+      for (const [symbol, group] of bySymbol) {
+        for (let i = 0; i < group.length; i += BATCH_CANCEL_MAX) {
+          const chunk = group.slice(i, i + BATCH_CANCEL_MAX);
+          const answers = await cancelRegularBatch(
+            account,
+            symbol,
+            chunk.map((r) => r.clientOrderId),
+          );
+          chunk.forEach((ref, k) => {
+            results.set(ref, answers[k]!);
+          });
+        }
+      }
+      // Trigger orders live in the algo book; a ref of unknown kind not found above may be one.
+      for (const ref of refs) {
+        const known = results.get(ref);
+        if (ref.kind === "trigger" || (ref.kind === undefined && known && !known.cancelled)) {
+          const algo = await cancelAlgo(account, ref.clientOrderId);
+          results.set(ref, algo.cancelled || !known ? algo : known);
+        }
+      }
+      return refs.map((ref) => results.get(ref)!);
+    },
+
+    getMarkPrices,
+
+    subscribeMarkPrices(symbols, listener) {
+      const wanted = [...new Set(symbols)];
+      if (wanted.length === 0) return () => {};
+      const streams = wanted.map((s) => `${s.toLowerCase()}@markPrice@1s`).join("/");
+      const socket = openReconnectingSocket({
+        name: `markPrice:${wanted.join(",")}`,
+        ...(logger ? { logger } : {}),
+        url: async () => `${wsBaseUrl}/market/stream?streams=${streams}`,
+        onMessage: (message) => {
+          const data = (message as { data?: unknown }).data ?? message;
+          const update = data as { e?: unknown; s?: unknown; p?: unknown; E?: unknown };
+          if (update.e !== "markPriceUpdate") return;
+          const tick: MarkPriceTick = {
+            symbol: String(update.s),
+            markPrice: premiumIndexSchema.parse({ symbol: update.s, markPrice: update.p }).markPrice,
+            at: Number(update.E),
+          };
+          lastMark.set(tick.symbol, tick.markPrice);
+          listener(tick);
+        },
+      });
+      marketSockets.add(socket);
+      return () => {
+        socket.close();
+        marketSockets.delete(socket);
+      };
+    },
+
+    subscribeAccountEvents(account, listener): Unsubscribe {
+      // One stream per account, however many subscribers: Binance keeps one listenKey per account.
+      let stream = userStreams.get(account.id);
+      if (!stream) {
+        stream = startUserStream(account);
+        userStreams.set(account.id, stream);
+      }
+      stream.listeners.add(listener);
+      const current = stream;
+      return () => {
+        current.listeners.delete(listener);
+        if (current.listeners.size === 0 && userStreams.get(account.id) === current) {
+          clearInterval(current.keepAlive);
+          current.socket.close();
+          userStreams.delete(account.id);
+        }
+      };
+    },
+
+    async close() {
+      for (const socket of marketSockets) socket.close();
+      marketSockets.clear();
+      for (const stream of userStreams.values()) {
+        clearInterval(stream.keepAlive);
+        stream.socket.close();
+      }
+      userStreams.clear();
+    },
+  };
+}
+
+function isTrigger(type: PlaceOrderRequest["type"]): boolean {
+  return type === "STOP_MARKET" || type === "TAKE_PROFIT_MARKET";
+}
+
+/** Bad input never reaches the exchange: the error names the field. */
+function validate(req: PlaceOrderRequest): void {
+  if (!req.clientOrderId) throw new ExchangeRejectedError("clientOrderId is required");
+  if (!req.quantity.isFinite() || req.quantity.lte(0))
+    throw new ExchangeRejectedError("quantity must be positive");
+  if (req.type === "LIMIT" && !req.price?.gt(0)) {
+    throw new ExchangeRejectedError("price is required for a LIMIT order");
+  }
+  if (isTrigger(req.type) && !req.triggerPrice?.gt(0)) {
+    throw new ExchangeRejectedError(`triggerPrice is required for a ${req.type} order`);
+  }
+}
+
+async function orNull(load: () => Promise<ExchangeOrder>): Promise<ExchangeOrder | null> {
+  try {
+    return await load();
+  } catch (error) {
+    if (
+      error instanceof ExchangeRejectedError &&
+      error.code !== undefined &&
+      ORDER_NOT_FOUND.has(error.code)
+    ) {
+      return null;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,12 @@
+export {
+  BINANCE_USDM_TESTNET_URL,
+  BINANCE_USDM_TESTNET_WS_URL,
+  BINANCE_USDM_URL,
+  BINANCE_USDM_WS_URL,
+  type BinanceGateway,
+  type BinanceGatewayOptions,
+  createBinanceGateway,
+} from "./gateway.ts";
+export { type BinanceLogger, BinanceUnknownOutcomeError } from "./rest-client.ts";
+export { signQuery } from "./sign.ts";
+export { createWeightBudget, type WeightBudget, type WeightState } from "./weight-budget.ts";

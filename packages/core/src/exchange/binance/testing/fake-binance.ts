@@ -1,0 +1,765 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Decimal from "decimal.js";
+import { type WebSocket, WebSocketServer } from "ws";
+import { ExchangeError, ExchangeRejectedError } from "../../errors.ts";
+import type {
+  AccountEvent,
+  ExchangeAccountRef,
+  OrderSide,
+  OrderType,
+  PlaceOrderRequest,
+  Unsubscribe,
+} from "../../gateway.ts";
+import { createSimulatedExchange, type SimulatedExchange } from "../../simulated/index.ts";
+import { verifySignature } from "../sign.ts";
+import {
+  accountJson,
+  algoOrderJson,
+  isTriggerOrder,
+  orderJson,
+  positionRiskJson,
+  userStreamMessages,
+} from "./binance-json.ts";
+
+/**
+ * A fake Binance USD-M futures server on 127.0.0.1 for tests: Binance's protocol (signatures,
+ * timestamps and recvWindow, API keys, request weight per minute with X-MBX-USED-WEIGHT-1M,
+ * 429 / 418 / 5xx on demand, listenKey, WebSocket streams, Binance's JSON with decimal strings)
+ * over a trading engine (the simulated exchange), so both gateways share trading semantics.
+ */
+
+export type FakeFault = "429" | "418" | "500" | "500-after-accept" | "timeout";
+
+export interface FaultOptions {
+  /** Only a request to this path (and method, if given) fails; any request when absent. */
+  path?: string;
+  method?: string;
+  /** Retry-After for 429 / 418, seconds. */
+  retryAfterSeconds?: number;
+  /** "timeout" only: process the request, then never answer (the outcome is unknown to the client). */
+  afterAccept?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Parsed parameters, signature removed. */
+  params: Record<string, string>;
+  apiKey: string | null;
+  status: number;
+  weight: number;
+}
+
+export interface FakeBinanceAccount {
+  apiKey: string;
+  apiSecret: string;
+  /** The engine's account id behind this API key. */
+  accountId: string;
+}
+
+export interface FakeBinanceOptions {
+  /** The trading engine behind the protocol; default a fresh simulated exchange (no latency, no walk). */
+  engine?: SimulatedExchange;
+  /** API keys the server accepts; one random account when absent. */
+  accounts?: FakeBinanceAccount[];
+  /** Binance's IP limit; exceeding it answers 429, and calling on during the back-off 418. */
+  weightLimitPerMinute?: number;
+  /** Server clock, for timestamp / recvWindow checks and the weight window. */
+  now?: () => number;
+  /** Close the engine when the server closes (default true). */
+  closeEngine?: boolean;
+}
+
+export interface FakeBinance {
+  url: string;
+  wsUrl: string;
+  engine: SimulatedExchange;
+  apiKey: string;
+  apiSecret: string;
+  accounts: FakeBinanceAccount[];
+  /** A gateway account reference for an API key (the first account by default). */
+  accountRef(id?: string, apiKey?: string): ExchangeAccountRef;
+  failNext(kind: FakeFault, options?: FaultOptions): void;
+  requests: RecordedRequest[];
+  usedWeight1m(): number;
+  /** Resolves when the next request the fake will not answer (a "timeout" fault) has arrived. */
+  hungRequest(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Security = "NONE" | "USER_STREAM" | "SIGNED";
+
+interface RouteContext {
+  params: URLSearchParams;
+  account: FakeBinanceAccount | null;
+  now: number;
+}
+
+interface Route {
+  security: Security;
+  weight: (params: URLSearchParams) => number;
+  handle: (ctx: RouteContext) => Promise<unknown>;
+}
+
+class BinanceHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MINUTE_MS = 60_000;
+const DEFAULT_BAN_SECONDS = 120;
+
+export async function startFakeBinance(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
+  const engine = options.engine ?? createSimulatedExchange({ latencyMs: 0, priceTickMs: 0 });
+  const now = options.now ?? Date.now;
+  const weightLimit = options.weightLimitPerMinute ?? 2400;
+  const accounts = options.accounts ?? [
+    {
+      apiKey: randomBytes(32).toString("hex"),
+      apiSecret: randomBytes(32).toString("hex"),
+      accountId: `fake-binance-${randomBytes(4).toString("hex")}`,
+    },
+  ];
+  const byKey = new Map(accounts.map((a) => [a.apiKey, a]));
+  const requests: RecordedRequest[] = [];
+  const faults: { kind: FakeFault; options: FaultOptions }[] = [];
+  const hung = new Set<ServerResponse>();
+  let hungWaiters: (() => void)[] = [];
+
+  // Weight per clock minute for the one "IP" every client here shares.
+  let weightMinute = -1;
+  let weightUsed = 0;
+  let backoffUntil = 0;
+  let bannedUntil = 0;
+  const usedWeight1m = () => (Math.floor(now() / MINUTE_MS) === weightMinute ? weightUsed : 0);
+
+  // Trigger orders placed through the algo API, per account: Binance finds them without a symbol.
+  const algoSymbols = new Map<string, Map<string, string>>();
+  const algoBook = (accountId: string) => {
+    let book = algoSymbols.get(accountId);
+    if (!book) {
+      book = new Map();
+      algoSymbols.set(accountId, book);
+    }
+    return book;
+  };
+
+  // listenKey -> user stream; the engine subscription starts when the key is created and buffers
+  // until a socket connects, so nothing emitted between POST /listenKey and the connect is lost.
+  interface UserStream {
+    account: FakeBinanceAccount;
+    sockets: Set<WebSocket>;
+    buffer: object[];
+    unsubscribe: Unsubscribe;
+  }
+  const userStreams = new Map<string, UserStream>();
+
+  const engineRef = (account: FakeBinanceAccount): ExchangeAccountRef => ({ id: account.accountId });
+  const need = (params: URLSearchParams, name: string): string => {
+    const value = params.get(name);
+    if (value === null || value === "") {
+      throw new BinanceHttpError(
+        400,
+        -1102,
+        `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`,
+      );
+    }
+    return value;
+  };
+  const decimalParam = (params: URLSearchParams, name: string): Decimal | undefined => {
+    const value = params.get(name);
+    if (value === null) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(value))
+      throw new BinanceHttpError(400, -1100, `Illegal characters found in parameter '${name}'.`);
+    return new Decimal(value);
+  };
+  const accountOf = (ctx: RouteContext) => ctx.account!;
+
+  async function findAlgo(account: FakeBinanceAccount, params: URLSearchParams) {
+    const book = algoBook(account.accountId);
+    let clientAlgoId = params.get("clientAlgoId") ?? params.get("clientalgoid");
+    const algoId = params.get("algoId") ?? params.get("algoid");
+    if (!clientAlgoId && algoId) {
+      for (const cid of book.keys()) {
+        const order = await engine.getOrder(engineRef(account), {
+          symbol: book.get(cid)!,
+          clientOrderId: cid,
+          kind: "trigger",
+        });
+        if (order?.exchangeOrderId === algoId) clientAlgoId = cid;
+      }
+    }
+    if (!clientAlgoId) throw new BinanceHttpError(400, -1102, "Either algoId or clientAlgoId must be sent.");
+    const symbol = book.get(clientAlgoId);
+    const order = symbol
+      ? await engine.getOrder(engineRef(account), { symbol, clientOrderId: clientAlgoId, kind: "trigger" })
+      : null;
+    if (!order) throw new BinanceHttpError(400, -2013, "Order does not exist.");
+    return order;
+  }
+
+  function placeRequest(params: URLSearchParams, clientId: string | null): PlaceOrderRequest {
+    const type = need(params, "type") as OrderType;
+    const request: PlaceOrderRequest = {
+      clientOrderId: clientId ?? `fake-${randomBytes(8).toString("hex")}`,
+      symbol: need(params, "symbol"),
+      side: need(params, "side") as OrderSide,
+      type,
+      quantity: decimalParam(params, "quantity") ?? new Decimal(0),
+      reduceOnly: params.get("reduceOnly") === "true",
+    };
+    const price = decimalParam(params, "price");
+    const triggerPrice = decimalParam(params, "triggerPrice");
+    if (price) request.price = price;
+    if (triggerPrice) request.triggerPrice = triggerPrice;
+    return request;
+  }
+
+  const routes: Record<string, Route> = {
+    "GET /fapi/v1/ping": { security: "NONE", weight: () => 1, handle: async () => ({}) },
+    "GET /fapi/v1/time": {
+      security: "NONE",
+      weight: () => 1,
+      handle: async (ctx) => ({ serverTime: ctx.now }),
+    },
+    "GET /fapi/v1/premiumIndex": {
+      security: "NONE",
+      weight: (p) => (p.has("symbol") ? 1 : 10),
+      handle: async ({ params, now: at }) => {
+        const symbol = params.get("symbol");
+        const prices = await engine.getMarkPrices(symbol ? [symbol] : engine.symbols);
+        const rows = [...prices].map(([s, mark]) => ({
+          symbol: s,
+          markPrice: mark.toFixed(),
+          indexPrice: mark.toFixed(),
+          estimatedSettlePrice: mark.toFixed(),
+          lastFundingRate: "0.00010000",
+          interestRate: "0.00010000",
+          nextFundingTime: Math.ceil(at / 28_800_000) * 28_800_000,
+          time: at,
+        }));
+        if (!symbol) return rows;
+        if (!rows[0]) throw new BinanceHttpError(400, -1121, "Invalid symbol.");
+        return rows[0];
+      },
+    },
+    "GET /fapi/v3/account": {
+      security: "SIGNED",
+      weight: () => 5,
+      handle: async (ctx) => accountJson(await engine.getAccountSnapshot(engineRef(accountOf(ctx)))),
+    },
+    "GET /fapi/v3/positionRisk": {
+      security: "SIGNED",
+      weight: () => 5,
+      handle: async (ctx) => {
+        const snapshot = await engine.getAccountSnapshot(engineRef(accountOf(ctx)));
+        const symbol = ctx.params.get("symbol");
+        return positionRiskJson(snapshot).filter((p) => !symbol || p.symbol === symbol);
+      },
+    },
+    "POST /fapi/v1/order": {
+      security: "SIGNED",
+      weight: () => 0,
+      handle: async (ctx) => {
+        const request = placeRequest(ctx.params, ctx.params.get("newClientOrderId"));
+        if (isTriggerOrder(request)) {
+          throw new BinanceHttpError(
+            400,
+            -4120,
+            "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.",
+          );
+        }
+        if (request.type === "LIMIT" && !request.price)
+          throw new BinanceHttpError(
+            400,
+            -1102,
+            "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+          );
+        return orderJson(await engine.placeOrder(engineRef(accountOf(ctx)), request), ctx.now);
+      },
+    },
+    "GET /fapi/v1/order": {
+      security: "SIGNED",
+      weight: () => 1,
+      handle: async (ctx) => {
+        const order = await engine.getOrder(engineRef(accountOf(ctx)), {
+          symbol: need(ctx.params, "symbol"),
+          clientOrderId: need(ctx.params, "origClientOrderId"),
+          kind: "regular",
+        });
+        // Conditional orders live in the algo service, not the order book.
+        if (!order || isTriggerOrder(order)) throw new BinanceHttpError(400, -2013, "Order does not exist.");
+        return orderJson(order, ctx.now);
+      },
+    },
+    "DELETE /fapi/v1/batchOrders": {
+      security: "SIGNED",
+      weight: () => 1,
+      handle: async (ctx) => {
+        const symbol = need(ctx.params, "symbol");
+        let ids: unknown;
+        try {
+          ids = JSON.parse(need(ctx.params, "origClientOrderIdList"));
+        } catch {
+          ids = null;
+        }
+        if (!Array.isArray(ids) || ids.length > 10 || ids.some((id) => typeof id !== "string")) {
+          throw new BinanceHttpError(
+            400,
+            -1130,
+            "Data sent for parameter 'origClientOrderIdList' is not valid.",
+          );
+        }
+        const account = engineRef(accountOf(ctx));
+        const answers = [];
+        for (const clientOrderId of ids as string[]) {
+          const existing = await engine.getOrder(account, { symbol, clientOrderId, kind: "regular" });
+          if (!existing || isTriggerOrder(existing)) {
+            answers.push({ code: -2011, msg: "Unknown order sent." });
+            continue;
+          }
+          const [result] = await engine.cancelOrders(account, [{ symbol, clientOrderId, kind: "regular" }]);
+          const after = await engine.getOrder(account, { symbol, clientOrderId, kind: "regular" });
+          answers.push(
+            result?.cancelled && after
+              ? orderJson(after, ctx.now)
+              : { code: -2011, msg: "Unknown order sent." },
+          );
+        }
+        return answers;
+      },
+    },
+    "POST /fapi/v1/algoOrder": {
+      security: "SIGNED",
+      weight: () => 0,
+      handle: async (ctx) => {
+        if (need(ctx.params, "algoType") !== "CONDITIONAL") {
+          throw new BinanceHttpError(400, -1116, "Invalid algoType.");
+        }
+        const request = placeRequest(ctx.params, ctx.params.get("clientAlgoId"));
+        if (!isTriggerOrder(request)) throw new BinanceHttpError(400, -1116, "Invalid orderType.");
+        if (!request.triggerPrice)
+          throw new BinanceHttpError(
+            400,
+            -1102,
+            "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.",
+          );
+        const account = accountOf(ctx);
+        const order = await engine.placeOrder(engineRef(account), request);
+        algoBook(account.accountId).set(order.clientOrderId, order.symbol);
+        return algoOrderJson(order, ctx.now);
+      },
+    },
+    "GET /fapi/v1/algoOrder": {
+      security: "SIGNED",
+      weight: () => 1,
+      handle: async (ctx) => algoOrderJson(await findAlgo(accountOf(ctx), ctx.params), ctx.now),
+    },
+    "DELETE /fapi/v1/algoOrder": {
+      security: "SIGNED",
+      weight: () => 1,
+      handle: async (ctx) => {
+        const account = accountOf(ctx);
+        const order = await findAlgo(account, ctx.params);
+        const [result] = await engine.cancelOrders(engineRef(account), [
+          { symbol: order.symbol, clientOrderId: order.clientOrderId, kind: "trigger" },
+        ]);
+        if (!result?.cancelled) throw new BinanceHttpError(400, -2011, "Unknown order sent.");
+        return {
+          algoId: Number(order.exchangeOrderId),
+          clientAlgoId: order.clientOrderId,
+          code: "200",
+          msg: "success",
+        };
+      },
+    },
+    "GET /fapi/v1/openAlgoOrders": {
+      security: "SIGNED",
+      weight: (p) => (p.has("symbol") ? 1 : 40),
+      handle: async (ctx) => {
+        const account = accountOf(ctx);
+        const symbol = ctx.params.get("symbol");
+        const open = [];
+        for (const [clientOrderId, s] of algoBook(account.accountId)) {
+          if (symbol && s !== symbol) continue;
+          const order = await engine.getOrder(engineRef(account), {
+            symbol: s,
+            clientOrderId,
+            kind: "trigger",
+          });
+          if (order && (order.status === "NEW" || order.status === "PARTIALLY_FILLED"))
+            open.push(algoOrderJson(order, ctx.now));
+        }
+        return open;
+      },
+    },
+    "POST /fapi/v1/listenKey": {
+      security: "USER_STREAM",
+      weight: () => 1,
+      handle: async (ctx) => ({ listenKey: openUserStream(accountOf(ctx)) }),
+    },
+    "PUT /fapi/v1/listenKey": {
+      security: "USER_STREAM",
+      weight: () => 1,
+      handle: async (ctx) => {
+        const account = accountOf(ctx);
+        const key = [...userStreams].find(([, s]) => s.account === account)?.[0];
+        if (!key) throw new BinanceHttpError(400, -1125, "This listenKey does not exist.");
+        return { listenKey: key };
+      },
+    },
+    "DELETE /fapi/v1/listenKey": {
+      security: "USER_STREAM",
+      weight: () => 1,
+      handle: async (ctx) => {
+        for (const [key, stream] of userStreams) {
+          if (stream.account !== accountOf(ctx)) continue;
+          closeUserStream(key);
+        }
+        return {};
+      },
+    },
+  };
+
+  function openUserStream(account: FakeBinanceAccount): string {
+    // Binance returns the account's active key while it is alive.
+    for (const [key, stream] of userStreams) if (stream.account === account) return key;
+    const key = randomBytes(32).toString("base64url");
+    const stream: UserStream = {
+      account,
+      sockets: new Set(),
+      buffer: [],
+      unsubscribe: () => {},
+    };
+    stream.unsubscribe = engine.subscribeAccountEvents(engineRef(account), (event: AccountEvent) => {
+      for (const message of userStreamMessages(event)) {
+        if (stream.sockets.size === 0) stream.buffer.push(message);
+        for (const socket of stream.sockets) socket.send(JSON.stringify(message));
+      }
+    });
+    userStreams.set(key, stream);
+    return key;
+  }
+
+  function closeUserStream(key: string): void {
+    const stream = userStreams.get(key);
+    if (!stream) return;
+    stream.unsubscribe();
+    for (const socket of stream.sockets) socket.close();
+    userStreams.delete(key);
+  }
+
+  function takeFault(method: string, path: string): { kind: FakeFault; options: FaultOptions } | undefined {
+    const index = faults.findIndex(
+      (f) =>
+        (!f.options.path || f.options.path === path) && (!f.options.method || f.options.method === method),
+    );
+    if (index < 0) return undefined;
+    return faults.splice(index, 1)[0];
+  }
+
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "x-mbx-used-weight-1m": String(usedWeight1m()),
+      ...headers,
+    });
+    res.end(JSON.stringify(body));
+  }
+
+  async function readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const rawUrl = req.url ?? "/";
+    const q = rawUrl.indexOf("?");
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const rawQuery = q < 0 ? "" : rawUrl.slice(q + 1);
+    const rawBody = await readBody(req);
+    // Binance: totalParams is the query string concatenated with the body; the query wins on clashes.
+    const totalParams = rawQuery + rawBody;
+    const params = new URLSearchParams(rawBody);
+    for (const [k, v] of new URLSearchParams(rawQuery)) params.set(k, v);
+    const apiKeyHeader = req.headers["x-mbx-apikey"];
+    const apiKey = typeof apiKeyHeader === "string" ? apiKeyHeader : null;
+    const at = now();
+    const record: RecordedRequest = {
+      method,
+      path,
+      params: Object.fromEntries([...params].filter(([k]) => k !== "signature")),
+      apiKey,
+      status: 0,
+      weight: 0,
+    };
+    requests.push(record);
+    const reply = (status: number, body: unknown, headers?: Record<string, string>) => {
+      record.status = status;
+      send(res, status, body, headers);
+    };
+
+    // An IP ban answers everything with 418 until it lifts; calling during a 429 back-off earns one.
+    if (bannedUntil > at || backoffUntil > at) {
+      if (bannedUntil <= at) bannedUntil = at + DEFAULT_BAN_SECONDS * 1000;
+      const seconds = Math.ceil((bannedUntil - at) / 1000);
+      reply(
+        418,
+        { code: -1003, msg: `Way too many requests; IP banned until ${bannedUntil}.` },
+        { "retry-after": String(seconds) },
+      );
+      return;
+    }
+
+    const route = routes[`${method} ${path}`];
+    if (!route) {
+      reply(404, { code: -1000, msg: `No route for ${method} ${path}` });
+      return;
+    }
+
+    const weight = route.weight(params);
+    const minute = Math.floor(at / MINUTE_MS);
+    if (minute !== weightMinute) {
+      weightMinute = minute;
+      weightUsed = 0;
+    }
+    if (weightUsed + weight > weightLimit) {
+      const seconds = Math.ceil(((minute + 1) * MINUTE_MS - at) / 1000);
+      backoffUntil = at + seconds * 1000;
+      reply(
+        429,
+        { code: -1003, msg: "Too many requests; current limit of IP is exceeded." },
+        { "retry-after": String(seconds) },
+      );
+      return;
+    }
+    weightUsed += weight;
+    record.weight = weight;
+
+    const fault = takeFault(method, path);
+    if (fault?.kind === "429") {
+      const seconds = fault.options.retryAfterSeconds ?? 5;
+      backoffUntil = at + seconds * 1000;
+      reply(
+        429,
+        { code: -1003, msg: "Too many requests; please use the websocket for live updates." },
+        { "retry-after": String(seconds) },
+      );
+      return;
+    }
+    if (fault?.kind === "418") {
+      const seconds = fault.options.retryAfterSeconds ?? DEFAULT_BAN_SECONDS;
+      bannedUntil = at + seconds * 1000;
+      reply(
+        418,
+        { code: -1003, msg: `Way too many requests; IP banned until ${bannedUntil}.` },
+        { "retry-after": String(seconds) },
+      );
+      return;
+    }
+    if (fault?.kind === "500") {
+      reply(503, { code: -1001, msg: "Service Unavailable." });
+      return;
+    }
+    if (fault?.kind === "timeout" && !fault.options.afterAccept) {
+      hang(res, record);
+      return;
+    }
+
+    let body: unknown;
+    try {
+      const account = authenticate(route.security, apiKey, totalParams, params, at);
+      body = await route.handle({ params, account, now: at });
+    } catch (error) {
+      if (error instanceof BinanceHttpError) {
+        reply(error.status, { code: error.code, msg: error.message });
+      } else if (error instanceof ExchangeRejectedError) {
+        reply(400, { code: typeof error.code === "number" ? error.code : -1100, msg: error.message });
+      } else if (error instanceof ExchangeError) {
+        reply(503, { code: -1001, msg: error.message });
+      } else {
+        reply(500, { code: -1000, msg: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
+
+    if (fault?.kind === "500-after-accept") {
+      // Binance's "execution status unknown": the request was processed, the answer is lost.
+      reply(503, { code: -1007, msg: "Unknown error, please check your request or try again later." });
+      return;
+    }
+    if (fault?.kind === "timeout") {
+      hang(res, record);
+      return;
+    }
+    reply(200, body);
+  }
+
+  function hang(res: ServerResponse, record: RecordedRequest): void {
+    record.status = -1;
+    hung.add(res);
+    res.on("close", () => hung.delete(res));
+    const waiters = hungWaiters;
+    hungWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  function authenticate(
+    security: Security,
+    apiKey: string | null,
+    totalParams: string,
+    params: URLSearchParams,
+    at: number,
+  ): FakeBinanceAccount | null {
+    if (security === "NONE") return null;
+    if (!apiKey) throw new BinanceHttpError(401, -2014, "API-key format invalid.");
+    const account = byKey.get(apiKey);
+    if (!account) throw new BinanceHttpError(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (security === "USER_STREAM") return account;
+
+    const timestamp = Number(params.get("timestamp"));
+    if (!params.get("timestamp") || !Number.isInteger(timestamp)) {
+      throw new BinanceHttpError(
+        400,
+        -1102,
+        "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
+      );
+    }
+    const recvWindow = params.has("recvWindow") ? Number(params.get("recvWindow")) : 5000;
+    if (!(recvWindow > 0 && recvWindow <= 60_000)) {
+      throw new BinanceHttpError(400, -1131, "recvWindow must be less than 60000");
+    }
+    if (!(timestamp < at + 1000 && at - timestamp <= recvWindow)) {
+      throw new BinanceHttpError(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+    }
+    // The signature is the last parameter; what it signs is everything before it, as sent.
+    const marker = totalParams.lastIndexOf("signature=");
+    if (marker < 0)
+      throw new BinanceHttpError(
+        400,
+        -1102,
+        "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
+      );
+    const signed = totalParams.slice(0, marker).replace(/&$/, "");
+    const signature = totalParams.slice(marker + "signature=".length);
+    if (!verifySignature(signed, account.apiSecret, signature)) {
+      throw new BinanceHttpError(401, -1022, "Signature for this request is not valid.");
+    }
+    return account;
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { code: -1000, msg: String(error) });
+    });
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  const marketSockets = new Set<{ socket: WebSocket; unsubscribe: Unsubscribe }>();
+
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "ws://127.0.0.1");
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (url.pathname === "/market/stream") {
+        const streams = (url.searchParams.get("streams") ?? "").split("/").filter(Boolean);
+        const symbols = streams
+          .map((s) => /^([a-z0-9]+)@markPrice(@1s)?$/.exec(s)?.[1]?.toUpperCase())
+          .filter((s): s is string => Boolean(s));
+        const push = (symbol: string, mark: Decimal, at: number) =>
+          ws.send(
+            JSON.stringify({
+              stream: `${symbol.toLowerCase()}@markPrice@1s`,
+              data: {
+                e: "markPriceUpdate",
+                E: at,
+                s: symbol,
+                p: mark.toFixed(),
+                i: mark.toFixed(),
+                P: mark.toFixed(),
+                r: "0.00010000",
+                T: at,
+              },
+            }),
+          );
+        const unsubscribe = engine.subscribeMarkPrices(symbols, (tick) =>
+          push(tick.symbol, tick.markPrice, tick.at),
+        );
+        const entry = { socket: ws, unsubscribe };
+        marketSockets.add(entry);
+        // @1s streams push the current mark within a second of connecting; send it at once.
+        engine
+          .getMarkPrices(symbols)
+          .then((marks) => {
+            for (const [symbol, mark] of marks) if (ws.readyState === ws.OPEN) push(symbol, mark, now());
+          })
+          .catch(() => {});
+        ws.on("close", () => {
+          unsubscribe();
+          marketSockets.delete(entry);
+        });
+        return;
+      }
+      const user = /^\/private\/ws\/([^/]+)$/.exec(url.pathname);
+      const stream = user ? userStreams.get(user[1]!) : undefined;
+      if (!stream) {
+        ws.close(4004, "unknown stream");
+        return;
+      }
+      stream.sockets.add(ws);
+      for (const message of stream.buffer.splice(0)) ws.send(JSON.stringify(message));
+      ws.on("close", () => stream.sockets.delete(ws));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const first = accounts[0]!;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    engine,
+    apiKey: first.apiKey,
+    apiSecret: first.apiSecret,
+    accounts,
+    accountRef(id = first.accountId, apiKey = first.apiKey) {
+      const account = byKey.get(apiKey);
+      if (!account) throw new Error(`no fake Binance account with that API key`);
+      return { id, credentials: () => ({ apiKey: account.apiKey, apiSecret: account.apiSecret }) };
+    },
+    failNext(kind, faultOptions = {}) {
+      faults.push({ kind, options: faultOptions });
+    },
+    requests,
+    usedWeight1m,
+    hungRequest() {
+      return new Promise<void>((resolve) => hungWaiters.push(resolve));
+    },
+    async close() {
+      for (const key of [...userStreams.keys()]) closeUserStream(key);
+      for (const { socket, unsubscribe } of marketSockets) {
+        unsubscribe();
+        socket.terminate();
+      }
+      for (const client of wss.clients) client.terminate();
+      for (const res of hung) res.destroy();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (options.closeEngine ?? true) await engine.close();
+    },
+  };
+}

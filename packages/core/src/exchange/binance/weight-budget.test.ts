@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { ExchangeBannedError, ExchangeRateLimitedError } from "../errors.ts";
+import { createWeightBudget } from "./weight-budget.ts";
+
+function clock(start = Date.UTC(2026, 10, 24, 10, 0, 0)) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+describe("createWeightBudget", () => {
+  it("refuses locally once the per-minute budget would be exceeded, and refills next minute", () => {
+    const c = clock();
+    const budget = createWeightBudget({ limitPerMinute: 10, now: c.now });
+    budget.acquire(5);
+    budget.acquire(5);
+    expect(() => budget.acquire(1)).toThrow(ExchangeRateLimitedError);
+    try {
+      budget.acquire(1);
+    } catch (error) {
+      expect((error as ExchangeRateLimitedError).retryAfterMs).toBe(60_000);
+    }
+    expect(budget.state().usedWeight1m).toBe(10);
+    c.advance(60_000);
+    expect(budget.state().usedWeight1m).toBe(0);
+    budget.acquire(10);
+  });
+
+  it("adopts Binance's used-weight header when it is higher than our own count", () => {
+    const c = clock();
+    const budget = createWeightBudget({ limitPerMinute: 100, now: c.now });
+    budget.acquire(1);
+    budget.observe({ status: 200, usedWeight1m: 95, retryAfterSeconds: null });
+    expect(budget.state().usedWeight1m).toBe(95);
+    expect(() => budget.acquire(6)).toThrow(ExchangeRateLimitedError);
+    budget.observe({ status: 200, usedWeight1m: 3, retryAfterSeconds: null });
+    expect(budget.state().usedWeight1m).toBe(95);
+  });
+
+  it("backs off for Retry-After after a 429, then lets requests through again", () => {
+    const c = clock();
+    const budget = createWeightBudget({ limitPerMinute: 100, now: c.now });
+    budget.observe({ status: 429, usedWeight1m: null, retryAfterSeconds: 7 });
+    expect(budget.state().backoffUntil).toBe(c.now() + 7000);
+    c.advance(6_999);
+    expect(() => budget.acquire(1)).toThrow(
+      expect.objectContaining({ name: "ExchangeRateLimitedError", retryAfterMs: 1 }),
+    );
+    c.advance(1);
+    budget.acquire(1);
+    expect(budget.state().backoffUntil).toBeNull();
+  });
+
+  it("stops every call during a 418 ban, reporting when it lifts", () => {
+    const c = clock();
+    const budget = createWeightBudget({ limitPerMinute: 100, now: c.now });
+    budget.observe({ status: 418, usedWeight1m: null, retryAfterSeconds: 120 });
+    expect(() => budget.acquire(0)).toThrow(ExchangeBannedError);
+    c.advance(119_000);
+    expect(() => budget.acquire(0)).toThrow(expect.objectContaining({ retryAfterMs: 1000 }));
+    c.advance(1000);
+    budget.acquire(0);
+    expect(budget.state().bannedUntil).toBeNull();
+  });
+});

@@ -1,0 +1,85 @@
+import { ExchangeBannedError, ExchangeRateLimitedError } from "../errors.ts";
+
+/**
+ * Binance counts request weight per IP, per clock minute, shared by every API key on that IP.
+ * One budget per process (the gateway shares it across all accounts) so that no user can spend
+ * another's headroom and we stop ourselves before Binance has to (429, then a 418 IP ban).
+ */
+export interface WeightBudget {
+  /** Reserves weight for a request about to go out, or throws without sending anything. */
+  acquire(weight: number): void;
+  /** Feeds back what Binance said: the used-weight header, 429 and 418 with Retry-After. */
+  observe(response: { status: number; usedWeight1m: number | null; retryAfterSeconds: number | null }): void;
+  state(): WeightState;
+}
+
+export interface WeightState {
+  usedWeight1m: number;
+  bannedUntil: number | null;
+  backoffUntil: number | null;
+}
+
+const MINUTE_MS = 60_000;
+// Binance does not always send Retry-After; these are its documented minimums.
+const DEFAULT_BACKOFF_MS = 60_000;
+const DEFAULT_BAN_MS = 2 * 60_000;
+
+export function createWeightBudget(options: { limitPerMinute: number; now: () => number }): WeightBudget {
+  const { limitPerMinute, now } = options;
+  let minute = Math.floor(now() / MINUTE_MS);
+  let used = 0;
+  let backoffUntil = 0;
+  let bannedUntil = 0;
+
+  function roll(at: number): void {
+    const current = Math.floor(at / MINUTE_MS);
+    if (current !== minute) {
+      minute = current;
+      used = 0;
+    }
+  }
+
+  return {
+    acquire(weight) {
+      const at = now();
+      if (bannedUntil > at) {
+        throw new ExchangeBannedError(
+          `Binance has banned this IP until ${new Date(bannedUntil).toISOString()}`,
+          bannedUntil - at,
+        );
+      }
+      if (backoffUntil > at) {
+        throw new ExchangeRateLimitedError("Binance rate limit hit; backing off", backoffUntil - at);
+      }
+      roll(at);
+      if (used + weight > limitPerMinute) {
+        throw new ExchangeRateLimitedError(
+          `request weight budget of ${limitPerMinute}/min is spent`,
+          (minute + 1) * MINUTE_MS - at,
+        );
+      }
+      used += weight;
+    },
+
+    observe({ status, usedWeight1m, retryAfterSeconds }) {
+      const at = now();
+      roll(at);
+      // The header is the IP's true count (other processes on the IP included); our own count
+      // also holds requests still in flight, so keep the larger of the two.
+      if (usedWeight1m !== null) used = Math.max(used, usedWeight1m);
+      const retryAfterMs = retryAfterSeconds === null ? null : retryAfterSeconds * 1000;
+      if (status === 418) bannedUntil = Math.max(bannedUntil, at + (retryAfterMs ?? DEFAULT_BAN_MS));
+      if (status === 429) backoffUntil = Math.max(backoffUntil, at + (retryAfterMs ?? DEFAULT_BACKOFF_MS));
+    },
+
+    state() {
+      const at = now();
+      roll(at);
+      return {
+        usedWeight1m: used,
+        bannedUntil: bannedUntil > at ? bannedUntil : null,
+        backoffUntil: backoffUntil > at ? backoffUntil : null,
+      };
+    },
+  };
+}

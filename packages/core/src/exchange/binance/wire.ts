@@ -1,0 +1,203 @@
+import Decimal from "decimal.js";
+import { z } from "zod";
+import type {
+  AssetBalance,
+  ExchangeOrder,
+  ExchangePosition,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+} from "../gateway.ts";
+
+/**
+ * Binance's JSON shapes (USD-M futures) and their mapping to the gateway's types.
+ * Every amount arrives as a decimal string and goes straight into decimal.js: a schema that
+ * met a JSON number where an amount belongs would fail rather than round through a float.
+ */
+
+const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, "expected a decimal string")
+  .transform((s) => new Decimal(s));
+const id = z.union([z.number().int(), z.string()]).transform(String);
+const side = z.enum(["BUY", "SELL"]);
+
+export const orderSchema = z.object({
+  orderId: id,
+  clientOrderId: z.string(),
+  symbol: z.string(),
+  side,
+  type: z.string(),
+  status: z.string(),
+  origQty: decimal,
+  executedQty: decimal,
+  avgPrice: decimal,
+  price: decimal,
+  stopPrice: decimal.optional(),
+  reduceOnly: z.boolean(),
+});
+export type BinanceOrder = z.input<typeof orderSchema>;
+
+export const algoOrderSchema = z.object({
+  algoId: id,
+  clientAlgoId: z.string(),
+  orderType: z.string(),
+  symbol: z.string(),
+  side,
+  quantity: decimal,
+  algoStatus: z.string(),
+  triggerPrice: decimal,
+  reduceOnly: z.boolean(),
+  executedQty: decimal.optional(),
+  avgPrice: decimal.optional(),
+});
+export type BinanceAlgoOrder = z.input<typeof algoOrderSchema>;
+
+export const accountSchema = z.object({
+  assets: z.array(z.object({ asset: z.string(), walletBalance: decimal, availableBalance: decimal }).loose()),
+});
+
+export const positionRiskSchema = z.array(
+  z
+    .object({
+      symbol: z.string(),
+      positionSide: z.enum(["BOTH", "LONG", "SHORT"]),
+      positionAmt: decimal,
+      entryPrice: decimal,
+      markPrice: decimal,
+      notional: decimal,
+      positionInitialMargin: decimal,
+    })
+    .loose(),
+);
+
+export const premiumIndexSchema = z.object({ symbol: z.string(), markPrice: decimal }).loose();
+
+/** Batch answers: per order either the cancelled order or Binance's error object. */
+export const batchCancelSchema = z.array(
+  z.union([
+    z.object({ code: z.number(), msg: z.string() }).transform((e) => ({ ok: false as const, msg: e.msg })),
+    z
+      .object({ status: z.string() })
+      .loose()
+      .transform((o) => ({ ok: true as const, status: o.status })),
+  ]),
+);
+
+const orderTypes: readonly OrderType[] = ["MARKET", "LIMIT", "STOP_MARKET", "TAKE_PROFIT_MARKET"];
+const orderStatuses: readonly OrderStatus[] = [
+  "NEW",
+  "PARTIALLY_FILLED",
+  "FILLED",
+  "CANCELED",
+  "REJECTED",
+  "EXPIRED",
+];
+
+function orderType(value: string): OrderType {
+  if ((orderTypes as readonly string[]).includes(value)) return value as OrderType;
+  throw new Error(`unsupported Binance order type ${value}`);
+}
+
+function orderStatus(value: string): OrderStatus {
+  // EXPIRED_IN_MATCH (self-trade prevention) is an expiry for our purposes.
+  if (value === "EXPIRED_IN_MATCH") return "EXPIRED";
+  if ((orderStatuses as readonly string[]).includes(value)) return value as OrderStatus;
+  throw new Error(`unsupported Binance order status ${value}`);
+}
+
+export function toOrder(raw: unknown): ExchangeOrder {
+  const o = orderSchema.loose().parse(raw);
+  const type = orderType(o.type);
+  return {
+    exchangeOrderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type,
+    status: orderStatus(o.status),
+    quantity: o.origQty,
+    filledQuantity: o.executedQty,
+    averagePrice: o.executedQty.isZero() ? null : o.avgPrice,
+    price: type === "LIMIT" ? o.price : null,
+    triggerPrice: o.stopPrice && !o.stopPrice.isZero() ? o.stopPrice : null,
+    reduceOnly: o.reduceOnly,
+  };
+}
+
+/**
+ * Algo (conditional) orders have their own lifecycle: NEW -> TRIGGERING -> TRIGGERED -> FINISHED,
+ * or CANCELED / EXPIRED / REJECTED. Until the triggered order has finished it is still working.
+ */
+export function algoStatus(value: string, executed: Decimal): OrderStatus {
+  switch (value) {
+    case "NEW":
+    case "TRIGGERING":
+    case "TRIGGERED":
+      return "NEW";
+    case "FINISHED":
+      return executed.isZero() ? "CANCELED" : "FILLED";
+    case "CANCELED":
+    case "EXPIRED":
+    case "REJECTED":
+      return value;
+    default:
+      throw new Error(`unsupported Binance algo status ${value}`);
+  }
+}
+
+export function toAlgoOrder(raw: unknown): ExchangeOrder {
+  const o = algoOrderSchema.loose().parse(raw);
+  const executed = o.executedQty ?? new Decimal(0);
+  return {
+    exchangeOrderId: o.algoId,
+    clientOrderId: o.clientAlgoId,
+    symbol: o.symbol,
+    side: o.side,
+    type: orderType(o.orderType),
+    status: algoStatus(o.algoStatus, executed),
+    quantity: o.quantity,
+    filledQuantity: executed,
+    averagePrice: executed.isZero() || !o.avgPrice ? null : o.avgPrice,
+    price: null,
+    triggerPrice: o.triggerPrice,
+    reduceOnly: o.reduceOnly,
+  };
+}
+
+export function toBalances(raw: unknown): AssetBalance[] {
+  return accountSchema
+    .loose()
+    .parse(raw)
+    .assets.filter((a) => !a.walletBalance.isZero() || !a.availableBalance.isZero())
+    .map((a) => ({ asset: a.asset, walletBalance: a.walletBalance, availableBalance: a.availableBalance }));
+}
+
+/**
+ * positionRisk v3 carries no leverage field; a position's initial margin is its notional over
+ * its leverage, so the ratio gives it back without another weighted call (/fapi/v1/symbolConfig).
+ */
+export function toPositions(raw: unknown): ExchangePosition[] {
+  return positionRiskSchema
+    .parse(raw)
+    .filter((p) => !p.positionAmt.isZero())
+    .map((p) => ({
+      symbol: p.symbol,
+      side: positionSide(p.positionSide, p.positionAmt),
+      quantity: p.positionAmt.abs(),
+      entryPrice: p.entryPrice,
+      leverage: p.positionInitialMargin.isZero()
+        ? 1
+        : p.notional.abs().div(p.positionInitialMargin).toDecimalPlaces(0).toNumber(),
+      markPrice: p.markPrice,
+    }));
+}
+
+export function positionSide(declared: "BOTH" | "LONG" | "SHORT", amount: Decimal): "LONG" | "SHORT" {
+  if (declared !== "BOTH") return declared;
+  return amount.isNegative() ? "SHORT" : "LONG";
+}
+
+export function opposite(side: OrderSide): OrderSide {
+  return side === "BUY" ? "SELL" : "BUY";
+}
