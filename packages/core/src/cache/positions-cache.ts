@@ -153,8 +153,11 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
 
   const countersByType = new Map<string, DataTypeCounters>();
   const entryCounters = emptyEntryCounters();
-  /** userId -> the data types it has entries for; mirrors the engine, for per-user invalidation. */
-  const dataTypesByUser = new Map<string, Set<string>>();
+  /**
+   * userId -> dataType -> engine key, for every entry the engine holds: per-user invalidation
+   * walks it, and a read finds its key here instead of building (and hashing) a new string.
+   */
+  const keysByUser = new Map<string, Map<string, string>>();
   const loads = new Map<string, Load>();
   const listeners = new Set<(event: InvalidationEvent) => void>();
   let cleanupTimer: ReturnType<typeof setInterval> | undefined;
@@ -168,9 +171,9 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       if (reason === "set") return; // replaced by a newer value under the same key
       if (reason === "evict") entryCounters.evictions++;
       else if (reason === "expire") entryCounters.expired++;
-      const types = dataTypesByUser.get(entry.userId);
-      types?.delete(entry.dataType);
-      if (types?.size === 0) dataTypesByUser.delete(entry.userId);
+      const keys = keysByUser.get(entry.userId);
+      keys?.delete(entry.dataType);
+      if (keys?.size === 0) keysByUser.delete(entry.userId);
     },
   });
 
@@ -193,7 +196,9 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     };
   }
 
-  function readFresh(key: string): Entry | undefined {
+  function readFresh(userId: string, dataType: string): Entry | undefined {
+    const key = keysByUser.get(userId)?.get(dataType);
+    if (key === undefined) return undefined;
     // The engine has already dropped entries past ttl + keepMs; those it keeps for
     // stale-if-error are fresh only within their own ttl.
     const entry = engine.get(key);
@@ -207,12 +212,12 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
 
   function store(key: string, entry: Entry): void {
     engine.set(key, entry, { ttl: entry.ttlMs + entry.keepMs, start: engineTime(entry.storedAt) });
-    let types = dataTypesByUser.get(entry.userId);
-    if (types === undefined) {
-      types = new Set();
-      dataTypesByUser.set(entry.userId, types);
+    let keys = keysByUser.get(entry.userId);
+    if (keys === undefined) {
+      keys = new Map();
+      keysByUser.set(entry.userId, keys);
     }
-    types.add(entry.dataType);
+    keys.set(entry.dataType, key);
   }
 
   function cancelLoad(key: string, load: Load, why: string): void {
@@ -273,25 +278,21 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     return ageMs <= entry.ttlMs + staleMs ? { entry, ageMs } : undefined;
   }
 
-  function removeEntry(userId: string, dataType: string): number {
-    return engine.delete(entryKey(userId, dataType)) ? 1 : 0;
-  }
-
   /** Removes what matches (null = any) and cancels the matching loads; returns entries removed. */
   function removeMatching(userId: string | null, dataType: string | null): number {
     let removed = 0;
     if (userId === null && dataType === null) {
       removed = engine.size;
       engine.clear();
-      dataTypesByUser.clear();
-    } else if (userId === null) {
-      for (const [user, types] of [...dataTypesByUser]) {
-        if (types.has(dataType as string)) removed += removeEntry(user, dataType as string);
-      }
-    } else if (dataType === null) {
-      for (const type of [...(dataTypesByUser.get(userId) ?? [])]) removed += removeEntry(userId, type);
+      keysByUser.clear();
     } else {
-      removed = removeEntry(userId, dataType);
+      const doomed: string[] = [];
+      const users = userId === null ? keysByUser.values() : [keysByUser.get(userId) ?? new Map()];
+      for (const keys of users) {
+        if (dataType === null) doomed.push(...keys.values());
+        else if (keys.has(dataType)) doomed.push(keys.get(dataType) as string);
+      }
+      for (const key of doomed) if (engine.delete(key)) removed++;
     }
     for (const [key, load] of loads) {
       if ((userId === null || load.userId === userId) && (dataType === null || load.dataType === dataType)) {
@@ -350,8 +351,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     instanceId,
 
     async get<T>(userId: string, dataType: string): Promise<T | undefined> {
-      const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
-      const entry = readFresh(key);
+      const entry = readFresh(requireId("userId", userId), requireId("dataType", dataType));
       const counters = entry?.counters ?? countersFor(dataType);
       counters.totalRequests++;
       if (entry === undefined) {
@@ -377,10 +377,11 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       loader: Loader<T>,
       call?: EntryOptions,
     ): Promise<LoadResult<T>> {
-      const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
+      requireId("userId", userId);
+      requireId("dataType", dataType);
       if (typeof loader !== "function") throw new TypeError("positions cache: loader must be a function");
       const { ttlMs, staleMs } = entryOptions(call);
-      const entry = readFresh(key);
+      const entry = readFresh(userId, dataType);
       const counters = entry?.counters ?? countersFor(dataType);
       counters.totalRequests++;
       if (entry !== undefined) {
@@ -388,6 +389,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
         return { value: entry.value as T, fromCache: true, stale: false, storedAt: entry.storedAt };
       }
       counters.misses++;
+      const key = entryKey(userId, dataType);
       let load = loads.get(key);
       if (load === undefined) load = startLoad(key, userId, dataType, loader, ttlMs, staleMs);
       else counters.coalesced++;

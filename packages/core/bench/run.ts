@@ -1,0 +1,151 @@
+/**
+ * Positions cache benchmark (not a test): `pnpm bench` in packages/core.
+ * - hit path: cache.getOrLoad / cache.get against an awaited bare Map lookup and a bare
+ *   lru-cache get, all in the same run; each iteration does BATCH lookups so that timer
+ *   overhead does not dominate
+ * - cold-key stampede: 1,000 concurrent getOrLoad callers on a cold key -> loader runs
+ * - memory: heap growth for 100,000 entries
+ * Prints a table and writes it to bench/results.md.
+ */
+import { writeFileSync } from "node:fs";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { LRUCache } from "lru-cache";
+import { Bench } from "tinybench";
+import { entryKey } from "../src/cache/entry-key.ts";
+import { BALANCES_SUMMARY, createPositionsCache } from "../src/cache/index.ts";
+
+const BATCH = 1_000;
+const USERS = 1_000;
+const userIds = Array.from({ length: USERS }, (_, i) => `user-${i}`);
+const summary = { accounts: [], positions: [] };
+
+async function hitPath(): Promise<{ name: string; opsPerSec: number; rme: number }[]> {
+  const map = new Map<string, object>();
+  const lru = new LRUCache<string, object>({ max: 100_000, ttl: 60_000, ttlResolution: 0 });
+  const cache = createPositionsCache({ ttlMs: 60_000 });
+  for (const userId of userIds) {
+    const key = entryKey(userId, BALANCES_SUMMARY);
+    map.set(key, summary);
+    lru.set(key, summary);
+    await cache.set(userId, BALANCES_SUMMARY, summary);
+  }
+  const loader = () => summary;
+  const prebuiltKeys = userIds.map((userId) => entryKey(userId, BALANCES_SUMMARY));
+  // The strict baseline looks up prebuilt keys; the cache is handed (userId, dataType) on
+  // every call, so the second row shows what building a key per call costs a bare Map.
+  const bench = new Bench({ time: 1_000, warmupTime: 200 });
+  bench
+    .add("awaited Map.get, prebuilt keys (baseline)", async () => {
+      for (let i = 0; i < BATCH; i++) await map.get(prebuiltKeys[i % USERS]!);
+    })
+    .add("awaited Map.get, key built per call", async () => {
+      for (let i = 0; i < BATCH; i++) await map.get(entryKey(userIds[i % USERS]!, BALANCES_SUMMARY));
+    })
+    .add("bare lru-cache get, prebuilt keys (sync)", () => {
+      for (let i = 0; i < BATCH; i++) lru.get(prebuiltKeys[i % USERS]!);
+    })
+    .add("cache.get (hit)", async () => {
+      for (let i = 0; i < BATCH; i++) await cache.get(userIds[i % USERS]!, BALANCES_SUMMARY);
+    })
+    .add("cache.getOrLoad (hit)", async () => {
+      for (let i = 0; i < BATCH; i++) await cache.getOrLoad(userIds[i % USERS]!, BALANCES_SUMMARY, loader);
+    });
+  await bench.run();
+  const metrics = cache.getMetrics();
+  if (metrics.misses !== 0) throw new Error(`hit-path benchmark missed ${metrics.misses} times`);
+  return bench.tasks.map((task) => {
+    const result = task.result;
+    if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
+    return { name: task.name, opsPerSec: (BATCH * 1000) / result.period, rme: result.latency.rme };
+  });
+}
+
+async function stampede(): Promise<{ callers: number; keys: number; loaderRuns: number; coalesced: number }> {
+  const cache = createPositionsCache();
+  let loaderRuns = 0;
+  const loader = async () => {
+    loaderRuns++;
+    await nextTurn(); // a real asynchronous boundary, like a database round trip
+    return summary;
+  };
+  const callers = 1_000;
+  const keys = 10;
+  for (let k = 0; k < keys; k++) {
+    await Promise.all(
+      Array.from({ length: callers }, () => cache.getOrLoad(`cold-${k}`, BALANCES_SUMMARY, loader)),
+    );
+  }
+  return { callers, keys, loaderRuns, coalesced: cache.getMetrics().coalesced };
+}
+
+function collectGarbage(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+async function memory(): Promise<{ entries: number; cacheBytes: number; mapBytes: number }> {
+  const gc = collectGarbage();
+  const entries = 100_000;
+  const measure = async (fill: () => Promise<unknown>) => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = await fill();
+    gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    if (kept === undefined) throw new Error("nothing kept");
+    return bytes;
+  };
+  // The same values in both: what is measured is the structure around them.
+  const cacheBytes = await measure(async () => {
+    const cache = createPositionsCache({ maxEntries: entries });
+    for (let i = 0; i < entries; i++) await cache.set(`user-${i}`, BALANCES_SUMMARY, summary);
+    if (cache.getMetrics().size !== entries) throw new Error("entries were evicted");
+    return cache;
+  });
+  const mapBytes = await measure(async () => {
+    const map = new Map<string, object>();
+    for (let i = 0; i < entries; i++) map.set(entryKey(`user-${i}`, BALANCES_SUMMARY), summary);
+    return map;
+  });
+  return { entries, cacheBytes, mapBytes };
+}
+
+function formatOps(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`;
+}
+
+const hits = await hitPath();
+const storm = await stampede();
+const mem = await memory();
+
+const baseline = hits[0]!.opsPerSec;
+const lines = [
+  `# Positions cache benchmark`,
+  "",
+  `Node ${process.version}, ${new Date().toISOString()}; ${BATCH} lookups per iteration over ${USERS} users.`,
+  "",
+  "| hit path | ops/s | ± % | time per op vs baseline |",
+  "|---|---:|---:|---:|",
+  ...hits.map(
+    (h) =>
+      `| ${h.name} | ${formatOps(h.opsPerSec)} | ${h.rme.toFixed(1)} | ${(baseline / h.opsPerSec).toFixed(2)}x |`,
+  ),
+  "",
+  "| cold-key stampede | |",
+  "|---|---:|",
+  `| concurrent callers per key | ${storm.callers} |`,
+  `| cold keys | ${storm.keys} |`,
+  `| loader runs | ${storm.loaderRuns} |`,
+  `| coalesced waits | ${storm.coalesced} |`,
+  "",
+  "| memory (heap growth) | total | per entry |",
+  "|---|---:|---:|",
+  `| positions cache, ${mem.entries.toLocaleString("en")} entries | ${(mem.cacheBytes / 2 ** 20).toFixed(1)} MiB | ${Math.round(mem.cacheBytes / mem.entries)} B |`,
+  `| bare Map, same keys | ${(mem.mapBytes / 2 ** 20).toFixed(1)} MiB | ${Math.round(mem.mapBytes / mem.entries)} B |`,
+  "",
+];
+const report = lines.join("\n");
+console.log(report);
+writeFileSync(new URL("./results.md", import.meta.url), report);
