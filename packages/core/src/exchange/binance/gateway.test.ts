@@ -1,0 +1,392 @@
+import Decimal from "decimal.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  ExchangeBannedError,
+  ExchangeRateLimitedError,
+  ExchangeRejectedError,
+  ExchangeUnavailableError,
+} from "../errors.ts";
+import type { AccountEvent, ExchangeAccountRef, PlaceOrderRequest } from "../gateway.ts";
+import { type BinanceGatewayOptions, createBinanceGateway } from "./gateway.ts";
+import { signQuery } from "./sign.ts";
+import { type FakeBinance, startFakeBinance } from "./testing/fake-binance.ts";
+
+/** A clock both the fake server and the gateway read, moved by hand: no waiting in tests. */
+function manualClock() {
+  let t = Date.UTC(2026, 10, 24, 10, 0, 5);
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+
+async function setup(
+  options: BinanceGatewayOptions = {},
+  fakeOptions: Parameters<typeof startFakeBinance>[0] = {},
+) {
+  const clock = manualClock();
+  const fake = await startFakeBinance({ now: clock.now, ...fakeOptions });
+  open.push(fake);
+  const gateway = createBinanceGateway({
+    baseUrl: fake.url,
+    wsBaseUrl: fake.wsUrl,
+    now: clock.now,
+    ...options,
+  });
+  open.push(gateway);
+  const account = fake.accountRef("acc-1");
+  return { clock, fake, gateway, account };
+}
+
+const market = (clientOrderId: string, quantity = "0.01"): PlaceOrderRequest => ({
+  clientOrderId,
+  symbol: "BTCUSDT",
+  side: "BUY",
+  type: "MARKET",
+  quantity: new Decimal(quantity),
+});
+
+const calls = (fake: FakeBinance, method: string, path: string) =>
+  fake.requests.filter((r) => r.method === method && r.path === path);
+
+describe("signed requests", () => {
+  it("sends X-MBX-APIKEY, timestamp, recvWindow and a signature the server verifies", async () => {
+    const { fake, gateway, account, clock } = await setup({ recvWindowMs: 3000 });
+    await gateway.getAccountSnapshot(account);
+    const [request] = calls(fake, "GET", "/fapi/v3/account");
+    expect(request).toMatchObject({ status: 200, apiKey: fake.apiKey });
+    expect(request?.params).toMatchObject({ recvWindow: "3000", timestamp: String(clock.now()) });
+  });
+
+  it("is refused with -1022 when signed with the wrong secret, and the error names Binance's reason", async () => {
+    const { fake, gateway } = await setup();
+    const forged: ExchangeAccountRef = {
+      id: "acc-1",
+      credentials: () => ({ apiKey: fake.apiKey, apiSecret: "not-the-secret" }),
+    };
+    await expect(gateway.getAccountSnapshot(forged)).rejects.toMatchObject({
+      name: "ExchangeRejectedError",
+      code: -1022,
+    });
+  });
+
+  it("rejects a request whose query was altered after signing, and accepts the untouched one", async () => {
+    const { fake, clock } = await setup();
+    const query = `symbol=BTCUSDT&origClientOrderId=x&recvWindow=5000&timestamp=${clock.now()}`;
+    const signature = signQuery(query, fake.apiSecret);
+    const get = (q: string) =>
+      fetch(`${fake.url}/fapi/v1/order?${q}&signature=${signature}`, {
+        headers: { "X-MBX-APIKEY": fake.apiKey },
+      });
+    const untouched = await get(query);
+    expect(await untouched.json()).toMatchObject({ code: -2013 }); // signature fine, order unknown
+    const tampered = await get(query.replace("BTCUSDT", "ETHUSDT"));
+    expect(tampered.status).toBe(401);
+    expect(await tampered.json()).toMatchObject({ code: -1022 });
+  });
+
+  it("is refused with -1021 when the clock is outside recvWindow, and with -2015 for an unknown key", async () => {
+    const { fake, account, clock } = await setup();
+    // 5.001 s behind the server: just outside the default recvWindow of 5000 ms.
+    const skewed = createBinanceGateway({ baseUrl: fake.url, now: () => clock.now() - 5_001 });
+    open.push(skewed);
+    await expect(skewed.getAccountSnapshot(account)).rejects.toMatchObject({ code: -1021 });
+    const stranger: ExchangeAccountRef = {
+      id: "x",
+      credentials: () => ({ apiKey: "nobody", apiSecret: "s" }),
+    };
+    await expect(skewed.getMarkPrices(["BTCUSDT"])).resolves.toBeDefined(); // public: no key needed
+    await expect(skewed.getAccountSnapshot(stranger)).rejects.toMatchObject({ code: -2015 });
+  });
+
+  it("decrypts credentials only to sign, never for public data, and never logs them", async () => {
+    const logs: unknown[] = [];
+    const logger = {
+      debug: (o: object, m: string) => logs.push([o, m]),
+      info: (o: object, m: string) => logs.push([o, m]),
+      warn: (o: object, m: string) => logs.push([o, m]),
+    };
+    const { fake, gateway } = await setup({ logger });
+    const credentials = vi.fn(() => ({ apiKey: fake.apiKey, apiSecret: fake.apiSecret }));
+    const account: ExchangeAccountRef = { id: "acc-1", credentials };
+    await gateway.getMarkPrices(["BTCUSDT", "ETHUSDT"]);
+    expect(credentials).not.toHaveBeenCalled();
+    await gateway.placeOrder(account, market("log-1"));
+    fake.failNext("500", { path: "/fapi/v3/account" });
+    await expect(gateway.getAccountSnapshot(account)).rejects.toBeInstanceOf(ExchangeUnavailableError);
+    expect(credentials).toHaveBeenCalled();
+    expect(logs.length).toBeGreaterThan(0);
+    const written = JSON.stringify(logs);
+    expect(written).not.toContain(fake.apiSecret);
+    expect(written).not.toContain(fake.apiKey);
+    expect(written).not.toContain("signature");
+  });
+
+  it("refuses to send a testnet account's keys to a production gateway", async () => {
+    const { fake, gateway } = await setup();
+    const demo: ExchangeAccountRef = { ...fake.accountRef("acc-1"), testnet: true };
+    await expect(gateway.getAccountSnapshot(demo)).rejects.toBeInstanceOf(ExchangeRejectedError);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe("request weight", () => {
+  it("tracks X-MBX-USED-WEIGHT-1M: a snapshot costs account (5) + positionRisk (5)", async () => {
+    const { fake, gateway, account } = await setup();
+    await gateway.getAccountSnapshot(account);
+    expect(fake.usedWeight1m()).toBe(10);
+    expect(gateway.weight()).toEqual({ usedWeight1m: 10, bannedUntil: null, backoffUntil: null });
+    await gateway.getMarkPrices(["BTCUSDT"]);
+    expect(gateway.weight().usedWeight1m).toBe(11);
+  });
+
+  it("adopts a higher count reported by Binance (other processes on the same IP)", async () => {
+    const { fake, gateway, account } = await setup({ weightBudgetPerMinute: 100 });
+    // Someone else on this IP spent 85 this minute.
+    for (let i = 0; i < 85; i++) await fetch(`${fake.url}/fapi/v1/ping`);
+    await gateway.getAccountSnapshot(account);
+    expect(gateway.weight().usedWeight1m).toBe(95);
+    await expect(gateway.getAccountSnapshot(account)).rejects.toBeInstanceOf(ExchangeRateLimitedError);
+  });
+
+  it("keeps one budget for every account: one user's calls spend everyone's headroom, refused before sending", async () => {
+    const second = { apiKey: "k2", apiSecret: "s2", accountId: "engine-2" };
+    const first = { apiKey: "k1", apiSecret: "s1", accountId: "engine-1" };
+    const { fake, gateway, clock } = await setup(
+      { weightBudgetPerMinute: 25 },
+      { accounts: [first, second] },
+    );
+    const alice = fake.accountRef("alice", "k1");
+    const bob = fake.accountRef("bob", "k2");
+    await gateway.getAccountSnapshot(alice);
+    await gateway.getAccountSnapshot(alice);
+    const sent = fake.requests.length;
+    const refused = await gateway.getAccountSnapshot(bob).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ExchangeRateLimitedError);
+    expect((refused as ExchangeRateLimitedError).retryAfterMs).toBe(55_000);
+    expect(fake.requests.length).toBe(sent + 0);
+    clock.advance(55_000);
+    await expect(gateway.getAccountSnapshot(bob)).resolves.toMatchObject({ positions: [] });
+  });
+
+  it("backs off for Retry-After after a 429: nothing goes out until then, so Binance never bans us", async () => {
+    const { fake, gateway, account, clock } = await setup();
+    fake.failNext("429", { retryAfterSeconds: 7 });
+    const limited = await gateway.getAccountSnapshot(account).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(ExchangeRateLimitedError);
+    expect(limited).not.toBeInstanceOf(ExchangeBannedError);
+    expect((limited as ExchangeRateLimitedError).retryAfterMs).toBe(7000);
+    expect(gateway.weight().backoffUntil).toBe(clock.now() + 7000);
+
+    const sent = fake.requests.length;
+    clock.advance(6_000);
+    await expect(gateway.getMarkPrices(["BTCUSDT"])).rejects.toMatchObject({ retryAfterMs: 1000 });
+    expect(fake.requests.length).toBe(sent);
+
+    clock.advance(1_000);
+    await expect(gateway.getAccountSnapshot(account)).resolves.toBeDefined();
+    expect(fake.requests.some((r) => r.status === 418)).toBe(false);
+  });
+
+  it("stops calling during a 418 ban and resumes when it lifts", async () => {
+    const { fake, gateway, account, clock } = await setup();
+    fake.failNext("418", { retryAfterSeconds: 120 });
+    await expect(gateway.getMarkPrices(["BTCUSDT"])).rejects.toBeInstanceOf(ExchangeBannedError);
+    const sent = fake.requests.length;
+    await expect(gateway.placeOrder(account, market("during-ban"))).rejects.toMatchObject({
+      name: "ExchangeBannedError",
+      retryAfterMs: 120_000,
+    });
+    expect(fake.requests.length).toBe(sent);
+    expect(gateway.weight().bannedUntil).toBe(clock.now() + 120_000);
+    clock.advance(120_000);
+    await expect(gateway.placeOrder(account, market("after-ban"))).resolves.toMatchObject({
+      status: "FILLED",
+    });
+  });
+
+  it("is banned by the server (418) if a client ignores a 429 — the failure our back-off prevents", async () => {
+    const { fake } = await setup({}, { weightLimitPerMinute: 2 });
+    await fetch(`${fake.url}/fapi/v1/ping`);
+    await fetch(`${fake.url}/fapi/v1/ping`);
+    const limited = await fetch(`${fake.url}/fapi/v1/ping`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("55");
+    expect((await fetch(`${fake.url}/fapi/v1/ping`)).status).toBe(418);
+  });
+});
+
+describe("placing orders when the outcome is unknown", () => {
+  it("after a 5xx on an accepted order, finds it by clientOrderId instead of placing it twice", async () => {
+    const { fake, gateway, account } = await setup();
+    fake.failNext("500-after-accept", { path: "/fapi/v1/order", method: "POST" });
+    const order = await gateway.placeOrder(account, market("unknown-1", "0.02"));
+    expect(order).toMatchObject({ clientOrderId: "unknown-1", status: "FILLED" });
+    expect(order.filledQuantity.toFixed()).toBe("0.02");
+    expect(calls(fake, "POST", "/fapi/v1/order")).toHaveLength(1);
+    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(1);
+    const snapshot = await gateway.getAccountSnapshot(account);
+    expect(snapshot.positions.map((p) => p.quantity.toFixed())).toEqual(["0.02"]);
+    // A caller retrying with the same clientOrderId is refused: still one order.
+    await expect(gateway.placeOrder(account, market("unknown-1", "0.02"))).rejects.toBeInstanceOf(
+      ExchangeRejectedError,
+    );
+  });
+
+  it("after a 5xx on an order that was not accepted, says so and the retry places it once", async () => {
+    const { fake, gateway, account } = await setup();
+    fake.failNext("500", { path: "/fapi/v1/order", method: "POST" });
+    await expect(gateway.placeOrder(account, market("not-placed"))).rejects.toBeInstanceOf(
+      ExchangeUnavailableError,
+    );
+    expect((await gateway.getAccountSnapshot(account)).positions).toEqual([]);
+    await expect(gateway.placeOrder(account, market("not-placed"))).resolves.toMatchObject({
+      status: "FILLED",
+    });
+    expect((await gateway.getAccountSnapshot(account)).positions).toHaveLength(1);
+  });
+
+  it("after a timeout on an accepted stop-loss, finds it in the algo book", async () => {
+    const { fake, gateway, account } = await setup({ timeoutMs: 5_000 });
+    await gateway.placeOrder(account, market("long-1", "0.1"));
+    fake.failNext("timeout", { path: "/fapi/v1/algoOrder", method: "POST", afterAccept: true });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const placing = gateway.placeOrder(account, {
+      clientOrderId: "sl-timeout",
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "STOP_MARKET",
+      quantity: new Decimal("0.1"),
+      triggerPrice: new Decimal("60000"),
+      reduceOnly: true,
+    });
+    await fake.hungRequest();
+    vi.advanceTimersByTime(5_000);
+    await expect(placing).resolves.toMatchObject({
+      clientOrderId: "sl-timeout",
+      status: "NEW",
+      type: "STOP_MARKET",
+    });
+    expect(calls(fake, "POST", "/fapi/v1/algoOrder")).toHaveLength(1);
+    expect(calls(fake, "GET", "/fapi/v1/algoOrder")).toHaveLength(1);
+  });
+});
+
+describe("stop-loss and take-profit as algo orders", () => {
+  it("places them through POST /fapi/v1/algoOrder (CONDITIONAL, on the mark price) and cancels through DELETE", async () => {
+    const { fake, gateway, account } = await setup();
+    await gateway.placeOrder(account, market("pos", "0.1"));
+    const stop = await gateway.placeOrder(account, {
+      clientOrderId: "sl-1",
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "STOP_MARKET",
+      quantity: new Decimal("0.1"),
+      triggerPrice: new Decimal("63000.5"),
+      reduceOnly: true,
+    });
+    expect(stop).toMatchObject({ status: "NEW", type: "STOP_MARKET", reduceOnly: true });
+    expect(stop.triggerPrice?.toFixed()).toBe("63000.5");
+    const [placed] = calls(fake, "POST", "/fapi/v1/algoOrder");
+    expect(placed?.params).toMatchObject({
+      algoType: "CONDITIONAL",
+      type: "STOP_MARKET",
+      triggerPrice: "63000.5",
+      workingType: "MARK_PRICE",
+      reduceOnly: "true",
+      clientAlgoId: "sl-1",
+    });
+    expect(calls(fake, "POST", "/fapi/v1/order").map((r) => r.params.type)).toEqual(["MARKET"]);
+
+    // Replacing protection is place-new then cancel-old (algo orders cannot be amended).
+    await gateway.placeOrder(account, {
+      ...market("sl-2", "0.1"),
+      side: "SELL",
+      type: "STOP_MARKET",
+      triggerPrice: new Decimal("63500"),
+      reduceOnly: true,
+    });
+    const [cancelled] = await gateway.cancelOrders(account, [
+      { symbol: "BTCUSDT", clientOrderId: "sl-1", kind: "trigger" },
+    ]);
+    expect(cancelled).toEqual({ clientOrderId: "sl-1", cancelled: true });
+    expect(calls(fake, "DELETE", "/fapi/v1/algoOrder")[0]?.params).toMatchObject({ clientAlgoId: "sl-1" });
+
+    const q = `symbol=BTCUSDT&recvWindow=5000&timestamp=${Date.UTC(2026, 10, 24, 10, 0, 5)}`;
+    const response = await fetch(
+      `${fake.url}/fapi/v1/openAlgoOrders?${q}&signature=${signQuery(q, fake.apiSecret)}`,
+      {
+        headers: { "X-MBX-APIKEY": fake.apiKey },
+      },
+    );
+    const openAlgo = (await response.json()) as { clientAlgoId: string; triggerPrice: string }[];
+    expect(openAlgo.map((o) => [o.clientAlgoId, o.triggerPrice])).toEqual([["sl-2", "63500"]]);
+  });
+
+  it("cancels regular orders in batches of at most 10 per symbol", async () => {
+    const { fake, gateway, account } = await setup();
+    const ids = Array.from({ length: 12 }, (_, i) => `limit-${i}`);
+    for (const clientOrderId of ids) {
+      await gateway.placeOrder(account, {
+        clientOrderId,
+        symbol: "SOLUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        quantity: new Decimal("1"),
+        price: new Decimal("100"),
+      });
+    }
+    const results = await gateway.cancelOrders(
+      account,
+      ids.map((clientOrderId) => ({ symbol: "SOLUSDT", clientOrderId, kind: "regular" as const })),
+    );
+    expect(results.every((r) => r.cancelled)).toBe(true);
+    expect(
+      calls(fake, "DELETE", "/fapi/v1/batchOrders").map(
+        (r) => JSON.parse(r.params.origClientOrderIdList!).length,
+      ),
+    ).toEqual([10, 2]);
+  });
+
+  it("is refused by Binance when a stop-loss is sent to the regular order endpoint", async () => {
+    const { fake, clock } = await setup();
+    const q = `symbol=BTCUSDT&side=SELL&type=STOP_MARKET&quantity=1&stopPrice=60000&recvWindow=5000&timestamp=${clock.now()}`;
+    const response = await fetch(`${fake.url}/fapi/v1/order?${q}&signature=${signQuery(q, fake.apiSecret)}`, {
+      method: "POST",
+      headers: { "X-MBX-APIKEY": fake.apiKey },
+    });
+    expect(await response.json()).toMatchObject({ code: -4120 });
+  });
+});
+
+describe("user data stream", () => {
+  it("creates a listenKey, keeps it alive every 30 minutes, and stops when the last subscriber leaves", async () => {
+    const { fake, gateway, account } = await setup();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const events: AccountEvent[] = [];
+    const unsubscribe = gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    const second = gateway.subscribeAccountEvents(account, () => {});
+    await gateway.streamsReady();
+    expect(calls(fake, "POST", "/fapi/v1/listenKey")).toHaveLength(1); // one stream per account
+
+    vi.advanceTimersByTime(30 * 60_000);
+    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(1));
+    vi.advanceTimersByTime(30 * 60_000);
+    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(2));
+
+    await gateway.placeOrder(account, market("evt-1"));
+    await vi.waitFor(() =>
+      expect(events.some((e) => e.type === "order" && e.order.clientOrderId === "evt-1")).toBe(true),
+    );
+
+    unsubscribe();
+    vi.advanceTimersByTime(30 * 60_000);
+    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3));
+    second();
+    vi.advanceTimersByTime(60 * 60_000);
+    expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3);
+  });
+});
