@@ -376,6 +376,24 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       expect(stopAfter?.status).toBe("CANCELED");
     });
 
+    it("keeps trigger orders and regular orders apart, as separate books", async () => {
+      await market("BTCUSDT", "BUY", "0.01");
+      const stop = await order({
+        symbol: "BTCUSDT",
+        side: "SELL",
+        type: "STOP_MARKET",
+        quantity: "0.01",
+        triggerPrice: new Decimal("60000"),
+        reduceOnly: true,
+      });
+      const ref = { symbol: "BTCUSDT", clientOrderId: stop.clientOrderId };
+      expect(await gateway.getOrder(account, { ...ref, kind: "regular" })).toBeNull();
+      expect((await gateway.getOrder(account, { ...ref, kind: "trigger" }))?.type).toBe("STOP_MARKET");
+      const [cancelled] = await gateway.cancelOrders(account, [{ ...ref, kind: "trigger" }]);
+      expect(cancelled).toMatchObject({ clientOrderId: stop.clientOrderId, cancelled: true });
+      expect((await gateway.getOrder(account, { ...ref, kind: "trigger" }))?.status).toBe("CANCELED");
+    });
+
     it("rejects a stop-loss the mark has already crossed", async () => {
       await market("BTCUSDT", "BUY", "0.01");
       await expect(

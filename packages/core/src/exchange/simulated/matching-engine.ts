@@ -101,8 +101,8 @@ export function cancelOrders(
 ): { results: CancelResult[]; events: AccountEvent[] } {
   const events: AccountEvent[] = [];
   const results = refs.map((ref): CancelResult => {
-    const order = book.orders.get(ref.clientOrderId);
-    if (!order || order.symbol !== ref.symbol) {
+    const order = findOrder(book, ref);
+    if (!order) {
       return { clientOrderId: ref.clientOrderId, cancelled: false, reason: "unknown order" };
     }
     if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") {
@@ -131,6 +131,21 @@ export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySe
     }
   }
   return events;
+}
+
+/**
+ * An order by clientOrderId. Like Binance, trigger (algo) orders and regular orders are separate
+ * books: a ref of one kind does not find an order of the other; a ref without a kind finds either.
+ */
+export function findOrder(book: Book, ref: OrderRef): ExchangeOrder | undefined {
+  const order = book.orders.get(ref.clientOrderId);
+  if (!order || order.symbol !== ref.symbol) return undefined;
+  if (ref.kind && ref.kind !== orderKind(order.type)) return undefined;
+  return order;
+}
+
+export function orderKind(type: ExchangeOrder["type"]): "regular" | "trigger" {
+  return type === "STOP_MARKET" || type === "TAKE_PROFIT_MARKET" ? "trigger" : "regular";
 }
 
 export function snapshot(book: Book, ctx: EngineContext): AccountSnapshot {

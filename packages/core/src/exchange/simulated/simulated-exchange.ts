@@ -261,7 +261,12 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
               return { result: placed.order, events: placed.events, changed: true };
             }),
           ),
-        () => exchange.getOrder(account, { symbol: order.symbol, clientOrderId: order.clientOrderId }),
+        () =>
+          exchange.getOrder(account, {
+            symbol: order.symbol,
+            clientOrderId: order.clientOrderId,
+            kind: engine.orderKind(order.type),
+          }),
         (error) => error instanceof ExchangeUnavailableError,
         order.clientOrderId,
       );
@@ -270,9 +275,9 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     getOrder(account, ref) {
       return request("getOrder", REQUEST_WEIGHT.getOrder, () =>
         withBook(account.id, (book) => {
-          const order = book.orders.get(ref.clientOrderId);
+          const order = engine.findOrder(book, ref);
           return {
-            result: order && order.symbol === ref.symbol ? { ...order } : null,
+            result: order ? { ...order } : null,
             events: [],
             changed: false,
           };
