@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { createPositionsCache, type InvalidationBus, type InvalidationMessage } from "@tradedesk/core";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.ts";
 import { createRedisBus } from "./redis-bus.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -80,6 +80,30 @@ describe("Redis invalidation bus", () => {
       expect(invalid).toBe(JSON.stringify({ userId: 5 }));
     } finally {
       raw.disconnect();
+    }
+  });
+
+  it("keeps two caches coherent: an invalidation on one instance removes the entry on the other", async () => {
+    const channel = `test:${randomUUID()}`;
+    const busA = await bus(channel);
+    const busB = await bus(channel);
+    const cacheA = createPositionsCache({ bus: busA, instanceId: "a" });
+    const cacheB = createPositionsCache({ bus: busB, instanceId: "b" });
+    try {
+      await cacheB.set("user-1", "balances_summary", { total: "1" });
+      await cacheB.set("user-2", "balances_summary", { total: "2" });
+      const applied = new Promise<void>((resolve) => {
+        cacheB.onInvalidate((event) => {
+          if (event.origin === "bus") resolve();
+        });
+      });
+      await cacheA.invalidate("user-1");
+      await applied;
+      expect(await cacheB.get("user-1", "balances_summary")).toBeUndefined();
+      expect(await cacheB.get("user-2", "balances_summary")).toEqual({ total: "2" });
+    } finally {
+      cacheA.stop();
+      cacheB.stop();
     }
   });
 });

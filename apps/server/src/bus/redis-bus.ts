@@ -1,6 +1,6 @@
+import type { InvalidationBus, InvalidationMessage } from "@tradedesk/core";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.ts";
 
 /**
  * Cache invalidations across server instances over Redis pub/sub. Each instance's cache

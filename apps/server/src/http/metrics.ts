@@ -6,8 +6,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  * several apps in one process (tests) do not collide. Cache figures are read at scrape time.
  */
 
-/** The cache's counters as the cache reports them; only numbers are exported. */
-export type CacheFigures = Record<string, number | unknown>;
+/** The cache's metrics as the cache reports them; its top-level numbers are exported. */
+export type CacheFigures = object;
 
 export interface MetricsOptions {
   /** Read on every scrape. */
@@ -28,7 +28,7 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [event, value] of Object.entries(options.cacheMetrics())) {
+      for (const [event, value] of Object.entries(options.cacheMetrics() as Record<string, unknown>)) {
         if (typeof value === "number" && !CACHE_GAUGES.has(event)) this.inc({ event }, value);
       }
     },
@@ -38,7 +38,7 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
     help: "Entries in the positions cache",
     registers: [registry],
     collect() {
-      const size = options.cacheMetrics().size;
+      const { size } = options.cacheMetrics() as { size?: unknown };
       if (typeof size === "number") this.set(size);
     },
   });
@@ -47,7 +47,7 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
     help: "Positions cache hits / requests since start (0..1)",
     registers: [registry],
     collect() {
-      const hitRate = options.cacheMetrics().hitRate;
+      const { hitRate } = options.cacheMetrics() as { hitRate?: unknown };
       if (typeof hitRate === "number") this.set(hitRate);
     },
   });

@@ -1,0 +1,182 @@
+import { appRouter, createAppContextFactory } from "@tradedesk/api";
+import {
+  createBinanceGateway,
+  createPositionsCache,
+  createPrismaBookStore,
+  createSimulatedExchange,
+  createTradingDesk,
+  type ExchangeGateway,
+  type Gateways,
+  type InvalidationBus,
+  loadInitialBook,
+  type SimulatedExchange,
+  type TradingDeskInstance,
+} from "@tradedesk/core";
+import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase, seed } from "@tradedesk/db";
+import type { Logger } from "pino";
+import { createRedisBus } from "./bus/redis-bus.ts";
+import type { Config } from "./config.ts";
+import type { Readiness } from "./http/health.ts";
+import { createHttpServer, type HttpServer } from "./http/http-server.ts";
+import { createMetricsRegistry } from "./http/metrics.ts";
+import { createLogger, withCacheLogging } from "./logging.ts";
+
+/**
+ * The whole product in one object: database (migrated, seeded when it is a new embedded one),
+ * cache, exchange, trading desk and HTTP host. main.ts, the scripts and the tests all build it
+ * here, so they run the same wiring.
+ */
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly desk: TradingDeskInstance;
+  /** The simulated exchange (tests move its prices); always there, Binance accounts aside. */
+  readonly simulatedExchange: SimulatedExchange;
+  readonly http: HttpServer;
+  /** Builds a tRPC context for an Authorization header value (scripts, tests). */
+  createContext: ReturnType<typeof createAppContextFactory>;
+  /** Starts serving; resolves to the URL it listens on. */
+  listen(): Promise<string>;
+  /** Graceful: stops taking requests, finishes those in flight, stops timers, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  logger?: Logger;
+  /** Migrate and seed are the server's job; scripts skip seeding an empty database. */
+  seedEmptyDatabase?: boolean;
+}
+
+export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel, false);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const db = await openDatabase({ url: config.databaseUrl, role: "DATABASE_URL" });
+  const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.error({ err: error }, "error while shutting down");
+      }
+    }
+  };
+
+  try {
+    const migrated = await migrate(db);
+    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, "database migrated");
+    if (migrated.modified.length > 0) {
+      logger.warn({ modified: migrated.modified }, "applied migrations were edited since; not re-run");
+    }
+    if (
+      (options.seedEmptyDatabase ?? true) &&
+      config.embeddedDatabase &&
+      (await isEmptyDatabase(db.prisma))
+    ) {
+      await seed(db.prisma);
+      logger.info("empty embedded database seeded with the demo desk (demo@example.com)");
+    }
+
+    let bus: InvalidationBus | undefined;
+    if (config.redisUrl) {
+      const redisBus = await createRedisBus({
+        url: config.redisUrl,
+        onError: (error) => logger.warn({ err: error }, "redis invalidation bus error"),
+        onInvalidMessage: (raw) => logger.warn({ raw }, "ignored a malformed invalidation message"),
+      });
+      bus = redisBus;
+      cleanups.push(() => redisBus.close());
+    }
+
+    const rawCache = createPositionsCache({
+      ttlMs: config.cache.ttlMs,
+      cleanupIntervalMs: config.cache.cleanupIntervalMs,
+      maxEntries: config.cache.maxEntries,
+      ...(bus ? { bus } : {}),
+      onError: (error, source) => logger.warn({ err: error, source }, "cache background error"),
+    });
+    rawCache.startCleanup();
+    cleanups.push(() => rawCache.stop());
+    const cache = withCacheLogging(rawCache, logger);
+
+    const exchangeLogger = logger.child({ component: "exchange" });
+    const simulatedExchange = createSimulatedExchange({
+      ...(config.exchange.kind === "simulated"
+        ? {
+            seed: config.exchange.seed,
+            latencyMs: config.exchange.latencyMs,
+            priceTickMs: config.exchange.priceTickMs,
+          }
+        : {}),
+      store: createPrismaBookStore(db.prisma),
+      initialBook: loadInitialBook(db.prisma),
+      onBackgroundError: (error) =>
+        exchangeLogger.error({ err: error }, "simulated exchange background error"),
+    });
+    const gateways: Gateways = { SIMULATED: simulatedExchange };
+    const exchanges: ExchangeGateway[] = [simulatedExchange];
+    if (config.exchange.kind === "binance") {
+      const binance = createBinanceGateway({
+        ...(config.exchange.baseUrl ? { baseUrl: config.exchange.baseUrl } : {}),
+        testnet: config.exchange.testnet,
+        recvWindowMs: config.exchange.recvWindowMs,
+        logger: exchangeLogger,
+      });
+      gateways.BINANCE_USDM = binance;
+      exchanges.push(binance);
+    }
+    cleanups.push(() => Promise.all(exchanges.map((exchange) => exchange.close())).then(() => {}));
+
+    const desk = createTradingDesk({
+      prisma: db.prisma,
+      cache,
+      gateways,
+      // TODO(core): pass createCredentialsCipher(config.credentialsKey) once core exports it.
+      logger: logger.child({ component: "desk" }),
+    });
+    await desk.accountEvents.start();
+    cleanups.push(() => desk.accountEvents.stop());
+
+    const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret });
+    const readiness = async (): Promise<Readiness> => {
+      const status = await migrationStatus(db);
+      if (status.failed.length > 0)
+        return { ready: false, reason: `failed migrations: ${status.failed.join(", ")}` };
+      if (status.pending.length > 0) {
+        return { ready: false, reason: `pending migrations: ${status.pending.join(", ")}` };
+      }
+      return { ready: true };
+    };
+    const http = await createHttpServer({
+      logger,
+      router: appRouter,
+      createContext: ({ authorization }) => createContext(authorization),
+      readiness,
+      metrics: createMetricsRegistry({ cacheMetrics: () => rawCache.getMetrics() }),
+      webDistDir: config.webDistDir,
+    });
+    // First to close: no request may reach a desk or database that is already gone.
+    cleanups.push(() => http.close());
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      db,
+      desk,
+      simulatedExchange,
+      http,
+      createContext,
+      listen: () => http.listen(config.port, config.host),
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import { useCacheMetrics, useInvalidateCache } from "../hooks/useCache.ts";
+import { formatPercent } from "../money.ts";
+
+export function CachePanel() {
+  const metrics = useCacheMetrics();
+  const invalidate = useInvalidateCache();
+  const m = metrics.data;
+  const figures = m
+    ? [
+        { label: "Hit rate", value: formatPercent(m.hitRate) },
+        { label: "Hits", value: String(m.hits) },
+        { label: "Misses", value: String(m.misses) },
+        { label: "Size", value: String(m.size) },
+        { label: "Invalidations", value: String(m.invalidations) },
+      ]
+    : [];
+
+  return (
+    <section className="card cache-panel" aria-labelledby="cache-heading">
+      <h2 id="cache-heading">Cache</h2>
+      {metrics.error && <p role="alert">Cache metrics unavailable: {metrics.error.message}</p>}
+      <dl>
+        {figures.map((figure) => (
+          <div key={figure.label} className="figure">
+            <dt>{figure.label}</dt>
+            <dd className="num">
+              {/* Named so tests and screen readers can ask for one figure; not announced on change. */}
+              <output aria-label={figure.label} aria-live="off">
+                {figure.value}
+              </output>
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <button type="button" onClick={() => invalidate.mutate({})} disabled={invalidate.isPending}>
+        Invalidate my cache
+      </button>
+      {invalidate.data && (
+        <p role="status" className="muted small">
+          Entries removed: {invalidate.data.invalidated}
+        </p>
+      )}
+    </section>
+  );
+}

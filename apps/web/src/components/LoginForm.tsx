@@ -1,0 +1,55 @@
+import { type FormEvent, useState } from "react";
+import { formErrorsOf } from "../form-errors.ts";
+import { trpc } from "../trpc.ts";
+import { Field } from "./Field.tsx";
+
+export function LoginForm({ onSignedIn }: { onSignedIn: (token: string) => void }) {
+  const [email, setEmail] = useState("demo@example.com");
+  const [password, setPassword] = useState("");
+  const login = trpc.auth.login.useMutation({ onSuccess: (result) => onSignedIn(result.token) });
+  const errors = formErrorsOf(login.error);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    login.mutate({ email, password });
+  };
+
+  return (
+    <main className="login">
+      <form className="card" onSubmit={submit} aria-labelledby="login-heading" noValidate>
+        <h1 id="login-heading">tradedesk</h1>
+        <p className="muted">Sign in to your trading desk. Demo: demo@example.com / tradedesk-demo</p>
+        <Field label="Email" error={errors.fields.email}>
+          {(props) => (
+            <input
+              {...props}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Password" error={errors.fields.password}>
+          {(props) => (
+            <input
+              {...props}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        {errors.form && (
+          <p role="alert" className="error">
+            {errors.form}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={login.isPending}>
+          {login.isPending ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,169 @@
+import { type FormEvent, useState } from "react";
+import { formErrorsOf } from "../form-errors.ts";
+import { useCreateOrder } from "../hooks/useCreateOrder.ts";
+import { formatQuantity } from "../money.ts";
+import type { Account } from "../types.ts";
+import { Field } from "./Field.tsx";
+
+/** Suggestions only: the exchange decides what it lists, and says so if a symbol is unknown. */
+const SYMBOL_SUGGESTIONS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"];
+
+type Side = "BUY" | "SELL";
+type OrderType = "MARKET" | "LIMIT";
+
+export function OrderForm({ accounts }: { accounts: Account[] }) {
+  const [accountId, setAccountId] = useState("");
+  const [symbol, setSymbol] = useState("BTCUSDT");
+  const [side, setSide] = useState<Side>("BUY");
+  const [type, setType] = useState<OrderType>("MARKET");
+  const [quantity, setQuantity] = useState("");
+  const [price, setPrice] = useState("");
+  const [stopLoss, setStopLoss] = useState("");
+  const [takeProfit, setTakeProfit] = useState("");
+  const [placed, setPlaced] = useState<string | null>(null);
+  const createOrder = useCreateOrder();
+  const errors = formErrorsOf(createOrder.error);
+  const selectedAccount = accountId || accounts[0]?.id || "";
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setPlaced(null);
+    const optional = (value: string) => (value.trim() === "" ? undefined : value.trim());
+    createOrder.mutate(
+      {
+        accountId: selectedAccount,
+        symbol: symbol.trim().toUpperCase(),
+        side,
+        type,
+        quantity: quantity.trim(),
+        price: type === "LIMIT" ? optional(price) : undefined,
+        stopLoss: type === "MARKET" ? optional(stopLoss) : undefined,
+        takeProfit: type === "MARKET" ? optional(takeProfit) : undefined,
+      },
+      {
+        onSuccess: (result) => {
+          const { order } = result;
+          const warnings = result.warnings.length > 0 ? ` (${result.warnings.join("; ")})` : "";
+          setPlaced(
+            `${order.side} ${formatQuantity(order.quantity)} ${order.symbol} ${order.type.toLowerCase()}: ${order.status.toLowerCase()}${warnings}`,
+          );
+          setQuantity("");
+          setPrice("");
+          setStopLoss("");
+          setTakeProfit("");
+        },
+      },
+    );
+  };
+
+  return (
+    <form className="card order-form" onSubmit={submit} aria-labelledby="order-heading" noValidate>
+      <h2 id="order-heading">New order</h2>
+      {accounts.length > 1 && (
+        <Field label="Account" error={errors.fields.accountId}>
+          {(props) => (
+            <select {...props} value={selectedAccount} onChange={(e) => setAccountId(e.target.value)}>
+              {accounts.map((account) => (
+                <option key={account.id} value={account.id}>
+                  {account.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
+      <Field label="Symbol" error={errors.fields.symbol}>
+        {(props) => (
+          <>
+            <input
+              {...props}
+              list="symbol-suggestions"
+              autoCapitalize="characters"
+              value={symbol}
+              onChange={(e) => setSymbol(e.target.value)}
+            />
+            <datalist id="symbol-suggestions">
+              {SYMBOL_SUGGESTIONS.map((s) => (
+                <option key={s} value={s} />
+              ))}
+            </datalist>
+          </>
+        )}
+      </Field>
+      <div className="row">
+        <Field label="Side" error={errors.fields.side}>
+          {(props) => (
+            <select {...props} value={side} onChange={(e) => setSide(e.target.value as Side)}>
+              <option value="BUY">Buy / long</option>
+              <option value="SELL">Sell / short</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Order type" error={errors.fields.type}>
+          {(props) => (
+            <select {...props} value={type} onChange={(e) => setType(e.target.value as OrderType)}>
+              <option value="MARKET">Market</option>
+              <option value="LIMIT">Limit</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field label="Quantity" error={errors.fields.quantity}>
+        {(props) => (
+          <input
+            {...props}
+            inputMode="decimal"
+            placeholder="0.01"
+            value={quantity}
+            onChange={(e) => setQuantity(e.target.value)}
+          />
+        )}
+      </Field>
+      {type === "LIMIT" ? (
+        <Field label="Limit price" error={errors.fields.price}>
+          {(props) => (
+            <input {...props} inputMode="decimal" value={price} onChange={(e) => setPrice(e.target.value)} />
+          )}
+        </Field>
+      ) : (
+        <div className="row">
+          <Field label="Stop-loss" error={errors.fields.stopLoss}>
+            {(props) => (
+              <input
+                {...props}
+                inputMode="decimal"
+                placeholder="optional"
+                value={stopLoss}
+                onChange={(e) => setStopLoss(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Take-profit" error={errors.fields.takeProfit}>
+            {(props) => (
+              <input
+                {...props}
+                inputMode="decimal"
+                placeholder="optional"
+                value={takeProfit}
+                onChange={(e) => setTakeProfit(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+      )}
+      {errors.form && (
+        <p role="alert" className="error">
+          {errors.form}
+        </p>
+      )}
+      {placed && (
+        <p role="status" className="success">
+          Order placed: {placed}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={createOrder.isPending || !selectedAccount}>
+        {createOrder.isPending ? "Placing…" : "Place order"}
+      </button>
+    </form>
+  );
+}

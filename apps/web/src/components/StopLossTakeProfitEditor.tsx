@@ -1,0 +1,80 @@
+import { type FormEvent, useState } from "react";
+import { formErrorsOf } from "../form-errors.ts";
+import { useModifySlTp } from "../hooks/useModifySlTp.ts";
+import type { Position } from "../types.ts";
+import { Field } from "./Field.tsx";
+
+/**
+ * Moves a position's stop-loss / take-profit. An emptied field removes that protection; an
+ * unchanged one is not sent, so its order on the exchange is left alone.
+ */
+export function StopLossTakeProfitEditor({ position, onDone }: { position: Position; onDone: () => void }) {
+  const initialStopLoss = position.stopLoss?.triggerPrice ?? "";
+  const initialTakeProfit = position.takeProfit?.triggerPrice ?? "";
+  const [stopLoss, setStopLoss] = useState(initialStopLoss);
+  const [takeProfit, setTakeProfit] = useState(initialTakeProfit);
+  const modify = useModifySlTp();
+  const errors = formErrorsOf(modify.error);
+  const name = `${position.symbol} ${position.side.toLowerCase()}`;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const change: { positionId: string; stopLoss?: string | null; takeProfit?: string | null } = {
+      positionId: position.id,
+    };
+    if (stopLoss.trim() !== initialStopLoss)
+      change.stopLoss = stopLoss.trim() === "" ? null : stopLoss.trim();
+    if (takeProfit.trim() !== initialTakeProfit)
+      change.takeProfit = takeProfit.trim() === "" ? null : takeProfit.trim();
+    if (change.stopLoss === undefined && change.takeProfit === undefined) {
+      onDone();
+      return;
+    }
+    modify.mutate(change, { onSuccess: onDone });
+  };
+
+  return (
+    <form
+      className="inline-form"
+      onSubmit={submit}
+      aria-label={`Stop-loss and take-profit of ${name}`}
+      noValidate
+    >
+      <Field label={`Stop-loss for ${name}`} error={errors.fields.stopLoss}>
+        {(props) => (
+          <input
+            {...props}
+            inputMode="decimal"
+            placeholder="none"
+            value={stopLoss}
+            onChange={(e) => setStopLoss(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label={`Take-profit for ${name}`} error={errors.fields.takeProfit}>
+        {(props) => (
+          <input
+            {...props}
+            inputMode="decimal"
+            placeholder="none"
+            value={takeProfit}
+            onChange={(e) => setTakeProfit(e.target.value)}
+          />
+        )}
+      </Field>
+      <div className="buttons">
+        <button type="submit" className="primary" disabled={modify.isPending}>
+          {modify.isPending ? "Saving…" : "Save"}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+      {errors.form && (
+        <p role="alert" className="error">
+          {errors.form}
+        </p>
+      )}
+    </form>
+  );
+}
