@@ -59,8 +59,8 @@ const algoUpdate = z.object({
       S: z.string(),
       q: z.string(),
       X: z.string(),
-      tp: z.string(),
-      R: z.boolean(),
+      tp: z.string().default("0"),
+      R: z.boolean().default(false),
       aq: z.string().optional(),
       ap: z.string().optional(),
     })
