@@ -1,3 +1,4 @@
+import { BALANCES_SUMMARY } from "@tradedesk/core";
 import { z } from "zod";
 import { price, quantity } from "./decimal.ts";
 
@@ -69,7 +70,7 @@ export const modifySlTpInput = z
 
 export const invalidateCacheInput = z
   .strictObject({
-    dataType: z.enum(["balances_summary"]).optional(),
+    dataType: z.enum([BALANCES_SUMMARY]).optional(),
   })
   .optional();
 

@@ -19,7 +19,7 @@ export function createAccountEvents(deps: DeskDeps) {
     if (event.type === "protective-triggered")
       await protectiveTriggered(event.accountId, event.order, event.at);
     else if (event.type === "order") await orderUpdated(event.accountId, event.order);
-    deps.userDataChanged(userId);
+    await deps.userDataChanged(userId);
   }
 
   async function protectiveTriggered(accountId: string, fired: ExchangeOrder, at: number): Promise<void> {

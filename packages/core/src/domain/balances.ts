@@ -1,12 +1,12 @@
 import type { Exchange } from "@tradedesk/db";
 import type Decimal from "decimal.js";
+import { BALANCES_SUMMARY } from "../cache/index.ts";
 import { type BalancesSnapshot, loadBalancesSnapshot, type SnapshotProtection } from "./balances-snapshot.ts";
 import type { DeskDeps } from "./deps.ts";
 import { gatewayFor } from "./exchange-accounts.ts";
 import { pnl, sum, toWire } from "./money.ts";
 import type { BalancesRead, BalancesSummaryView, PositionView, ProtectionView } from "./views.ts";
 
-export const BALANCES_SUMMARY_DATA_TYPE = "balances_summary";
 const TOTALS_CURRENCY = "USDT";
 
 export interface BalancesOptions {
@@ -20,7 +20,7 @@ export function createBalancesService(deps: DeskDeps, options: BalancesOptions =
     async read(userId: string): Promise<BalancesRead> {
       const cached = await deps.cache.getOrLoad<BalancesSnapshot>(
         userId,
-        BALANCES_SUMMARY_DATA_TYPE,
+        BALANCES_SUMMARY,
         () => loadBalancesSnapshot(deps, userId),
         options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : undefined,
       );

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@tradedesk/db";
+import type { PositionsCache } from "../cache/index.ts";
 import type { ExchangeGateway } from "../exchange/gateway.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
-import type { DeskCache } from "./desk-cache.ts";
 
 /** pino-compatible; the server passes its logger, tests a silent one. */
 export interface DeskLogger {
@@ -17,11 +17,11 @@ export interface Gateways {
 /** What every service of the desk shares. */
 export interface DeskDeps {
   prisma: PrismaClient;
-  cache: DeskCache;
+  cache: PositionsCache;
   gateways: Gateways;
   credentialsCipher?: CredentialsCipher;
   now: () => Date;
   logger: DeskLogger;
   /** Invalidates the user's cache entries; call only after the transaction committed. */
-  userDataChanged(userId: string): void;
+  userDataChanged(userId: string): Promise<void>;
 }

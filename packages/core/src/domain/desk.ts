@@ -1,19 +1,18 @@
 import type { PrismaClient } from "@tradedesk/db";
+import type { PositionsCache } from "../cache/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
 import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
-import type { DeskCache } from "./desk-cache.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
 import { createOrdersService } from "./orders.ts";
 import { createPositionsService } from "./positions.ts";
 import type { TradingDesk, UserDataChangedListener } from "./trading-desk.ts";
 import { createUsersService } from "./users.ts";
-import type { CacheMetricsView } from "./views.ts";
 
 export interface TradingDeskOptions {
   prisma: PrismaClient;
-  cache: DeskCache;
+  cache: PositionsCache;
   gateways: Gateways;
   /** Decrypts Binance keys when a request is signed; not needed for the simulated exchange. */
   credentialsCipher?: CredentialsCipher;
@@ -44,8 +43,8 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     ...(options.credentialsCipher ? { credentialsCipher: options.credentialsCipher } : {}),
     now: options.now ?? (() => new Date()),
     logger: options.logger ?? consoleLogger,
-    userDataChanged: (userId) => {
-      cache.invalidate(userId);
+    userDataChanged: async (userId) => {
+      await cache.invalidate(userId);
     },
   };
   const users = createUsersService(options.prisma);
@@ -55,7 +54,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
       const what = event.dataType ?? "all data";
       listener(
         event.userId,
-        event.origin === "local" ? `${what} changed` : `${what} changed (${event.origin})`,
+        event.origin === "local" ? `${what} changed` : `${what} changed on another server`,
       );
     });
 
@@ -69,7 +68,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     orders: createOrdersService(deps),
     positions: createPositionsService(deps),
     cache: {
-      metrics: () => cache.getMetrics() as CacheMetricsView,
+      metrics: () => cache.getMetrics(),
       invalidate: (userId, dataType) => cache.invalidate(userId, dataType),
     },
     onUserDataChanged,

@@ -1,10 +1,9 @@
-export { BALANCES_SUMMARY_DATA_TYPE } from "./balances.ts";
 export type { BalancesSnapshot, SnapshotPosition } from "./balances-snapshot.ts";
 export type * from "./commands.ts";
 export type { DeskLogger, Gateways } from "./deps.ts";
 export { createTradingDesk, type TradingDeskInstance, type TradingDeskOptions } from "./desk.ts";
-export type { DeskCache } from "./desk-cache.ts";
 export * from "./errors.ts";
 export { loadInitialBook } from "./initial-book.ts";
+export type { MarkPriceWatch } from "./mark-price-watch.ts";
 export type * from "./trading-desk.ts";
 export type * from "./views.ts";

@@ -4,6 +4,9 @@ import type { DeskDeps } from "./deps.ts";
 import { toWire } from "./money.ts";
 import type { DecimalString } from "./views.ts";
 
+/** Stops the watch; `settled()` resolves once it follows the user's current positions. */
+export type MarkPriceWatch = Unsubscribe & { settled(): Promise<void> };
+
 export interface MarkPriceWatchOptions {
   /** At most one batch per this many ms; 0 sends every tick at once. */
   throttleMs: number;
@@ -21,7 +24,7 @@ export async function watchMarkPrices(
   userId: string,
   onUserDataChanged: (listener: (changedUserId: string | null) => void) => Unsubscribe,
   listener: (prices: Record<string, DecimalString>, at: Date) => void,
-): Promise<Unsubscribe> {
+): Promise<MarkPriceWatch> {
   let feeds: Unsubscribe[] = [];
   let pending: Record<string, DecimalString> = {};
   let timer: unknown = null;
@@ -66,18 +69,22 @@ export async function watchMarkPrices(
     });
   }
 
-  await follow();
+  let following = follow();
+  await following;
   const stopFollowing = onUserDataChanged((changedUserId) => {
     if (changedUserId !== null && changedUserId !== userId) return;
-    follow().catch((error: unknown) =>
-      deps.logger.warn({ err: error, userId }, "re-subscribing mark prices failed"),
-    );
+    following = following
+      .then(follow)
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, userId }, "re-subscribing mark prices failed"),
+      );
   });
-  return () => {
+  const stop = () => {
     stopped = true;
     stopFollowing();
     if (timer !== null) options.clearTimeout(timer);
     for (const unsubscribe of feeds) unsubscribe();
     feeds = [];
   };
+  return Object.assign(stop, { settled: () => following });
 }

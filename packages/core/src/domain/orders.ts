@@ -137,7 +137,7 @@ export function createOrdersService(deps: DeskDeps) {
             : [];
         return { position, order, protectiveOrders };
       });
-      deps.userDataChanged(userId);
+      await deps.userDataChanged(userId);
       return {
         created: true,
         order: presentOrder(result.order),

@@ -110,7 +110,7 @@ export function createPositionsService(deps: DeskDeps) {
         }),
         cancelOrdersStatement(prisma, canceledIds),
       ]);
-      deps.userDataChanged(userId);
+      await deps.userDataChanged(userId);
       return {
         closed: true,
         position: presentPosition(closed),
@@ -168,7 +168,7 @@ export function createPositionsService(deps: DeskDeps) {
       ]);
       const warnings: string[] = [];
       await cancelOnExchange(position, replaced, warnings);
-      deps.userDataChanged(userId);
+      await deps.userDataChanged(userId);
 
       const current = (role: ProtectionRole): ProtectionView | null => {
         const fresh = inserted.find((order) => order.role === role);

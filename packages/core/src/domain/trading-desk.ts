@@ -1,3 +1,4 @@
+import type { CacheMetrics } from "../cache/index.ts";
 import type { Unsubscribe } from "../exchange/gateway.ts";
 import type {
   ClosePositionCommand,
@@ -5,10 +6,10 @@ import type {
   ListOrdersQuery,
   ModifySlTpCommand,
 } from "./commands.ts";
+import type { MarkPriceWatch } from "./mark-price-watch.ts";
 import type {
   AccountView,
   BalancesRead,
-  CacheMetricsView,
   ClosePositionResult,
   CreateOrderResult,
   DecimalString,
@@ -45,9 +46,9 @@ export interface TradingDesk {
     modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult>;
   };
   cache: {
-    metrics(): CacheMetricsView;
+    metrics(): CacheMetrics;
     /** Only this user's entries; returns how many were removed. */
-    invalidate(userId: string, dataType?: string): number;
+    invalidate(userId: string, dataType?: string): Promise<number>;
   };
   /** Fires after a user's cached data was invalidated (mutation, exchange event, manual). */
   onUserDataChanged(listener: UserDataChangedListener): Unsubscribe;
@@ -58,7 +59,7 @@ export interface TradingDesk {
   watchMarkPrices(
     userId: string,
     listener: (prices: Record<string, DecimalString>, at: Date) => void,
-  ): Promise<Unsubscribe>;
+  ): Promise<MarkPriceWatch>;
   accountEvents: {
     /** Subscribes to every account's exchange events and applies them. */
     start(): Promise<void>;

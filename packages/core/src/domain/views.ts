@@ -158,21 +158,6 @@ export interface OrderPage {
   nextCursor: string | null;
 }
 
-export interface CacheMetricsView {
-  totalRequests: number;
-  hits: number;
-  misses: number;
-  hitRate: number;
-  size: number;
-  invalidations: number;
-  evictions: number;
-  loads: number;
-  loadErrors: number;
-  coalesced: number;
-  staleServed: number;
-  byDataType: Record<string, Record<string, number>>;
-}
-
 export type DeskEvent =
   | { type: "balances-changed"; reason: string }
   | { type: "mark-prices"; prices: Record<string, DecimalString>; at: IsoTime };

@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import Decimal from "decimal.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExchangeRejectedError, ExchangeUnavailableError } from "../exchange/errors.ts";
+import { InvalidCommandError, NotFoundError } from "./errors.ts";
+import { createDeskFixture, type DeskFixture } from "./test-support.ts";
+
+const d = (value: string) => new Decimal(value);
+
+describe("orders.create", () => {
+  let f: DeskFixture;
+  beforeAll(async () => {
+    f = await createDeskFixture();
+  });
+  afterAll(() => f.close());
+
+  it("opens a position at the fill price with its stop-loss and take-profit, on the exchange and in the database", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    const result = await f.desk.orders.create(userId, {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: d("0.25"),
+      stopLoss: d("60000"),
+      takeProfit: d("70000.5"),
+      leverage: 5,
+    });
+
+    expect(result.created).toBe(true);
+    expect(result.warnings).toEqual([]);
+    expect(result.order).toMatchObject({
+      role: "ENTRY",
+      status: "FILLED",
+      averagePrice: "65000",
+      quantity: "0.25",
+    });
+    expect(result.position).toMatchObject({
+      side: "LONG",
+      quantity: "0.25",
+      entryPrice: "65000",
+      leverage: 5,
+    });
+    expect(
+      result.protectiveOrders.map((o) => [o.role, o.type, o.side, o.triggerPrice, o.reduceOnly]),
+    ).toEqual([
+      ["STOP_LOSS", "STOP_MARKET", "SELL", "60000", true],
+      ["TAKE_PROFIT", "TAKE_PROFIT_MARKET", "SELL", "70000.5", true],
+    ]);
+
+    const stored = await f.prisma.order.findMany({
+      where: { positionId: result.position!.id },
+      orderBy: { role: "asc" },
+    });
+    expect(stored.map((o) => o.role).sort()).toEqual(["ENTRY", "STOP_LOSS", "TAKE_PROFIT"]);
+    const onExchange = await f.exchange.openOrders({ id: accountId });
+    expect(onExchange.map((o) => o.clientOrderId).sort()).toEqual(
+      result.protectiveOrders.map((o) => o.clientOrderId).sort(),
+    );
+  });
+
+  it("is idempotent by clientOrderId: a repeat returns the first order and never reaches the exchange", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const command = {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "ETHUSDT",
+      side: "SELL" as const,
+      type: "MARKET" as const,
+      quantity: d("2"),
+    };
+    const first = await f.desk.orders.create(userId, command);
+    const placedBefore = f.exchange.stats().calls.placeOrder ?? 0;
+    const repeat = await f.desk.orders.create(userId, { ...command, quantity: d("5") });
+
+    expect(f.exchange.stats().calls.placeOrder ?? 0).toBe(placedBefore);
+    expect(repeat.created).toBe(false);
+    expect(repeat.order).toEqual(first.order);
+    expect(repeat.position?.id).toBe(first.position?.id);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(1);
+  });
+
+  it("records a resting LIMIT order without a position, and opens the position when the exchange fills it", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    await f.desk.accountEvents.start();
+    try {
+      const result = await f.desk.orders.create(userId, {
+        accountId,
+        clientOrderId: randomUUID(),
+        symbol: "SOLUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        quantity: d("10"),
+        price: d("140"),
+      });
+      expect(result.order).toMatchObject({ status: "NEW", price: "140", positionId: null });
+      expect(result.position).toBeNull();
+
+      await f.exchange.setMarkPrice("SOLUSDT", "139.5");
+      await f.desk.accountEvents.idle();
+
+      const order = await f.prisma.order.findUniqueOrThrow({
+        where: { id: result.order.id },
+        include: { position: true },
+      });
+      expect(order.status).toBe("FILLED");
+      expect(order.position).toMatchObject({ side: "LONG", status: "OPEN" });
+      expect(order.position?.quantity.toString()).toBe("10");
+      expect(order.position?.entryPrice.toString()).toBe("140");
+    } finally {
+      f.desk.accountEvents.stop();
+    }
+  });
+
+  it("treats another user's account exactly like a missing one, and writes nothing", async () => {
+    const owner = await f.createTrader();
+    const intruder = await f.createTrader();
+    const placed = f.exchange.stats().calls.placeOrder ?? 0;
+    for (const accountId of [owner.accountId, randomUUID()]) {
+      const attempt = f.desk.orders.create(intruder.userId, {
+        accountId,
+        clientOrderId: randomUUID(),
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: d("0.01"),
+      });
+      await expect(attempt).rejects.toEqual(new NotFoundError("account"));
+    }
+    expect(f.exchange.stats().calls.placeOrder ?? 0).toBe(placed);
+    expect(await f.prisma.order.count({ where: { accountId: owner.accountId } })).toBe(0);
+  });
+
+  it("rejects a stop-loss on the wrong side of the mark price before touching the exchange", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    const placed = f.exchange.stats().calls.placeOrder ?? 0;
+    const attempt = f.desk.orders.create(userId, {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: d("0.01"),
+      stopLoss: d("66000"),
+    });
+    await expect(attempt).rejects.toThrow(InvalidCommandError);
+    await expect(attempt).rejects.toMatchObject({ field: "stopLoss" });
+    const short = f.desk.orders.create(userId, {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "BTCUSDT",
+      side: "SELL",
+      type: "MARKET",
+      quantity: d("0.01"),
+      takeProfit: d("65000"),
+    });
+    await expect(short).rejects.toMatchObject({ field: "takeProfit" });
+    expect(f.exchange.stats().calls.placeOrder ?? 0).toBe(placed);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+  });
+
+  it("refuses a second position on a symbol that already has one", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const base = { accountId, symbol: "BNBUSDT", type: "MARKET" as const, quantity: d("1") };
+    await f.desk.orders.create(userId, { ...base, clientOrderId: randomUUID(), side: "BUY" });
+    const attempt = f.desk.orders.create(userId, { ...base, clientOrderId: randomUUID(), side: "SELL" });
+    await expect(attempt).rejects.toMatchObject({ name: "InvalidCommandError", field: "symbol" });
+  });
+
+  it("writes nothing when the exchange fails or refuses", async () => {
+    const { userId, accountId } = await f.createTrader();
+    f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });
+    const command = {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "XRPUSDT",
+      side: "BUY" as const,
+      type: "MARKET" as const,
+      quantity: d("100"),
+    };
+    await expect(f.desk.orders.create(userId, command)).rejects.toThrow(ExchangeUnavailableError);
+    await expect(
+      f.desk.orders.create(userId, { ...command, clientOrderId: randomUUID(), symbol: "NOPEUSDT" }),
+    ).rejects.toThrow(ExchangeRejectedError);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+    expect(await f.prisma.position.count({ where: { accountId } })).toBe(0);
+    // The same clientOrderId may be retried once the exchange answers again.
+    const retried = await f.desk.orders.create(userId, command);
+    expect(retried.created).toBe(true);
+  });
+
+  it("keeps a filled entry when its take-profit is refused, and says so", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("DOGEUSDT", "0.15");
+    // The market jumps right after the entry fills: the take-profit would now trigger at once.
+    f.hooks.afterPlaceOrder = async (request) => {
+      if (request.type === "MARKET") await f.exchange.setMarkPrice("DOGEUSDT", "0.25");
+    };
+    try {
+      const result = await f.desk.orders.create(userId, {
+        accountId,
+        clientOrderId: randomUUID(),
+        symbol: "DOGEUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: d("1000"),
+        stopLoss: d("0.1"),
+        takeProfit: d("0.2"),
+      });
+      expect(result.created).toBe(true);
+      expect(result.position).toMatchObject({ quantity: "1000", entryPrice: "0.15" });
+      expect(result.protectiveOrders.map((o) => o.role)).toEqual(["STOP_LOSS"]);
+      expect(result.warnings).toEqual([
+        expect.stringMatching(/^the take-profit was not placed: triggerPrice/),
+      ]);
+      expect(await f.prisma.order.count({ where: { accountId } })).toBe(2);
+    } finally {
+      delete f.hooks.afterPlaceOrder;
+    }
+  });
+
+  it("lists the caller's orders newest first, paged by cursor, and nobody else's", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const other = await f.createTrader();
+    for (const symbol of ["BTCUSDT", "ETHUSDT", "SOLUSDT"]) {
+      f.advance(1000);
+      await f.desk.orders.create(userId, {
+        accountId,
+        clientOrderId: randomUUID(),
+        symbol,
+        side: "BUY",
+        type: "MARKET",
+        quantity: d("0.1"),
+      });
+    }
+    const first = await f.desk.orders.list(userId, { limit: 2 });
+    expect(first.items.map((o) => o.symbol)).toHaveLength(2);
+    const second = await f.desk.orders.list(userId, { limit: 2, cursor: first.nextCursor! });
+    expect([...first.items, ...second.items].map((o) => o.symbol).sort()).toEqual([
+      "BTCUSDT",
+      "ETHUSDT",
+      "SOLUSDT",
+    ]);
+    expect(second.nextCursor).toBeNull();
+    expect((await f.desk.orders.list(other.userId, { limit: 50 })).items).toEqual([]);
+  });
+});

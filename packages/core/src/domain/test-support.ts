@@ -1,0 +1,130 @@
+// Test fixture for the domain: a fresh database, the simulated exchange, a cache on a manual
+// clock and the desk over them. Real code throughout; only the clock is ours.
+import { hashPassword } from "@tradedesk/db";
+import { createTestDatabase } from "@tradedesk/db/testing";
+import { createPositionsCache } from "../cache/index.ts";
+import type { ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
+import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
+import type { DeskLogger } from "./deps.ts";
+import { createTradingDesk } from "./desk.ts";
+
+export const TEST_PASSWORD = "correct horse battery staple";
+let passwordHash: Promise<string> | null = null;
+
+export interface DeskFixtureOptions {
+  onQuery?: (sql: string) => void;
+  staleIfErrorMs?: number;
+}
+
+export async function createDeskFixture(options: DeskFixtureOptions = {}) {
+  const db = await createTestDatabase(options.onQuery ? { onQuery: options.onQuery } : {});
+  let clock = Date.parse("2026-11-24T10:00:00.000Z");
+  const exchange = createSimulatedExchange({
+    seed: 7,
+    latencyMs: 0,
+    priceTickMs: 0,
+    timers: manualTimers(() => clock),
+  });
+  const cache = createPositionsCache({ ttlMs: 3_000, now: () => clock });
+  /** Every exchange call the desk made, in order: "placeOrder:STOP_MARKET", "cancelOrders:2"... */
+  const calls: string[] = [];
+  const hooks: ExchangeHooks = {};
+  const logged: { level: "warn" | "error"; message: string }[] = [];
+  const logger: DeskLogger = {
+    warn: (_details, message) => logged.push({ level: "warn", message }),
+    error: (_details, message) => logged.push({ level: "error", message }),
+  };
+  const desk = createTradingDesk({
+    prisma: db.prisma,
+    cache,
+    gateways: { SIMULATED: observed(exchange, calls, hooks) },
+    now: () => new Date(clock),
+    logger,
+    markPriceThrottleMs: 0,
+    ...(options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {}),
+  });
+  let traders = 0;
+
+  return {
+    db,
+    prisma: db.prisma,
+    exchange,
+    calls,
+    hooks,
+    cache,
+    desk,
+    logged,
+    advance(ms: number) {
+      clock += ms;
+    },
+    /** A user with one simulated exchange account. */
+    async createTrader(email = `trader${++traders}@example.com`) {
+      passwordHash ??= hashPassword(TEST_PASSWORD);
+      const user = await db.prisma.user.create({
+        data: {
+          email,
+          passwordHash: await passwordHash,
+          accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
+        },
+        include: { accounts: true },
+      });
+      return { userId: user.id, accountId: user.accounts[0]!.id, email };
+    },
+    async close() {
+      desk.accountEvents.stop();
+      cache.stop();
+      await exchange.close();
+      await db.close();
+    },
+  };
+}
+
+export type DeskFixture = Awaited<ReturnType<typeof createDeskFixture>>;
+
+/** The simulated exchange's timers on our clock; with latency 0 and no price walk none fire. */
+function manualTimers(now: () => number) {
+  return {
+    setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
+    clearTimeout: (handle: unknown) => globalThis.clearTimeout(handle as NodeJS.Timeout),
+    setInterval: (callback: () => void, ms: number) => globalThis.setInterval(callback, ms),
+    clearInterval: (handle: unknown) => globalThis.clearInterval(handle as NodeJS.Timeout),
+    now,
+  };
+}
+
+/** A promise that resolves at the next call of the returned callback (no sleeps in tests). */
+export function nextCall<T extends unknown[]>(): { promise: Promise<T>; callback: (...args: T) => void } {
+  let resolve!: (args: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, callback: (...args: T) => resolve(args) };
+}
+
+export interface ExchangeHooks {
+  /** Runs after the exchange accepted an order, before the desk sees the answer (e.g. move the market). */
+  afterPlaceOrder?: (request: PlaceOrderRequest) => Promise<void>;
+}
+
+/** The real simulated exchange, with its calls recorded in order and an optional hook. */
+function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeHooks): ExchangeGateway {
+  return {
+    name: exchange.name,
+    getAccountSnapshot: (account) => exchange.getAccountSnapshot(account),
+    async placeOrder(account, request) {
+      calls.push(`placeOrder:${request.type}`);
+      const order = await exchange.placeOrder(account, request);
+      await hooks.afterPlaceOrder?.(request);
+      return order;
+    },
+    getOrder: (account, ref) => exchange.getOrder(account, ref),
+    cancelOrders(account, refs) {
+      calls.push(`cancelOrders:${refs.length}`);
+      return exchange.cancelOrders(account, refs);
+    },
+    getMarkPrices: (symbols) => exchange.getMarkPrices(symbols),
+    subscribeMarkPrices: (symbols, listener) => exchange.subscribeMarkPrices(symbols, listener),
+    subscribeAccountEvents: (account, listener) => exchange.subscribeAccountEvents(account, listener),
+    close: () => exchange.close(),
+  };
+}
