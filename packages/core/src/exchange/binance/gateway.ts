@@ -65,9 +65,7 @@ export type BinanceGateway = ExchangeGateway & {
 // Request weights per Binance's USD-M docs (IP limit, x-mbx-used-weight-1m).
 const WEIGHT = {
   newOrder: 0,
-  newAlgoOrder: 0,
   queryOrder: 1,
-  queryAlgoOrder: 1,
   cancelAlgoOrder: 1,
   batchCancel: 1,
   account: 5,
@@ -123,76 +121,55 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     return { security: "SIGNED" as const, credentials: credentialsOf(account) };
   }
 
-  async function placeRegular(account: ExchangeAccountRef, req: PlaceOrderRequest): Promise<ExchangeOrder> {
+  /** Regular orders go to the order book, stop-loss / take-profit to the algo service. */
+  async function place(account: ExchangeAccountRef, req: PlaceOrderRequest, trigger: boolean) {
+    const common = {
+      symbol: req.symbol,
+      side: req.side,
+      type: req.type,
+      quantity: req.quantity.toFixed(),
+      reduceOnly: req.reduceOnly ? "true" : undefined,
+    };
     const raw = await rest.request({
       method: "POST",
-      path: "/fapi/v1/order",
+      path: trigger ? "/fapi/v1/algoOrder" : "/fapi/v1/order",
       weight: WEIGHT.newOrder,
       ...signed(account),
-      params: {
-        symbol: req.symbol,
-        side: req.side,
-        type: req.type,
-        quantity: req.quantity.toFixed(),
-        price: req.type === "LIMIT" ? req.price?.toFixed() : undefined,
-        timeInForce: req.type === "LIMIT" ? "GTC" : undefined,
-        reduceOnly: req.reduceOnly ? "true" : undefined,
-        newClientOrderId: req.clientOrderId,
-        // RESULT: a market order comes back with its fill (executedQty, avgPrice).
-        newOrderRespType: "RESULT",
-      },
+      params: trigger
+        ? {
+            ...common,
+            algoType: "CONDITIONAL",
+            triggerPrice: req.triggerPrice?.toFixed(),
+            // Stops fire on the mark price, as the simulated exchange does (Binance's default is last price).
+            workingType: "MARK_PRICE",
+            clientAlgoId: req.clientOrderId,
+          }
+        : {
+            ...common,
+            price: req.type === "LIMIT" ? req.price?.toFixed() : undefined,
+            timeInForce: req.type === "LIMIT" ? "GTC" : undefined,
+            newClientOrderId: req.clientOrderId,
+            // RESULT: a market order comes back with its fill (executedQty, avgPrice).
+            newOrderRespType: "RESULT",
+          },
     });
-    return toOrder(raw);
+    return trigger ? toAlgoOrder(raw) : toOrder(raw);
   }
 
-  async function placeAlgo(account: ExchangeAccountRef, req: PlaceOrderRequest): Promise<ExchangeOrder> {
-    const raw = await rest.request({
-      method: "POST",
-      path: "/fapi/v1/algoOrder",
-      weight: WEIGHT.newAlgoOrder,
-      ...signed(account),
-      params: {
-        algoType: "CONDITIONAL",
-        symbol: req.symbol,
-        side: req.side,
-        type: req.type,
-        quantity: req.quantity.toFixed(),
-        triggerPrice: req.triggerPrice?.toFixed(),
-        // Stops fire on the mark price, as the simulated exchange does (Binance's default is last price).
-        workingType: "MARK_PRICE",
-        reduceOnly: req.reduceOnly ? "true" : undefined,
-        clientAlgoId: req.clientOrderId,
-      },
+  /** Looks an order up by clientOrderId in the regular book or, for triggers, the algo book. */
+  async function lookup(account: ExchangeAccountRef, ref: OrderRef, trigger: boolean) {
+    return orNull(async () => {
+      const raw = await rest.request({
+        method: "GET",
+        path: trigger ? "/fapi/v1/algoOrder" : "/fapi/v1/order",
+        weight: WEIGHT.queryOrder,
+        ...signed(account),
+        params: trigger
+          ? { clientAlgoId: ref.clientOrderId }
+          : { symbol: ref.symbol, origClientOrderId: ref.clientOrderId },
+      });
+      return trigger ? toAlgoOrder(raw) : toOrder(raw);
     });
-    return toAlgoOrder(raw);
-  }
-
-  async function getRegular(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null> {
-    return orNull(async () =>
-      toOrder(
-        await rest.request({
-          method: "GET",
-          path: "/fapi/v1/order",
-          weight: WEIGHT.queryOrder,
-          ...signed(account),
-          params: { symbol: ref.symbol, origClientOrderId: ref.clientOrderId },
-        }),
-      ),
-    );
-  }
-
-  async function getAlgo(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null> {
-    return orNull(async () =>
-      toAlgoOrder(
-        await rest.request({
-          method: "GET",
-          path: "/fapi/v1/algoOrder",
-          weight: WEIGHT.queryAlgoOrder,
-          ...signed(account),
-          params: { clientAlgoId: ref.clientOrderId },
-        }),
-      ),
-    );
   }
 
   async function cancelRegularBatch(
@@ -365,18 +342,18 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         kind: trigger ? "trigger" : "regular",
       };
       return placeWithReconciliation(
-        () => (trigger ? placeAlgo(account, request) : placeRegular(account, request)),
-        () => (trigger ? getAlgo(account, ref) : getRegular(account, ref)),
+        () => place(account, request, trigger),
+        () => lookup(account, ref, trigger),
         (error) => error instanceof BinanceUnknownOutcomeError,
         request.clientOrderId,
       );
     },
 
     async getOrder(account, ref) {
-      if (ref.kind === "trigger") return getAlgo(account, ref);
-      const regular = await getRegular(account, ref);
+      if (ref.kind === "trigger") return lookup(account, ref, true);
+      const regular = await lookup(account, ref, false);
       if (regular || ref.kind === "regular") return regular;
-      return getAlgo(account, ref);
+      return lookup(account, ref, true);
     },
 
     async cancelOrders(account, refs) {

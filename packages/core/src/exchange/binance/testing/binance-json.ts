@@ -177,47 +177,37 @@ export function userStreamMessages(event: AccountEvent): object[] {
   switch (event.type) {
     case "balance":
       return [
-        {
-          e: "ACCOUNT_UPDATE",
-          E: event.at,
-          T: event.at,
-          a: {
-            m: "ORDER",
-            B: event.balances.map((b) => ({
-              a: b.asset,
-              wb: b.walletBalance.toFixed(),
-              cw: b.walletBalance.toFixed(),
-              bc: "0",
-            })),
-            P: [],
-          },
-        },
+        accountUpdate(
+          event.at,
+          event.balances.map((b) => ({
+            a: b.asset,
+            wb: b.walletBalance.toFixed(),
+            cw: b.walletBalance.toFixed(),
+            bc: "0",
+          })),
+          [],
+        ),
       ];
     case "position":
       return [
-        {
-          e: "ACCOUNT_UPDATE",
-          E: event.at,
-          T: event.at,
-          a: {
-            m: "ORDER",
-            B: [],
-            P: event.positions.map((p) => ({
+        accountUpdate(
+          event.at,
+          [],
+          event.positions.map((p) => {
+            const signed = p.side === "SHORT" ? p.quantity.neg() : p.quantity;
+            return {
               s: p.symbol,
-              pa: (p.side === "SHORT" ? p.quantity.neg() : p.quantity).toFixed(),
+              pa: signed.toFixed(),
               ep: p.entryPrice.toFixed(),
               bep: p.entryPrice.toFixed(),
               cr: "0",
-              up: p.markPrice
-                .minus(p.entryPrice)
-                .times(p.side === "SHORT" ? p.quantity.neg() : p.quantity)
-                .toFixed(8),
+              up: p.markPrice.minus(p.entryPrice).times(signed).toFixed(8),
               mt: "cross",
               iw: "0",
               ps: "BOTH",
-            })),
-          },
-        },
+            };
+          }),
+        ),
       ];
     case "order":
     case "protective-triggered": {
@@ -279,4 +269,8 @@ export function userStreamMessages(event: AccountEvent): object[] {
       ];
     }
   }
+}
+
+function accountUpdate(at: number, B: object[], P: object[]) {
+  return { e: "ACCOUNT_UPDATE", E: at, T: at, a: { m: "ORDER", B, P } };
 }

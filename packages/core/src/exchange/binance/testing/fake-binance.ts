@@ -512,16 +512,14 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
       record.status = status;
       send(res, status, body, headers);
     };
+    const limited = (status: 429 | 418, seconds: number, msg: string) =>
+      reply(status, { code: -1003, msg }, { "retry-after": String(seconds) });
 
     // An IP ban answers everything with 418 until it lifts; calling during a 429 back-off earns one.
     if (bannedUntil > at || backoffUntil > at) {
       if (bannedUntil <= at) bannedUntil = at + DEFAULT_BAN_SECONDS * 1000;
       const seconds = Math.ceil((bannedUntil - at) / 1000);
-      reply(
-        418,
-        { code: -1003, msg: `Way too many requests; IP banned until ${bannedUntil}.` },
-        { "retry-after": String(seconds) },
-      );
+      limited(418, seconds, `Way too many requests; IP banned until ${bannedUntil}.`);
       return;
     }
 
@@ -540,11 +538,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     if (weightUsed + weight > weightLimit) {
       const seconds = Math.ceil(((minute + 1) * MINUTE_MS - at) / 1000);
       backoffUntil = at + seconds * 1000;
-      reply(
-        429,
-        { code: -1003, msg: "Too many requests; current limit of IP is exceeded." },
-        { "retry-after": String(seconds) },
-      );
+      limited(429, seconds, "Too many requests; current limit of IP is exceeded.");
       return;
     }
     weightUsed += weight;
@@ -554,21 +548,13 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     if (fault?.kind === "429") {
       const seconds = fault.options.retryAfterSeconds ?? 5;
       backoffUntil = at + seconds * 1000;
-      reply(
-        429,
-        { code: -1003, msg: "Too many requests; please use the websocket for live updates." },
-        { "retry-after": String(seconds) },
-      );
+      limited(429, seconds, "Too many requests; please use the websocket for live updates.");
       return;
     }
     if (fault?.kind === "418") {
       const seconds = fault.options.retryAfterSeconds ?? DEFAULT_BAN_SECONDS;
       bannedUntil = at + seconds * 1000;
-      reply(
-        418,
-        { code: -1003, msg: `Way too many requests; IP banned until ${bannedUntil}.` },
-        { "retry-after": String(seconds) },
-      );
+      limited(418, seconds, `Way too many requests; IP banned until ${bannedUntil}.`);
       return;
     }
     if (fault?.kind === "500") {
