@@ -54,6 +54,42 @@ describe("the in-memory book store", () => {
   it("keeps books across exchange instances", () => booksSurviveARestart(createMemoryBookStore()));
 });
 
+describe("persistMarkPrices", () => {
+  const btc = async (exchange: ReturnType<typeof createSimulatedExchange>) =>
+    (await exchange.getMarkPrices(["BTCUSDT"])).get("BTCUSDT")?.toFixed();
+
+  it("carries the walk on after a restart instead of jumping back to the initial prices", async () => {
+    const store = createMemoryBookStore();
+    const options = { latencyMs: 0, priceTickMs: 0, store, persistMarkPrices: true, seed: 9 };
+    const first = createSimulatedExchange(options);
+    for (let i = 0; i < 5; i++) await first.tick();
+    await first.setMarkPrice("ETHUSDT", "3500");
+    const before = await btc(first);
+    await first.close();
+
+    const second = createSimulatedExchange(options);
+    expect(await btc(second)).toBe(before);
+    expect((await second.getMarkPrices(["ETHUSDT"])).get("ETHUSDT")?.toFixed()).toBe("3500");
+    await second.tick();
+
+    const uninterrupted = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, seed: 9 });
+    for (let i = 0; i < 6; i++) await uninterrupted.tick();
+    expect(await btc(second)).toBe(await btc(uninterrupted));
+    expect(await btc(second)).not.toBe(before);
+    await Promise.all([second.close(), uninterrupted.close()]);
+  });
+
+  it("is off by default: a restart starts from the configured prices", async () => {
+    const store = createMemoryBookStore();
+    const first = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, store });
+    await first.setMarkPrice("BTCUSDT", "70000");
+    await first.close();
+    const second = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, store });
+    expect(await btc(second)).toBe("65000");
+    await second.close();
+  });
+});
+
 describe("the Prisma book store (table simulated_books)", () => {
   let db: Database;
   beforeAll(async () => {

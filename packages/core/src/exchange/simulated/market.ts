@@ -1,7 +1,8 @@
 import Decimal from "decimal.js";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { xoroshiro128plus, xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import { z } from "zod";
 
 /** Binance USD-M tick sizes for the symbols we list by default. */
 const KNOWN_TICK_SIZES: Record<string, string> = {
@@ -38,7 +39,17 @@ export interface Market {
   setMark(symbol: string, price: Decimal): void;
   /** One random-walk step for every symbol; returns the new marks. */
   step(): Map<string, Decimal>;
+  /** Marks and generator states, to carry the walk on after a restart. */
+  save(): MarketState;
+  /** Continues from a saved state; symbols not listed any more are ignored. */
+  restore(state: unknown): void;
 }
+
+const marketState = z.object({
+  marks: z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/)),
+  generators: z.record(z.string(), z.array(z.number().int())),
+});
+export type MarketState = z.infer<typeof marketState>;
 
 export function createMarket(seed: number, initial: Record<string, string>): Market {
   const marks = new Map<string, Decimal>();
@@ -72,6 +83,22 @@ export function createMarket(seed: number, initial: Record<string, string>): Mar
         marks.set(symbol, Decimal.max(next, tick));
       }
       return new Map(marks);
+    },
+    save() {
+      return {
+        marks: Object.fromEntries([...marks].map(([symbol, mark]) => [symbol, mark.toFixed()])),
+        generators: Object.fromEntries([...generators].map(([symbol, rng]) => [symbol, [...rng.getState()]])),
+      };
+    },
+    restore(stored) {
+      const state = marketState.parse(stored);
+      for (const symbol of symbols) {
+        const mark = state.marks[symbol];
+        const generator = state.generators[symbol];
+        if (mark === undefined || generator === undefined) continue;
+        marks.set(symbol, new Decimal(mark));
+        generators.set(symbol, xoroshiro128plusFromState(generator));
+      }
     },
   };
 }

@@ -53,6 +53,11 @@ export interface SimulatedExchangeOptions {
   /** Default in-memory. */
   store?: SimulatedBookStore;
   /**
+   * Also keep the mark prices and the walk's state in the store (key "@market"), so a restart
+   * carries on from the last prices instead of jumping back to `symbols`; default false.
+   */
+  persistMarkPrices?: boolean;
+  /**
    * Called once when an account's book does not exist yet, to bootstrap it (the server passes the
    * DB's open positions and open protective orders so seeded data and the books agree).
    */
@@ -86,6 +91,9 @@ const globalTimers: SimulatedTimers = {
   now: () => Date.now(),
 };
 
+/** The store key of the market state; account ids are never this. */
+const MARKET_KEY = "@market";
+
 type AccountListener = (event: AccountEvent) => void;
 type BookChange<T> = { result: T; events: AccountEvent[]; changed: boolean };
 
@@ -106,6 +114,18 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   const markListeners = new Set<{ symbols: ReadonlySet<string>; listener: (tick: MarkPriceTick) => void }>();
   let bannedUntil = 0;
   let closed = false;
+
+  // Nothing reads a mark before the stored market (if any) is restored.
+  const ready = options.persistMarkPrices
+    ? store.load(MARKET_KEY).then((stored) => {
+        if (stored !== null) market.restore(stored);
+      })
+    : Promise.resolve();
+  ready.catch(reportError);
+  const saveMarket = () =>
+    options.persistMarkPrices
+      ? serialize(MARKET_KEY, () => store.save(MARKET_KEY, market.save()))
+      : undefined;
 
   const context = (accountId: string): engine.EngineContext => ({
     accountId,
@@ -135,6 +155,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   async function loadBook(accountId: string): Promise<{ book: Book; events: AccountEvent[] }> {
     const cached = books.get(accountId);
     if (cached) return { book: cached, events: [] };
+    await ready;
     const stored = await store.load(accountId);
     const book =
       stored === null
@@ -188,6 +209,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     perform: () => Promise<T>,
   ): Promise<T> {
     if (closed) throw new ExchangeUnavailableError(`${operation}: the simulated exchange is closed`);
+    await ready;
     await delay(latencyMs / 2);
     const now = timers.now();
     if (now < bannedUntil) {
@@ -332,19 +354,21 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     },
 
     async setMarkPrice(symbol, price) {
+      await ready;
       requireSymbol(symbol);
       const mark = new Decimal(price);
       if (!mark.isFinite() || mark.lte(0))
         throw new ExchangeRejectedError("price: must be greater than zero");
       market.setMark(symbol, mark);
       publishMarks([symbol]);
-      await matchAll(new Set([symbol]));
+      await Promise.all([saveMarket(), matchAll(new Set([symbol]))]);
     },
 
     async tick() {
+      await ready;
       market.step();
       publishMarks(market.symbols);
-      await matchAll();
+      await Promise.all([saveMarket(), matchAll()]);
     },
 
     injectFault: (fault, faultOptions) => faults.inject(fault, faultOptions),
