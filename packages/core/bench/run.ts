@@ -17,6 +17,7 @@ import { entryKey } from "../src/cache/entry-key.ts";
 import { BALANCES_SUMMARY, createPositionsCache } from "../src/cache/index.ts";
 
 const BATCH = 1_000;
+const ROUNDS = 5;
 const USERS = 1_000;
 const userIds = Array.from({ length: USERS }, (_, i) => `user-${i}`);
 const summary = { accounts: [], positions: [] };
@@ -52,13 +53,23 @@ async function hitPath(): Promise<{ name: string; opsPerSec: number; rme: number
     .add("cache.getOrLoad (hit)", async () => {
       for (let i = 0; i < BATCH; i++) await cache.getOrLoad(userIds[i % USERS]!, BALANCES_SUMMARY, loader);
     });
-  await bench.run();
+  // Several rounds, each task's median kept: the machine may be shared and noisy.
+  const rounds: { name: string; opsPerSec: number; rme: number }[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await bench.run();
+    rounds.push(
+      bench.tasks.map((task) => {
+        const result = task.result;
+        if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
+        return { name: task.name, opsPerSec: (BATCH * 1000) / result.period, rme: result.latency.rme };
+      }),
+    );
+  }
   const metrics = cache.getMetrics();
   if (metrics.misses !== 0) throw new Error(`hit-path benchmark missed ${metrics.misses} times`);
-  return bench.tasks.map((task) => {
-    const result = task.result;
-    if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
-    return { name: task.name, opsPerSec: (BATCH * 1000) / result.period, rme: result.latency.rme };
+  return bench.tasks.map((_, i) => {
+    const sorted = rounds.map((r) => r[i]!).sort((x, y) => x.opsPerSec - y.opsPerSec);
+    return sorted[Math.floor(sorted.length / 2)]!;
   });
 }
 
@@ -124,7 +135,7 @@ const baseline = hits[0]!.opsPerSec;
 const lines = [
   `# Positions cache benchmark`,
   "",
-  `Node ${process.version}, ${new Date().toISOString()}; ${BATCH} lookups per iteration over ${USERS} users.`,
+  `Node ${process.version}, ${new Date().toISOString()}; ${BATCH} lookups per iteration over ${USERS} users; median of ${ROUNDS} rounds.`,
   "",
   "| hit path | ops/s | ± % | time per op vs baseline |",
   "|---|---:|---:|---:|",

@@ -180,6 +180,22 @@ describe("no stale write-back", () => {
     expect(await cache.get("alice", SUMMARY)).toBe("fresh");
   });
 
+  it("gives callers of a load that gave up on being overwritten the value that was set", async () => {
+    const cache = newCache();
+    let calls = 0;
+    const loader = ({ signal }: { signal: AbortSignal }) => {
+      calls++;
+      return new Promise<string>((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason)),
+      );
+    };
+    const pending = cache.getOrLoad("alice", SUMMARY, loader);
+    await settle();
+    await cache.set("alice", SUMMARY, "set directly");
+    expect(await pending).toMatchObject({ value: "set directly", fromCache: true, stale: false });
+    expect(calls).toBe(1);
+  });
+
   it("lets a value set during a load win over the load's result", async () => {
     const cache = newCache();
     const load = deferred<string>();
