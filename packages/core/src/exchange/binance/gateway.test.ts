@@ -390,3 +390,52 @@ describe("user data stream", () => {
     expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3);
   });
 });
+
+describe("streams recover", () => {
+  it("reconnects the mark-price stream after Binance drops it", async () => {
+    const { fake, gateway } = await setup();
+    const ticks: string[] = [];
+    gateway.subscribeMarkPrices(["BTCUSDT"], (tick) => ticks.push(tick.markPrice.toFixed()));
+    await gateway.streamsReady();
+    await fake.engine.setMarkPrice("BTCUSDT", "65001");
+    await vi.waitFor(() => expect(ticks).toContain("65001"));
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    fake.dropStreams();
+    // The retry timer is fake: waitFor advances it until the socket is back.
+    await vi.waitFor(async () => {
+      await fake.engine.setMarkPrice("BTCUSDT", "65002.5");
+      expect(ticks).toContain("65002.5");
+    });
+  });
+
+  it("starts a fresh user stream when Binance expires the listenKey, and keeps delivering events", async () => {
+    const { fake, gateway, account } = await setup();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    fake.expireListenKeys();
+    await vi.waitFor(() => expect(calls(fake, "POST", "/fapi/v1/listenKey")).toHaveLength(2));
+    vi.useRealTimers();
+    await gateway.streamsReady();
+    await gateway.placeOrder(account, market("after-expiry"));
+    await vi.waitFor(() =>
+      expect(events.some((e) => e.type === "order" && e.order.clientOrderId === "after-expiry")).toBe(true),
+    );
+  });
+});
+
+describe("when even the lookup fails", () => {
+  it("says the order status is unknown instead of pretending it failed", async () => {
+    const { fake, gateway, account } = await setup();
+    fake.failNext("500-after-accept", { path: "/fapi/v1/order", method: "POST" });
+    fake.failNext("500", { path: "/fapi/v1/order", method: "GET" });
+    await expect(gateway.placeOrder(account, market("twice-unknown"))).rejects.toMatchObject({
+      name: "ExchangeOrderStatusUnknownError",
+      clientOrderId: "twice-unknown",
+    });
+    expect(calls(fake, "POST", "/fapi/v1/order")).toHaveLength(1);
+  });
+});

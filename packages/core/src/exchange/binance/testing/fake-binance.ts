@@ -86,6 +86,10 @@ export interface FakeBinance {
   usedWeight1m(): number;
   /** Resolves when the next request the fake will not answer (a "timeout" fault) has arrived. */
   hungRequest(): Promise<void>;
+  /** Drops every WebSocket connection, as Binance does every 24 h and on maintenance. */
+  dropStreams(): void;
+  /** Expires the listenKeys: pushes `listenKeyExpired` and closes those user streams. */
+  expireListenKeys(): void;
   close(): Promise<void>;
 }
 
@@ -731,6 +735,16 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     },
     requests,
     usedWeight1m,
+    dropStreams() {
+      for (const client of wss.clients) client.terminate();
+    },
+    expireListenKeys() {
+      for (const [key, stream] of [...userStreams]) {
+        const message = JSON.stringify({ e: "listenKeyExpired", E: now(), listenKey: key });
+        for (const socket of stream.sockets) socket.send(message);
+        closeUserStream(key);
+      }
+    },
     hungRequest() {
       return new Promise<void>((resolve) => hungWaiters.push(resolve));
     },
