@@ -26,6 +26,8 @@ export interface EngineContext {
   hasSymbol(symbol: string): boolean;
   /** Leverage of a new position (Binance's default is 20). */
   defaultLeverage: number;
+  /** How many finished (filled, cancelled, expired) orders a book remembers. */
+  finishedOrdersKept: number;
 }
 
 const ZERO = new Decimal(0);
@@ -91,6 +93,7 @@ export function placeOrder(
   } else {
     events.push(orderEvent("order", order, ctx));
   }
+  forgetOldOrders(book, ctx.finishedOrdersKept);
   return { order: { ...order }, events };
 }
 
@@ -131,6 +134,22 @@ export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySe
     }
   }
   return events;
+}
+
+/**
+ * Keeps every open order and the latest finished ones, so a book (saved whole after every change)
+ * stays small; Binance forgets old orders too. A forgotten clientOrderId can be used again.
+ */
+function forgetOldOrders(book: Book, kept: number): void {
+  let finished = 0;
+  for (const order of book.orders.values()) if (order.status !== "NEW") finished++;
+  for (const [clientOrderId, order] of book.orders) {
+    if (finished <= kept) return;
+    if (order.status !== "NEW") {
+      book.orders.delete(clientOrderId);
+      finished--;
+    }
+  }
 }
 
 /**

@@ -241,3 +241,27 @@ describe("the simulated exchange's books", () => {
     expect((await exchange.getAccountSnapshot(account)).positions).toEqual([]);
   });
 });
+
+describe("the simulated exchange's order history", () => {
+  it("keeps open orders and the latest finished ones, forgetting the oldest finished", async () => {
+    const exchange = open({ finishedOrdersKept: 3 });
+    await exchange.placeOrder(
+      account,
+      request({
+        clientOrderId: "resting",
+        type: "LIMIT",
+        price: new Decimal("1000"),
+        quantity: new Decimal("0.001"),
+      }),
+    );
+    for (let i = 0; i < 4; i++) {
+      await exchange.placeOrder(
+        account,
+        request({ clientOrderId: `m-${i}`, quantity: new Decimal("0.001") }),
+      );
+    }
+    expect(await statusOf(exchange, "m-0")).toBeUndefined();
+    expect(await statusOf(exchange, "m-1")).toBe("FILLED");
+    expect(await statusOf(exchange, "resting")).toBe("NEW");
+  });
+});

@@ -48,6 +48,8 @@ export interface SimulatedExchangeOptions {
   startingBalance?: string;
   /** Leverage of a newly opened position; default 20 (Binance's default). */
   defaultLeverage?: number;
+  /** Finished orders each account's book remembers (for getOrder and duplicate checks); default 2000. */
+  finishedOrdersKept?: number;
   /** Answer 429 once the rolling-minute weight passes this (Binance USD-M: 2400); default no limit. */
   weightLimit1m?: number;
   /** Default in-memory. */
@@ -133,6 +135,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     mark: (symbol) => market.mark(symbol),
     hasSymbol: (symbol) => market.has(symbol),
     defaultLeverage,
+    finishedOrdersKept: options.finishedOrdersKept ?? 2000,
   });
 
   const delay = (ms: number) =>
