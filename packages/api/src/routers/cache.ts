@@ -5,7 +5,7 @@ export const cacheRouter = router({
   metrics: protectedProcedure.query(({ ctx }) => ctx.desk.cache.metrics()),
 
   /** Only ever the caller's own entries. */
-  invalidate: protectedProcedure.input(invalidateCacheInput).mutation(({ ctx, input }) => ({
-    invalidated: ctx.desk.cache.invalidate(ctx.user.id, input?.dataType),
+  invalidate: protectedProcedure.input(invalidateCacheInput).mutation(async ({ ctx, input }) => ({
+    invalidated: await ctx.desk.cache.invalidate(ctx.user.id, input?.dataType),
   })),
 });

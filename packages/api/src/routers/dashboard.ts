@@ -29,6 +29,8 @@ export const dashboardRouter = router({
       stopPrices = await ctx.desk.watchMarkPrices(userId, (prices, at) =>
         push({ type: "mark-prices", prices, at: at.toISOString() }),
       );
+      // Anything may have changed between the client's last fetch and now: say so first.
+      push({ type: "balances-changed", reason: "subscribed" });
       let sequence = 0;
       while (!signal?.aborted) {
         const event = queue.shift();

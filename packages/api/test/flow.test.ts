@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiFixture, createApiFixture } from "./support.ts";
+
+describe("a trader's session, through the API", () => {
+  let f: ApiFixture;
+  beforeAll(async () => {
+    f = await createApiFixture();
+  });
+  afterAll(() => f.close());
+
+  it("logs in, reads balances (cached within the TTL), trades, and sees every change at once", async () => {
+    const { api, accountId, user, email } = await f.signedInTrader();
+    expect(user).toMatchObject({ email, role: "TRADER" });
+    expect(await api.auth.me()).toEqual(user);
+    expect(await api.accounts.list()).toEqual([
+      { id: accountId, exchange: "SIMULATED", label: "Simulated", testnet: false },
+    ]);
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    const metrics0 = await api.cache.metrics();
+
+    const first = await api.dashboard.balances();
+    expect(first).toMatchObject({ fromCache: false, stale: false });
+    expect(first.data.positions).toEqual([]);
+    f.advance(1_000);
+    const second = await api.dashboard.balances();
+    expect(second).toMatchObject({ fromCache: true, asOf: first.asOf, ageMs: 1_000 });
+
+    const created = await api.orders.create({
+      accountId,
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "0.1",
+      stopLoss: "60000",
+      takeProfit: "70000",
+      leverage: 10,
+    });
+    expect(created).toMatchObject({ created: true, order: { status: "FILLED", averagePrice: "65000" } });
+    const positionId = created.position!.id;
+
+    const afterCreate = await api.dashboard.balances();
+    expect(afterCreate.fromCache).toBe(false);
+    expect(afterCreate.data.positions).toEqual([
+      expect.objectContaining({
+        id: positionId,
+        quantity: "0.1",
+        stopLoss: expect.objectContaining({ triggerPrice: "60000" }),
+        takeProfit: expect.objectContaining({ triggerPrice: "70000" }),
+      }),
+    ]);
+
+    const modified = await api.positions.modifySlTp({ positionId, stopLoss: "62000.5", takeProfit: null });
+    expect(modified).toMatchObject({ stopLoss: { triggerPrice: "62000.5" }, takeProfit: null });
+    const afterModify = await api.dashboard.balances();
+    expect(afterModify.fromCache).toBe(false);
+    expect(afterModify.data.positions[0]).toMatchObject({
+      stopLoss: { triggerPrice: "62000.5" },
+      takeProfit: null,
+    });
+
+    await f.exchange.setMarkPrice("BTCUSDT", "66000");
+    const closed = await api.positions.close({ positionId });
+    expect(closed).toMatchObject({ closed: true, position: { status: "CLOSED", realizedPnl: "100" } });
+    const afterClose = await api.dashboard.balances();
+    expect(afterClose.fromCache).toBe(false);
+    expect(afterClose.data.positions).toEqual([]);
+    expect(afterClose.data.totals.walletBalance).toBe("100100");
+
+    const orders = await api.orders.list();
+    expect(orders.items.map((o) => o.role).sort()).toEqual([
+      "ENTRY",
+      "EXIT",
+      "STOP_LOSS",
+      "STOP_LOSS",
+      "TAKE_PROFIT",
+    ]);
+
+    // 5 balances reads: 1 hit, 4 misses (first, after create, after modify, after close); 3 mutations invalidated.
+    const metrics = await api.cache.metrics();
+    expect(metrics.totalRequests - metrics0.totalRequests).toBe(5);
+    expect(metrics.hits - metrics0.hits).toBe(1);
+    expect(metrics.misses - metrics0.misses).toBe(4);
+    expect(metrics.invalidations - metrics0.invalidations).toBeGreaterThanOrEqual(3);
+    expect(metrics.byDataType.balances_summary).toBeDefined();
+  });
+
+  it("invalidates the caller's own entries on request", async () => {
+    const { api } = await f.signedInTrader();
+    await api.dashboard.balances();
+    expect(await api.cache.invalidate({ dataType: "balances_summary" })).toEqual({ invalidated: 1 });
+    expect(await api.cache.invalidate()).toEqual({ invalidated: 0 });
+    expect((await api.dashboard.balances()).fromCache).toBe(false);
+  });
+
+  it("returns the first order for a repeated clientOrderId, without a second exchange call", async () => {
+    const { api, accountId } = await f.signedInTrader();
+    const input = {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "ETHUSDT",
+      side: "SELL",
+      type: "MARKET",
+      quantity: "1",
+    } as const;
+    const first = await api.orders.create(input);
+    const placed = f.exchange.stats().calls.placeOrder;
+    const again = await api.orders.create(input);
+    expect(again).toMatchObject({ created: false, order: first.order });
+    expect(f.exchange.stats().calls.placeOrder).toBe(placed);
+  });
+
+  it("pushes 'balances changed' and mark prices on dashboard.events, and stops when the client leaves", async () => {
+    const { accountId, token } = await f.signedInTrader();
+    const controller = new AbortController();
+    const api = await f.callerFor(`Bearer ${token}`);
+    await api.orders.create({ accountId, symbol: "SOLUSDT", side: "BUY", type: "MARKET", quantity: "3" });
+    const streaming = await f.callerFor(`Bearer ${token}`, controller.signal);
+    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
+    // In-process, each event is the tracked envelope [id, data, marker] the HTTP adapter sends as {id, data}.
+    const events = {
+      async next() {
+        const result = await stream.next();
+        return result.done ? result : { done: false, value: result.value[1], id: result.value[0] };
+      },
+    };
+    // The first event comes once the stream listens: refetch, something may have changed meanwhile.
+    expect((await events.next()).value).toEqual({ type: "balances-changed", reason: "subscribed" });
+
+    await f.exchange.setMarkPrice("SOLUSDT", "151.25");
+    expect((await events.next()).value).toEqual({
+      type: "mark-prices",
+      prices: { SOLUSDT: "151.25" },
+      at: expect.any(String),
+    });
+    await api.cache.invalidate();
+    expect((await events.next()).value).toEqual({ type: "balances-changed", reason: "all data changed" });
+
+    controller.abort();
+    expect((await events.next()).done).toBe(true);
+  });
+});
