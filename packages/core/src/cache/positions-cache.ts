@@ -186,14 +186,15 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     return counters;
   }
 
-  function entryOptions(call: EntryOptions | undefined): { ttlMs: number; staleMs: number } {
-    return {
-      ttlMs: call?.ttlMs === undefined ? defaultTtlMs : requirePositiveInteger("ttlMs", call.ttlMs),
-      staleMs:
-        call?.staleIfErrorMs === undefined
-          ? defaultStaleMs
-          : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs),
-    };
+  // Two helpers rather than one returning an object: getOrLoad's hit path allocates nothing.
+  function ttlOf(call: EntryOptions | undefined): number {
+    return call?.ttlMs === undefined ? defaultTtlMs : requirePositiveInteger("ttlMs", call.ttlMs);
+  }
+
+  function staleWindowOf(call: EntryOptions | undefined): number {
+    return call?.staleIfErrorMs === undefined
+      ? defaultStaleMs
+      : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs);
   }
 
   function readFresh(userId: string, dataType: string): Entry | undefined {
@@ -414,7 +415,8 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
 
     async set<T>(userId: string, dataType: string, value: T, call?: EntryOptions): Promise<void> {
       const key = entryKey(requireId("userId", userId), requireId("dataType", dataType));
-      const { ttlMs, staleMs } = entryOptions(call);
+      const ttlMs = ttlOf(call);
+      const staleMs = staleWindowOf(call);
       // A value set now is newer than whatever a running load would bring back.
       const running = loads.get(key);
       if (running !== undefined) cancelLoad(key, running, "overwritten");
@@ -434,11 +436,8 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
         requireId("userId", userId);
         requireId("dataType", dataType);
         if (typeof loader !== "function") throw new TypeError("positions cache: loader must be a function");
-        ttlMs = call?.ttlMs === undefined ? defaultTtlMs : requirePositiveInteger("ttlMs", call.ttlMs);
-        staleMs =
-          call?.staleIfErrorMs === undefined
-            ? defaultStaleMs
-            : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs);
+        ttlMs = ttlOf(call);
+        staleMs = staleWindowOf(call);
         const entry = readFresh(userId, dataType);
         counters = entry?.counters ?? countersFor(dataType);
         counters.totalRequests++;
