@@ -129,8 +129,9 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
           until === null ? 0 : until - now(),
         );
       }
-      if (response.status >= 500) {
-        // Binance: "the execution status is UNKNOWN and could have been a success".
+      if (response.status >= 500 || response.status === 408) {
+        // Binance: 5xx / 408 (backend timeout) mean "the execution status is UNKNOWN and could
+        // have been a success".
         throw new BinanceUnknownOutcomeError(`Binance answered ${response.status}: ${body.msg}`);
       }
       throw new ExchangeRejectedError(`Binance rejected ${req.method} ${req.path}: ${body.msg}`, body.code);
