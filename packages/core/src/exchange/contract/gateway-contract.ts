@@ -47,6 +47,18 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       });
     const market = (symbol: string, side: "BUY" | "SELL", quantity: string, reduceOnly = false) =>
       order({ symbol, side, type: "MARKET", quantity, reduceOnly });
+    const limitOrder = (symbol: string, side: "BUY" | "SELL", quantity: string, price: string) =>
+      order({ symbol, side, type: "LIMIT", quantity, price: new Decimal(price) });
+    /** A reduce-only stop-loss or take-profit. */
+    const protect = (
+      symbol: string,
+      side: "BUY" | "SELL",
+      type: "STOP_MARKET" | "TAKE_PROFIT_MARKET",
+      quantity: string,
+      triggerPrice: string,
+    ) => order({ symbol, side, type, quantity, triggerPrice: new Decimal(triggerPrice), reduceOnly: true });
+    const lookup = (symbol: string, clientOrderId: string, kind?: "regular" | "trigger") =>
+      gateway.getOrder(account, kind ? { symbol, clientOrderId, kind } : { symbol, clientOrderId });
     const usdt = async (): Promise<AssetBalance> => {
       const snapshot = await gateway.getAccountSnapshot(account);
       const balance = snapshot.balances.find((b) => b.asset === "USDT");
@@ -206,10 +218,7 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
 
     it("finds an order by clientOrderId, and answers null for one it never accepted", async () => {
       const placed = await market("ETHUSDT", "BUY", "0.5");
-      const found = await gateway.getOrder(account, {
-        symbol: "ETHUSDT",
-        clientOrderId: placed.clientOrderId,
-      });
+      const found = await lookup("ETHUSDT", placed.clientOrderId);
       expect(found).toMatchObject({ clientOrderId: placed.clientOrderId, status: "FILLED", side: "BUY" });
       expect(found?.exchangeOrderId).toBe(placed.exchangeOrderId);
       expectDecimal(found?.quantity, "0.5");
@@ -217,27 +226,16 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
     });
 
     it("rests a limit buy below the mark until the mark crosses it, then fills at the limit price", async () => {
-      const limit = await order({
-        symbol: "BTCUSDT",
-        side: "BUY",
-        type: "LIMIT",
-        quantity: "0.01",
-        price: new Decimal("64000"),
-      });
+      const limit = await limitOrder("BTCUSDT", "BUY", "0.01", "64000");
       expect(limit.status).toBe("NEW");
       expectDecimal(limit.price, "64000");
       expect(await position("BTCUSDT")).toBeUndefined();
 
       await harness.setMarkPrice("BTCUSDT", "64500");
-      expect(
-        (await gateway.getOrder(account, { symbol: "BTCUSDT", clientOrderId: limit.clientOrderId }))?.status,
-      ).toBe("NEW");
+      expect((await lookup("BTCUSDT", limit.clientOrderId))?.status).toBe("NEW");
 
       await harness.setMarkPrice("BTCUSDT", "63900");
-      const filled = await gateway.getOrder(account, {
-        symbol: "BTCUSDT",
-        clientOrderId: limit.clientOrderId,
-      });
+      const filled = await lookup("BTCUSDT", limit.clientOrderId);
       expect(filled?.status).toBe("FILLED");
       expectDecimal(filled?.averagePrice, "64000");
       const long = await position("BTCUSDT");
@@ -246,13 +244,7 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
     });
 
     it("rests a limit sell above the mark until the mark rises to it", async () => {
-      const limit = await order({
-        symbol: "SOLUSDT",
-        side: "SELL",
-        type: "LIMIT",
-        quantity: "2",
-        price: new Decimal("155"),
-      });
+      const limit = await limitOrder("SOLUSDT", "SELL", "2", "155");
       expect(limit.status).toBe("NEW");
       await harness.setMarkPrice("SOLUSDT", "155.5");
       const short = await position("SOLUSDT");
@@ -261,13 +253,7 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
     });
 
     it("cancels resting orders in a batch and reports orders already gone as not cancelled", async () => {
-      const resting = await order({
-        symbol: "ETHUSDT",
-        side: "BUY",
-        type: "LIMIT",
-        quantity: "1",
-        price: new Decimal("3000"),
-      });
+      const resting = await limitOrder("ETHUSDT", "BUY", "1", "3000");
       const filled = await market("ETHUSDT", "BUY", "0.1");
       const results = await gateway.cancelOrders(account, [
         { symbol: "ETHUSDT", clientOrderId: resting.clientOrderId },
@@ -279,10 +265,7 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
         [filled.clientOrderId, false],
         [results[2]?.clientOrderId, false],
       ]);
-      expect(
-        (await gateway.getOrder(account, { symbol: "ETHUSDT", clientOrderId: resting.clientOrderId }))
-          ?.status,
-      ).toBe("CANCELED");
+      expect((await lookup("ETHUSDT", resting.clientOrderId))?.status).toBe("CANCELED");
       await harness.setMarkPrice("ETHUSDT", "2900");
       expectDecimal((await position("ETHUSDT"))?.quantity, "0.1");
     });
@@ -290,35 +273,13 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
     it("fires a stop-loss when the mark falls to it: closes the long, books the loss, cancels the take-profit", async () => {
       const events = await recordAccountEvents();
       await market("BTCUSDT", "BUY", "0.1");
-      const stop = await order({
-        symbol: "BTCUSDT",
-        side: "SELL",
-        type: "STOP_MARKET",
-        quantity: "0.1",
-        triggerPrice: new Decimal("64000"),
-        reduceOnly: true,
-      });
-      const takeProfit = await order({
-        symbol: "BTCUSDT",
-        side: "SELL",
-        type: "TAKE_PROFIT_MARKET",
-        quantity: "0.1",
-        triggerPrice: new Decimal("67000"),
-        reduceOnly: true,
-      });
+      const stop = await protect("BTCUSDT", "SELL", "STOP_MARKET", "0.1", "64000");
+      const takeProfit = await protect("BTCUSDT", "SELL", "TAKE_PROFIT_MARKET", "0.1", "67000");
       expect(stop).toMatchObject({ status: "NEW", type: "STOP_MARKET", reduceOnly: true });
       expectDecimal(stop.triggerPrice, "64000");
 
       await harness.setMarkPrice("BTCUSDT", "64500");
-      expect(
-        (
-          await gateway.getOrder(account, {
-            symbol: "BTCUSDT",
-            clientOrderId: stop.clientOrderId,
-            kind: "trigger",
-          })
-        )?.status,
-      ).toBe("NEW");
+      expect((await lookup("BTCUSDT", stop.clientOrderId, "trigger"))?.status).toBe("NEW");
       expect(events.events.some((e) => e.type === "protective-triggered")).toBe(false);
 
       await harness.setMarkPrice("BTCUSDT", "63900");
@@ -327,40 +288,18 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       expect(fired.accountId).toBe(account.id);
       expect(await position("BTCUSDT")).toBeUndefined();
       expectDecimal((await usdt()).walletBalance, "99890");
-      const stopAfter = await gateway.getOrder(account, {
-        symbol: "BTCUSDT",
-        clientOrderId: stop.clientOrderId,
-        kind: "trigger",
-      });
+      const stopAfter = await lookup("BTCUSDT", stop.clientOrderId, "trigger");
       expect(stopAfter?.status).toBe("FILLED");
       expectDecimal(stopAfter?.averagePrice, "63900");
-      const tpAfter = await gateway.getOrder(account, {
-        symbol: "BTCUSDT",
-        clientOrderId: takeProfit.clientOrderId,
-        kind: "trigger",
-      });
+      const tpAfter = await lookup("BTCUSDT", takeProfit.clientOrderId, "trigger");
       expect(tpAfter?.status).toBe("CANCELED");
     });
 
     it("fires a take-profit when the mark falls to it on a short, and cancels the stop-loss", async () => {
       const events = await recordAccountEvents();
       await market("ETHUSDT", "SELL", "1");
-      const takeProfit = await order({
-        symbol: "ETHUSDT",
-        side: "BUY",
-        type: "TAKE_PROFIT_MARKET",
-        quantity: "1",
-        triggerPrice: new Decimal("3300"),
-        reduceOnly: true,
-      });
-      const stop = await order({
-        symbol: "ETHUSDT",
-        side: "BUY",
-        type: "STOP_MARKET",
-        quantity: "1",
-        triggerPrice: new Decimal("3500"),
-        reduceOnly: true,
-      });
+      const takeProfit = await protect("ETHUSDT", "BUY", "TAKE_PROFIT_MARKET", "1", "3300");
+      const stop = await protect("ETHUSDT", "BUY", "STOP_MARKET", "1", "3500");
       await harness.setMarkPrice("ETHUSDT", "3290");
       const fired = await events.next((e) => e.type === "protective-triggered");
       expect(fired.type === "protective-triggered" && fired.order.clientOrderId).toBe(
@@ -368,24 +307,13 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       );
       expect(await position("ETHUSDT")).toBeUndefined();
       expectDecimal((await usdt()).walletBalance, "100110");
-      const stopAfter = await gateway.getOrder(account, {
-        symbol: "ETHUSDT",
-        clientOrderId: stop.clientOrderId,
-        kind: "trigger",
-      });
+      const stopAfter = await lookup("ETHUSDT", stop.clientOrderId, "trigger");
       expect(stopAfter?.status).toBe("CANCELED");
     });
 
     it("keeps trigger orders and regular orders apart, as separate books", async () => {
       await market("BTCUSDT", "BUY", "0.01");
-      const stop = await order({
-        symbol: "BTCUSDT",
-        side: "SELL",
-        type: "STOP_MARKET",
-        quantity: "0.01",
-        triggerPrice: new Decimal("60000"),
-        reduceOnly: true,
-      });
+      const stop = await protect("BTCUSDT", "SELL", "STOP_MARKET", "0.01", "60000");
       const ref = { symbol: "BTCUSDT", clientOrderId: stop.clientOrderId };
       expect(await gateway.getOrder(account, { ...ref, kind: "regular" })).toBeNull();
       expect((await gateway.getOrder(account, { ...ref, kind: "trigger" }))?.type).toBe("STOP_MARKET");
@@ -396,16 +324,9 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
 
     it("rejects a stop-loss the mark has already crossed", async () => {
       await market("BTCUSDT", "BUY", "0.01");
-      await expect(
-        order({
-          symbol: "BTCUSDT",
-          side: "SELL",
-          type: "STOP_MARKET",
-          quantity: "0.01",
-          triggerPrice: new Decimal("65500"),
-          reduceOnly: true,
-        }),
-      ).rejects.toBeInstanceOf(ExchangeRejectedError);
+      await expect(protect("BTCUSDT", "SELL", "STOP_MARKET", "0.01", "65500")).rejects.toBeInstanceOf(
+        ExchangeRejectedError,
+      );
     });
 
     it("rejects bad input naming the field", async () => {
