@@ -3,3 +3,4 @@ export * from "./errors.ts";
 export * from "./gateway.ts";
 export { placeWithReconciliation } from "./reconcile-order.ts";
 export * from "./simulated/index.ts";
+export * from "./binance/index.ts";
