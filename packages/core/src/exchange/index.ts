@@ -1,5 +1,4 @@
 export * from "./binance/index.ts";
-export * from "./binance/index.ts";
 export * from "./errors.ts";
 export * from "./gateway.ts";
 export { placeWithReconciliation } from "./reconcile-order.ts";
