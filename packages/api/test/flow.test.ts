@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { DeskEvent } from "@tradedesk/core";
+import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiFixture, createApiFixture } from "./support.ts";
 
@@ -117,11 +119,14 @@ describe("a trader's session, through the API", () => {
     await api.orders.create({ accountId, symbol: "SOLUSDT", side: "BUY", type: "MARKET", quantity: "3" });
     const streaming = await f.callerFor(`Bearer ${token}`, controller.signal);
     const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
-    // In-process, each event is the tracked envelope [id, data, marker] the HTTP adapter sends as {id, data}.
+    // In-process each event is the tracked envelope ([id, data, marker]) the HTTP adapter sends as {id, data}.
     const events = {
       async next() {
         const result = await stream.next();
-        return result.done ? result : { done: false, value: result.value[1], id: result.value[0] };
+        if (result.done) return result;
+        const envelope: unknown = result.value;
+        if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
+        return { done: false, value: envelope[1] };
       },
     };
     // The first event comes once the stream listens: refetch, something may have changed meanwhile.

@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
+
+describe("bad input", () => {
+  let f: ApiFixture;
+  let trader: Awaited<ReturnType<ApiFixture["signedInTrader"]>>;
+  let positionId: string;
+  beforeAll(async () => {
+    f = await createApiFixture();
+    trader = await f.signedInTrader();
+    await f.exchange.setMarkPrice("ETHUSDT", "3400");
+    const created = await trader.api.orders.create({
+      accountId: trader.accountId,
+      symbol: "ETHUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "1",
+    });
+    positionId = created.position!.id;
+  });
+  afterAll(() => f.close());
+
+  const order = () => ({
+    accountId: trader.accountId,
+    symbol: "BTCUSDT",
+    side: "BUY",
+    type: "MARKET",
+    quantity: "0.1",
+  });
+
+  const orderCases: [string, Record<string, unknown>, string][] = [
+    ["a negative quantity", { quantity: "-1" }, "quantity"],
+    ["a zero quantity", { quantity: "0" }, "quantity"],
+    ["a quantity in exponent notation", { quantity: "1e3" }, "quantity"],
+    ["a quantity as a JS number", { quantity: 0.1 }, "quantity"],
+    ["19 fractional digits", { quantity: "0.1234567890123456789" }, "quantity"],
+    ["an absurd quantity", { quantity: "1000000001" }, "quantity"],
+    ["a limit price above the ceiling", { type: "LIMIT", price: "999999999999" }, "price"],
+    ["a LIMIT order without a price", { type: "LIMIT" }, "price"],
+    ["a MARKET order with a price", { price: "65000" }, "price"],
+    ["a stop-loss on a LIMIT order", { type: "LIMIT", price: "60000", stopLoss: "59000" }, "stopLoss"],
+    ["a lower-case symbol", { symbol: "btcusdt" }, "symbol"],
+    ["a symbol that is not a USDT perpetual", { symbol: "BTC-PERP" }, "symbol"],
+    ["a very long symbol", { symbol: `${"A".repeat(40)}USDT` }, "symbol"],
+    ["an account id that is not a uuid", { accountId: "1" }, "accountId"],
+    ["a clientOrderId that is not a uuid", { clientOrderId: "x".repeat(64) }, "clientOrderId"],
+    ["an unknown side", { side: "HOLD" }, "side"],
+    ["an unknown order type", { type: "STOP_MARKET" }, "type"],
+    ["leverage above 125", { leverage: 200 }, "leverage"],
+    ["fractional leverage", { leverage: 1.5 }, "leverage"],
+    ["a user id", { userId: randomUUID() }, ""],
+  ];
+
+  it.each(orderCases)(
+    "orders.create rejects %s with BAD_REQUEST naming the field, and writes nothing",
+    async (_name, patch, field) => {
+      const placed = f.exchange.stats().calls.placeOrder;
+      const orders = await f.prisma.order.count();
+      const error = await failureOf(trader.api.orders.create({ ...order(), ...patch } as never));
+      expect(error.code).toBe("BAD_REQUEST");
+      const { zodError } = shapeOf(error).data;
+      if (field) expect(Object.keys(zodError?.fieldErrors ?? {})).toContain(field);
+      else expect(zodError?.formErrors.join(" ")).toMatch(/unrecognized key/i);
+      expect(f.exchange.stats().calls.placeOrder).toBe(placed);
+      expect(await f.prisma.order.count()).toBe(orders);
+    },
+  );
+
+  it("rejects a stop-loss on the wrong side of the mark with BAD_REQUEST on that field, before any order", async () => {
+    const placed = f.exchange.stats().calls.placeOrder;
+    const error = await failureOf(trader.api.positions.modifySlTp({ positionId, stopLoss: "3500" }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(shapeOf(error).data.zodError?.fieldErrors).toEqual({
+      stopLoss: ["a LONG's stop-loss must be below the mark price 3400"],
+    });
+    expect(f.exchange.stats().calls.placeOrder).toBe(placed);
+  });
+
+  const modifyCases: [string, Record<string, unknown>, string][] = [
+    ["nothing to change", {}, "stopLoss"],
+    ["a position id that is not a uuid", { positionId: "abc", stopLoss: "3000" }, "positionId"],
+    ["a negative stop-loss", { stopLoss: "-3000" }, "stopLoss"],
+    ["a take-profit with a comma", { takeProfit: "3,900" }, "takeProfit"],
+  ];
+
+  it.each(modifyCases)("positions.modifySlTp rejects %s", async (_name, patch, field) => {
+    const orders = await f.prisma.order.count();
+    const error = await failureOf(trader.api.positions.modifySlTp({ positionId, ...patch } as never));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(Object.keys(shapeOf(error).data.zodError?.fieldErrors ?? {})).toContain(field);
+    expect(await f.prisma.order.count()).toBe(orders);
+  });
+
+  it("rejects malformed login and close input", async () => {
+    const login = await failureOf(f.anonymous.auth.login({ email: "not-an-email", password: "x" }));
+    expect(Object.keys(shapeOf(login).data.zodError?.fieldErrors ?? {})).toEqual(["email"]);
+    const longPassword = await failureOf(
+      f.anonymous.auth.login({ email: "a@example.com", password: "x".repeat(257) }),
+    );
+    expect(Object.keys(shapeOf(longPassword).data.zodError?.fieldErrors ?? {})).toEqual(["password"]);
+    const close = await failureOf(trader.api.positions.close({ positionId: "../etc" }));
+    expect(Object.keys(shapeOf(close).data.zodError?.fieldErrors ?? {})).toEqual(["positionId"]);
+    const dataType = await failureOf(trader.api.cache.invalidate({ dataType: "everything" } as never));
+    expect(Object.keys(shapeOf(dataType).data.zodError?.fieldErrors ?? {})).toEqual(["dataType"]);
+  });
+});

@@ -1,0 +1,116 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jwtKey, signToken } from "../src/auth/token.ts";
+import {
+  type ApiFixture,
+  createApiFixture,
+  failureOf,
+  JWT_SECRET,
+  shapeOf,
+  TEST_PASSWORD,
+} from "./support.ts";
+
+describe("errors as clients see them", () => {
+  let f: ApiFixture;
+  let trader: Awaited<ReturnType<ApiFixture["signedInTrader"]>>;
+  beforeAll(async () => {
+    f = await createApiFixture();
+    trader = await f.signedInTrader();
+  });
+  afterAll(() => f.close());
+
+  const market = () =>
+    ({
+      accountId: trader.accountId,
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "0.01",
+    }) as const;
+
+  it("exchange rate limit -> TOO_MANY_REQUESTS with retryAfterMs, nothing written", async () => {
+    f.exchange.injectFault({ kind: "rate-limited", retryAfterMs: 7_000 }, { operation: "placeOrder" });
+    const error = await failureOf(trader.api.orders.create(market()));
+    expect(error.code).toBe("TOO_MANY_REQUESTS");
+    expect(shapeOf(error).data).toMatchObject({ httpStatus: 429, retryAfterMs: 7_000, zodError: null });
+    expect(await f.prisma.order.count({ where: { accountId: trader.accountId } })).toBe(0);
+  });
+
+  it("exchange unavailable -> SERVICE_UNAVAILABLE with a clear message, nothing written", async () => {
+    f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });
+    const error = await failureOf(trader.api.orders.create(market()));
+    expect(error.code).toBe("SERVICE_UNAVAILABLE");
+    expect(error.message).toMatch(/exchange is unavailable; nothing was changed/);
+    expect(shapeOf(error).data.httpStatus).toBe(503);
+    f.exchange.injectFault({ kind: "server-error" }, { operation: "getAccountSnapshot" });
+    expect((await failureOf(trader.api.dashboard.balances())).code).toBe("SERVICE_UNAVAILABLE");
+    expect(await f.prisma.order.count({ where: { accountId: trader.accountId } })).toBe(0);
+  });
+
+  it("exchange rejection -> BAD_REQUEST carrying the exchange's reason", async () => {
+    const error = await failureOf(trader.api.orders.create({ ...market(), symbol: "NOPEUSDT" }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toMatch(/^the exchange rejected it: symbol: NOPEUSDT is not listed/);
+  });
+
+  it("closing a closed position -> CONFLICT", async () => {
+    const created = await trader.api.orders.create({ ...market(), symbol: "DOGEUSDT", quantity: "100" });
+    await trader.api.positions.close({ positionId: created.position!.id });
+    const error = await failureOf(trader.api.positions.close({ positionId: created.position!.id }));
+    expect(error.code).toBe("CONFLICT");
+  });
+
+  it("an unexpected failure is INTERNAL_SERVER_ERROR without internals in the message", () => {
+    const error = new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      message: 'relation "orders" does not exist',
+      cause: new Error('relation "orders" does not exist'),
+    });
+    const shape = shapeOf(error);
+    expect(shape.message).toBe("internal error");
+    expect(JSON.stringify(shape)).not.toContain("relation");
+  });
+
+  describe("auth", () => {
+    it("gives the same UNAUTHORIZED for an unknown email and a wrong password", async () => {
+      const unknown = await failureOf(
+        f.anonymous.auth.login({ email: "nobody@example.com", password: TEST_PASSWORD }),
+      );
+      const wrong = await failureOf(
+        f.anonymous.auth.login({ email: trader.email, password: "wrong password" }),
+      );
+      expect([unknown.code, unknown.message]).toEqual(["UNAUTHORIZED", "wrong email or password"]);
+      expect([wrong.code, wrong.message]).toEqual([unknown.code, unknown.message]);
+    });
+
+    it("issues a 12-hour HS256 token whose subject is the user id, and refuses it once expired", async () => {
+      const { token, user } = await f.anonymous.auth.login({
+        email: trader.email.toUpperCase(),
+        password: TEST_PASSWORD,
+      });
+      const [header, payload] = token
+        .split(".")
+        .slice(0, 2)
+        .map((part) => JSON.parse(Buffer.from(part, "base64url").toString()));
+      expect(header.alg).toBe("HS256");
+      expect(payload.sub).toBe(user.id);
+      expect(payload.exp - payload.iat).toBe(12 * 60 * 60);
+
+      const expired = await signToken(
+        jwtKey(JWT_SECRET),
+        user.id,
+        new Date(Date.now() - 13 * 60 * 60 * 1000),
+      );
+      const caller = await f.callerFor(`Bearer ${expired}`);
+      expect((await failureOf(caller.auth.me())).code).toBe("UNAUTHORIZED");
+      const otherSecret = await signToken(jwtKey("another-secret-of-at-least-32-bytes!!"), user.id);
+      expect((await failureOf((await f.callerFor(`Bearer ${otherSecret}`)).auth.me())).code).toBe(
+        "UNAUTHORIZED",
+      );
+    });
+
+    it("refuses a JWT secret shorter than 32 bytes", async () => {
+      expect(() => jwtKey("short")).toThrow(/at least 32 bytes/);
+    });
+  });
+});
