@@ -41,6 +41,20 @@ describe("stale-if-error", () => {
     await expect(cache.getOrLoad("alice", SUMMARY, down)).rejects.toThrow("exchange down");
   });
 
+  it("applies the calling site's bound even when the entry was kept longer", async () => {
+    const clock = manualClock();
+    const cache = createPositionsCache({ now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    await cache.getOrLoad("alice", SUMMARY, () => "v1");
+    clock.advance(3000 + 2000);
+    await expect(cache.getOrLoad("alice", SUMMARY, down, { staleIfErrorMs: 1000 })).rejects.toThrow(
+      "exchange down",
+    );
+    expect(await cache.getOrLoad("alice", SUMMARY, down, { staleIfErrorMs: 0 }).catch(() => "threw")).toBe(
+      "threw",
+    );
+    expect(await cache.getOrLoad("alice", SUMMARY, down)).toMatchObject({ stale: true, ageMs: 5000 });
+  });
+
   it("is off by default: a failed reload throws", async () => {
     const clock = manualClock();
     const cache = createPositionsCache({ now: clock.now, ttlMs: 3000 });
