@@ -151,7 +151,9 @@ function columnDefault(field: Field, enumDbNames: Map<string, string>): string |
     }
   }
   if (field.kind === "enum" && enumDbNames.has(field.type)) return `'${String(value)}'`;
-  if (typeof value === "string" && field.type !== "Decimal") return `'${value.replace(/'/g, "''")}'`;
+  // BigInt and Decimal defaults come as strings too, but PostgreSQL shows them unquoted.
+  if (typeof value === "string" && (field.type === "String" || field.type === "Json"))
+    return `'${value.replace(/'/g, "''")}'`;
   return String(value);
 }
 

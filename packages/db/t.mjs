@@ -1,0 +1,23 @@
+import { PGlite } from "@electric-sql/pglite";
+
+let t = Date.now();
+const a = await PGlite.create();
+console.log("first create", Date.now() - t);
+t = Date.now();
+const b = await PGlite.create();
+console.log("second create", Date.now() - t);
+t = Date.now();
+await a.exec("create table x(a int); insert into x values (1)");
+const c = await a.clone();
+console.log("clone", Date.now() - t, (await c.query("select * from x")).rows);
+t = Date.now();
+const d = await a.clone();
+console.log("clone2", Date.now() - t);
+t = Date.now();
+const dump = await a.dumpDataDir("none");
+console.log("dump", Date.now() - t, dump.size);
+t = Date.now();
+const e = await PGlite.create({ loadDataDir: dump });
+console.log("load", Date.now() - t, (await e.query("select * from x")).rows);
+t = Date.now();
+console.log((await e.query("show timezone")).rows);
