@@ -122,25 +122,25 @@ describe("no stale write-back", () => {
     });
   }
 
+  /** Starts a load of the user's summary, invalidates while it is in flight, then lets it finish. */
+  async function loadAcross(cache: PositionsCache, userId: string, invalidate: () => Promise<number>) {
+    const load = deferred<string>();
+    const pending = cache.getOrLoad(userId, SUMMARY, () => load.promise);
+    await settle();
+    await invalidate();
+    load.resolve(`${userId}'s`);
+    return pending;
+  }
+
   it("does not store a load that finishes after the invalidation even with no later caller", async () => {
     const cache = newCache();
-    const load = deferred<string>();
-    const early = cache.getOrLoad("alice", SUMMARY, () => load.promise);
-    await settle();
-    await cache.invalidate("alice");
-    load.resolve("old");
-    await early;
+    await loadAcross(cache, "alice", () => cache.invalidate("alice"));
     expect(cache.getMetrics()).toMatchObject({ size: 0, inFlight: 0 });
   });
 
   it("leaves other users' loads alone", async () => {
     const cache = newCache();
-    const bobLoad = deferred<string>();
-    const bob = cache.getOrLoad("bob", SUMMARY, () => bobLoad.promise);
-    await settle();
-    await cache.invalidate("alice");
-    bobLoad.resolve("bob's");
-    await bob;
+    await loadAcross(cache, "bob", () => cache.invalidate("alice"));
     expect(await cache.get("bob", SUMMARY)).toBe("bob's");
   });
 
