@@ -180,6 +180,22 @@ describe("no stale write-back", () => {
     expect(await cache.get("alice", SUMMARY)).toBe("fresh");
   });
 
+  it("stops reloading after three cancelled attempts and reports the cancellation", async () => {
+    const cache = newCache();
+    let calls = 0;
+    // Every load is invalidated while it runs (an invalidation storm) and gives up on it.
+    const loader = ({ signal }: { signal: AbortSignal }) => {
+      calls++;
+      queueMicrotask(() => void cache.invalidate("alice"));
+      return new Promise<string>((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason)),
+      );
+    };
+    await expect(cache.getOrLoad("alice", SUMMARY, loader)).rejects.toMatchObject({ name: "AbortError" });
+    expect(calls).toBe(3);
+    expect(cache.getMetrics()).toMatchObject({ loads: 3, loadErrors: 3, inFlight: 0, size: 0 });
+  });
+
   it("gives callers of a load that gave up on being overwritten the value that was set", async () => {
     const cache = newCache();
     let calls = 0;
