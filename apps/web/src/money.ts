@@ -33,10 +33,9 @@ export function formatSigned(value: string, places = 2): string {
     : formatted;
 }
 
-/** Prices keep more places when they are small (0.1234 DOGE vs 64,250.50 BTC). */
+/** Prices below 1 keep more places (0.15432 DOGE vs 64,250.50 BTC). */
 export function formatPrice(value: string): string {
-  const abs = new Decimal(value).abs();
-  return formatAmount(value, abs.gte(1000) ? 2 : abs.gte(1) ? 4 : 6);
+  return formatAmount(value, new Decimal(value).abs().gte(1) ? 2 : 5);
 }
 
 /** Quantities as precise as they are, without trailing zeros: "0.500000000000000000" -> "0.5". */

@@ -1,0 +1,135 @@
+import type { App } from "@tradedesk/server";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+
+/**
+ * The dashboard as a trader uses it, in real Chromium against the real server. Controls are
+ * found by role and accessible name, as a screen reader finds them.
+ */
+
+let app: App;
+let url: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const text = (locator: Locator) => locator.textContent().then((t) => t?.trim() ?? "");
+const row = (p: Page, name: string) => p.getByRole("row", { name: `${name} position`, exact: true });
+const cacheFigure = (p: Page, name: string) =>
+  text(p.getByRole("region", { name: "Cache" }).getByLabel(name, { exact: true })).then(Number);
+
+beforeAll(async () => {
+  ({ app, url } = await startServer(inject("webDistDir")));
+  browser = await launchChromium(inject("chromiumPath"));
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe("dashboard in Chromium", () => {
+  it("signs the demo user in and shows their positions, balances and totals", async () => {
+    await signIn(page, url);
+    await row(page, "BTCUSDT long").waitFor();
+    await row(page, "ETHUSDT short").waitFor();
+    await row(page, "SOLUSDT long").waitFor();
+    expect(await text(page.getByRole("table", { name: "Balances" }))).toContain("USDT");
+    expect(await text(page.getByRole("region", { name: "Totals" }))).toContain("Equity");
+    expect(await text(page.getByRole("status", { name: "Balances source" }))).toMatch(/^(fresh|cached) · /);
+    await screenshot(page, "01-dashboard");
+  });
+
+  it("moves the mark price and PnL live, without a reload", async () => {
+    // Between the seeded stop-loss (62,000) and take-profit (68,500), so the position stays open.
+    await app.simulatedExchange.setMarkPrice("BTCUSDT", "66000");
+    const mark = page.getByLabel("BTCUSDT long mark price");
+    await expect.poll(() => text(mark), { timeout: 5_000 }).toBe("66,000.00");
+    // 0.5 BTC long from 64,250.50: (66,000 - 64,250.5) x 0.5
+    expect(await text(page.getByLabel("BTCUSDT long PnL"))).toBe("+874.75");
+  });
+
+  it("shows the server's validation error on the field", async () => {
+    const form = page.getByRole("form", { name: "New order" });
+    await form.getByLabel("Symbol").fill("BNBUSDT");
+    await form.getByLabel("Quantity").fill("-1");
+    await form.getByRole("button", { name: "Place order" }).click();
+    const quantity = form.getByLabel("Quantity");
+    await expect.poll(() => quantity.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = await quantity.getAttribute("aria-describedby");
+    expect(await text(page.locator(`[id="${describedBy}"]`))).toMatch(/positive decimal/);
+    await screenshot(page, "02-order-form-error");
+  });
+
+  it("places a market order and the new position appears without a reload", async () => {
+    const form = page.getByRole("form", { name: "New order" });
+    await form.getByLabel("Symbol").fill("BNBUSDT");
+    await form.getByLabel("Side").selectOption("BUY");
+    await form.getByLabel("Quantity").fill("2");
+    await form.getByRole("button", { name: "Place order" }).click();
+    await row(page, "BNBUSDT long").waitFor({ timeout: 5_000 });
+    expect(await text(form.getByRole("status"))).toContain("BUY 2 BNBUSDT");
+    expect(await form.getByLabel("Quantity").getAttribute("aria-invalid")).toBe("false");
+    await screenshot(page, "03-order-placed");
+  });
+
+  it("moves a stop-loss", async () => {
+    await page.getByRole("button", { name: "Edit stop-loss and take-profit of BTCUSDT long" }).click();
+    const editor = page.getByRole("form", { name: "Stop-loss and take-profit of BTCUSDT long" });
+    await editor.getByLabel("Stop-loss for BTCUSDT long").fill("63000");
+    await screenshot(page, "04-stop-loss-editor");
+    await editor.getByRole("button", { name: "Save" }).click();
+    await editor.waitFor({ state: "detached" });
+    await expect.poll(() => text(page.getByLabel("BTCUSDT long stop-loss"))).toBe("63,000.00");
+    // The take-profit was not touched.
+    expect(await text(page.getByLabel("BTCUSDT long take-profit"))).toBe("68,500.00");
+  });
+
+  it("closes a position", async () => {
+    await page.getByRole("button", { name: "Close BNBUSDT long position" }).click();
+    await row(page, "BNBUSDT long").waitFor({ state: "detached", timeout: 5_000 });
+    await row(page, "BTCUSDT long").waitFor();
+  });
+
+  it("moves the cache panel's numbers when the cache is invalidated", async () => {
+    const panel = page.getByRole("region", { name: "Cache" });
+    await expect.poll(() => cacheFigure(page, "Misses")).toBeGreaterThan(0);
+    const invalidationsBefore = await cacheFigure(page, "Invalidations");
+    const missesBefore = await cacheFigure(page, "Misses");
+    await panel.getByRole("button", { name: "Invalidate my cache" }).click();
+    await panel.getByText(/Entries removed/).waitFor();
+    await expect.poll(() => cacheFigure(page, "Invalidations")).toBeGreaterThan(invalidationsBefore);
+    // The balances refetch that follows finds the entry gone: a miss.
+    await expect.poll(() => cacheFigure(page, "Misses")).toBeGreaterThan(missesBefore);
+    await screenshot(page, "05-cache-panel");
+  });
+
+  it("shows a second tab the first tab's order within 1 s, before its 5 s poll", async () => {
+    const second = await context.newPage();
+    await signIn(second, url);
+    await row(second, "SOLUSDT long").waitFor();
+    await second.getByRole("status", { name: "Live updates" }).waitFor();
+    // Right after the second tab's own poll, its next one is ~5 s away.
+    await second.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+    const polledAt = Date.now();
+
+    const form = page.getByRole("form", { name: "New order" });
+    await form.getByLabel("Symbol").fill("XRPUSDT");
+    await form.getByLabel("Side").selectOption("SELL");
+    await form.getByLabel("Quantity").fill("100");
+    const placed = page.waitForResponse((r) => r.url().includes("orders.create"));
+    await form.getByRole("button", { name: "Place order" }).click();
+    await placed;
+    const orderedAt = Date.now();
+
+    await row(second, "XRPUSDT short").waitFor({ timeout: 1_000 });
+    const seenAt = Date.now();
+    expect(seenAt - orderedAt).toBeLessThanOrEqual(1_000);
+    expect(seenAt - polledAt).toBeLessThan(5_000);
+    await screenshot(second, "06-second-tab");
+    await second.close();
+  });
+});

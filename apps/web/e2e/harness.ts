@@ -1,0 +1,57 @@
+import { mkdirSync } from "node:fs";
+import { type App, createApp, loadConfig } from "@tradedesk/server";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Screenshots are test artifacts (gitignored; turbo keeps test-results/ as the test task's output). */
+export const SCREENSHOT_DIR = new URL("../test-results/screenshots/", import.meta.url).pathname;
+
+/**
+ * The whole product as `pnpm start` runs it, on port 0 and in-memory PGlite (migrated and seeded
+ * with the demo desk), simulated exchange without latency and with prices moved only by the test.
+ */
+export async function startServer(webDistDir: string): Promise<{ app: App; url: string }> {
+  const config = loadConfig({
+    PORT: "0",
+    DATABASE_URL: "memory://",
+    SIMULATED_LATENCY_MS: "0",
+    SIMULATED_PRICE_TICK_MS: "0",
+    WEB_DIST_DIR: webDistDir,
+    JWT_SECRET: "browser-tests-secret-that-is-long-enough",
+    LOG_LEVEL: "silent",
+  });
+  const app = await createApp(config);
+  const url = await app.listen();
+  return { app, url };
+}
+
+export async function launchChromium(executablePath: string): Promise<Browser> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
+}
+
+export const DEMO = { email: "demo@example.com", password: "tradedesk-demo" };
+
+export async function signIn(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Email").fill(DEMO.email);
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("table", { name: "Positions" }).waitFor();
+}
