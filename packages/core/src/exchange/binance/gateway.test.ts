@@ -125,10 +125,14 @@ describe("signed requests", () => {
     expect(written).not.toContain("signature");
   });
 
-  it("refuses to send a testnet account's keys to a production gateway", async () => {
+  it("refuses to send a testnet account's keys to a production gateway, for calls and streams", async () => {
     const { fake, gateway } = await setup();
     const demo: ExchangeAccountRef = { ...fake.accountRef("acc-1"), testnet: true };
     await expect(gateway.getAccountSnapshot(demo)).rejects.toBeInstanceOf(ExchangeRejectedError);
+    // Streams for such an account (or one without keys) are skipped, not thrown at the subscriber.
+    const unsubscribe = gateway.subscribeAccountEvents(demo, () => {});
+    gateway.subscribeAccountEvents({ id: "keyless" }, () => {})();
+    unsubscribe();
     expect(fake.requests).toHaveLength(0);
   });
 });

@@ -422,7 +422,13 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       // One stream per account, however many subscribers: Binance keeps one listenKey per account.
       let stream = userStreams.get(account.id);
       if (!stream) {
-        stream = startUserStream(account);
+        try {
+          stream = startUserStream(account);
+        } catch (error) {
+          // One misconfigured account (no keys, other environment) must not stop the others' streams.
+          logger?.warn({ accountId: account.id, error: String(error) }, "no account events for this account");
+          return () => {};
+        }
         userStreams.set(account.id, stream);
       }
       stream.listeners.add(listener);
