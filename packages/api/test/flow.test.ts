@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { DeskEvent } from "@tradedesk/core";
 import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture } from "./support.ts";
+import { createContext } from "../src/context.ts";
+import { createCaller } from "../src/router.ts";
+import { type ApiFixture, createApiFixture, JWT_SECRET } from "./support.ts";
 
 describe("a trader's session, through the API", () => {
   let f: ApiFixture;
@@ -117,7 +119,30 @@ describe("a trader's session, through the API", () => {
     const controller = new AbortController();
     const api = await f.callerFor(`Bearer ${token}`);
     await api.orders.create({ accountId, symbol: "SOLUSDT", side: "BUY", type: "MARKET", quantity: "3" });
-    const streaming = await f.callerFor(`Bearer ${token}`, controller.signal);
+    // The real desk, with the stream's listeners counted.
+    let listening = 0;
+    const release = (stop: () => void) => () => {
+      listening -= 1;
+      stop();
+    };
+    const desk: typeof f.desk = {
+      ...f.desk,
+      onUserDataChanged(listener) {
+        listening += 1;
+        return release(f.desk.onUserDataChanged(listener));
+      },
+      async watchMarkPrices(userId, listener) {
+        const watch = await f.desk.watchMarkPrices(userId, listener);
+        listening += 1;
+        return Object.assign(release(watch), { settled: watch.settled });
+      },
+    };
+    const streaming = createCaller(
+      await createContext({ desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
+      {
+        signal: controller.signal,
+      },
+    );
     const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
     // In-process each event is the tracked envelope ([id, data, marker]) the HTTP adapter sends as {id, data}.
     const events = {
@@ -131,6 +156,7 @@ describe("a trader's session, through the API", () => {
     };
     // The first event comes once the stream listens: refetch, something may have changed meanwhile.
     expect((await events.next()).value).toEqual({ type: "balances-changed", reason: "subscribed" });
+    expect(listening).toBe(2);
 
     await f.exchange.setMarkPrice("SOLUSDT", "151.25");
     expect((await events.next()).value).toEqual({
@@ -143,5 +169,6 @@ describe("a trader's session, through the API", () => {
 
     controller.abort();
     expect((await events.next()).done).toBe(true);
+    expect(listening).toBe(0);
   });
 });

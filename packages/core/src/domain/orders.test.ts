@@ -82,6 +82,24 @@ describe("orders.create", () => {
     expect(await f.prisma.order.count({ where: { accountId } })).toBe(1);
   });
 
+  it("runs concurrent repeats of one clientOrderId once: one exchange call, one order", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const command = {
+      accountId,
+      clientOrderId: randomUUID(),
+      symbol: "XRPUSDT",
+      side: "BUY" as const,
+      type: "MARKET" as const,
+      quantity: d("10"),
+    };
+    const placed = f.exchange.stats().calls.placeOrder ?? 0;
+    const results = await Promise.all([1, 2, 3].map(() => f.desk.orders.create(userId, command)));
+    expect(f.exchange.stats().calls.placeOrder).toBe(placed + 1);
+    expect(results.map((r) => r.created).sort()).toEqual([false, false, true]);
+    expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(1);
+  });
+
   it("records a resting LIMIT order without a position, and opens the position when the exchange fills it", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("SOLUSDT", "150");

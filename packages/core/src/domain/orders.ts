@@ -34,7 +34,7 @@ export function createOrdersService(deps: DeskDeps) {
     };
   }
 
-  return {
+  const service = {
     async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
       // Ownership, idempotency and the one-position-per-symbol rule in one read.
       const account = await prisma.exchangeAccount.findFirst({
@@ -159,6 +159,21 @@ export function createOrdersService(deps: DeskDeps) {
         items: page.map(presentOrder),
         nextCursor: orders.length > query.limit ? (page.at(-1)?.id ?? null) : null,
       };
+    },
+  };
+
+  // Concurrent requests with one clientOrderId share the first one's run: the database check
+  // alone would let both through to the exchange before either has committed.
+  const inFlight = new Map<string, Promise<CreateOrderResult>>();
+  return {
+    ...service,
+    async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
+      const key = `${userId}:${command.accountId}:${command.clientOrderId}`;
+      const running = inFlight.get(key);
+      if (running) return { ...(await running), created: false, warnings: [] };
+      const run = service.create(userId, command).finally(() => inFlight.delete(key));
+      inFlight.set(key, run);
+      return run;
     },
   };
 }
