@@ -3,8 +3,8 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 import { type Database, registerSqlAccess } from "./database.ts";
 import { maskUrl, parseDatabaseUrl } from "./database-url.ts";
 import { DatabaseConfigError } from "./errors.ts";
-import { openPglite } from "./pglite.ts";
-import { openPostgres } from "./postgresql.ts";
+import { openPglite, type PgliteConnection } from "./pglite.ts";
+import { openPostgres, type PostgresConnection } from "./postgresql.ts";
 import { type OnQuery, withQueryHook } from "./query-hook.ts";
 
 export interface OpenDatabaseOptions {
@@ -30,15 +30,25 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
           role,
           maskedUrl: maskUrl(options.url ?? ""),
         });
-  const adapter: SqlDriverAdapterFactory = options.onQuery
-    ? withQueryHook(connection.adapter, options.onQuery)
+  return assembleDatabase(connection, location.provider, location.describe, options.onQuery);
+}
+
+/** The Database around an open connection: a Prisma client on its adapter, hooked if asked. */
+export function assembleDatabase(
+  connection: PgliteConnection | PostgresConnection,
+  provider: Database["provider"],
+  describe: string,
+  onQuery: OnQuery | undefined,
+): Database {
+  const adapter: SqlDriverAdapterFactory = onQuery
+    ? withQueryHook(connection.adapter, onQuery)
     : connection.adapter;
   const prisma = new PrismaClient({ adapter });
   let closing: Promise<void> | undefined;
   const db: Database = {
     prisma,
-    provider: location.provider,
-    describe: location.describe,
+    provider,
+    describe,
     close: () => {
       closing ??= prisma.$disconnect().finally(() => connection.close());
       return closing;

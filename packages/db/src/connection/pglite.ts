@@ -6,13 +6,21 @@ import type { SqlAccess, SqlRunner } from "./sql-session.ts";
 export interface PgliteConnection {
   adapter: PrismaPGlite;
   sql: SqlAccess;
+  /** A snapshot of the whole database, loadable with openPglite(undefined, snapshot). */
+  dump(): Promise<Blob>;
   close(): Promise<void>;
 }
 
-/** Opens embedded PostgreSQL (PGlite): in memory when dataDir is undefined. */
-export async function openPglite(dataDir: string | undefined): Promise<PgliteConnection> {
+/**
+ * Opens embedded PostgreSQL (PGlite): in memory when dataDir is undefined, optionally starting
+ * from a snapshot (much faster than initialising a new cluster).
+ */
+export async function openPglite(dataDir: string | undefined, snapshot?: Blob): Promise<PgliteConnection> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  const pglite = await PGlite.create({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(snapshot === undefined ? {} : { loadDataDir: snapshot }),
+  });
   // The adapter rewrites timestamptz offsets to +00:00, which is only right in UTC.
   await pglite.exec("SET TIME ZONE 'UTC'");
   const runner = (client: PGlite | Transaction): SqlRunner => ({
@@ -29,6 +37,7 @@ export async function openPglite(dataDir: string | undefined): Promise<PgliteCon
   return {
     adapter: new PrismaPGlite(pglite),
     sql: { schema: "public", withSession: (fn) => fn(session) },
+    dump: () => pglite.dumpDataDir("none"),
     close: () => pglite.close(),
   };
 }

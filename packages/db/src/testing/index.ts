@@ -2,10 +2,12 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { type Database, sqlAccessOf } from "../connection/database.ts";
-import { openDatabase } from "../connection/open-database.ts";
+import { assembleDatabase, openDatabase } from "../connection/open-database.ts";
+import { openPglite } from "../connection/pglite.ts";
 import { quoteIdent } from "../migrations/history-table.ts";
 import { migrate } from "../migrations/migrate.ts";
 import { seed } from "../seed/seed.ts";
+import { pgliteSnapshot } from "./pglite-snapshot.ts";
 
 export interface TestDatabaseOptions {
   /** Sees the statements the test runs (not those of migrating and seeding). */
@@ -24,11 +26,19 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const serverUrl = inject("testDatabaseUrl");
   let counting = false;
   const onQuery = options.onQuery;
-  const db = await openDatabase({
-    url: serverUrl ? withSchema(serverUrl, `test_${randomBytes(6).toString("hex")}`) : undefined,
-    role: "TEST_DATABASE_URL",
-    ...(onQuery ? { onQuery: (sql: string) => counting && onQuery(sql) } : {}),
-  });
+  const hook = onQuery ? (sql: string) => counting && onQuery(sql) : undefined;
+  const db = serverUrl
+    ? await openDatabase({
+        url: withSchema(serverUrl, `test_${randomBytes(6).toString("hex")}`),
+        role: "TEST_DATABASE_URL",
+        ...(hook ? { onQuery: hook } : {}),
+      })
+    : assembleDatabase(
+        await openPglite(undefined, await pgliteSnapshot(options.migrate !== false)),
+        "pglite",
+        "pglite (in memory)",
+        hook,
+      );
   try {
     if (options.migrate !== false) await migrate(db);
     if (options.seed) await seed(db.prisma);
