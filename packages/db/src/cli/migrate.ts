@@ -4,7 +4,7 @@ import { migrate } from "../migrations/migrate.ts";
 import { databaseUrlFromArgs, reportAndExit } from "./cli-options.ts";
 
 try {
-  const db = await openDatabase({ url: databaseUrlFromArgs(), role: "--url" });
+  const db = await openDatabase({ url: databaseUrlFromArgs(), role: "DATABASE_URL (--url)" });
   try {
     const result = await migrate(db);
     console.log(`${db.describe}: applied ${result.applied.length} migration(s)`, result.applied);

@@ -5,7 +5,7 @@ import { seed } from "../seed/seed.ts";
 import { databaseUrlFromArgs, reportAndExit } from "./cli-options.ts";
 
 try {
-  const db = await openDatabase({ url: databaseUrlFromArgs(), role: "--url" });
+  const db = await openDatabase({ url: databaseUrlFromArgs(), role: "DATABASE_URL (--url)" });
   try {
     await migrate(db);
     const { created } = await seed(db.prisma);
