@@ -16,6 +16,7 @@ import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase,
 import type { Logger } from "pino";
 import { createRedisBus } from "./bus/redis-bus.ts";
 import type { Config } from "./config.ts";
+import { lockEmbeddedDatabase } from "./embedded-database-lock.ts";
 import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
 import { createMetricsRegistry } from "./http/metrics.ts";
@@ -43,17 +44,17 @@ export interface App {
 }
 
 export interface CreateAppOptions {
+  /** Default: JSON logs at config.logLevel. */
   logger?: Logger;
-  /** Migrate and seed are the server's job; scripts skip seeding an empty database. */
-  seedEmptyDatabase?: boolean;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel, false);
   for (const warning of config.warnings) logger.warn(warning);
 
-  const db = await openDatabase({ url: config.databaseUrl, role: "DATABASE_URL" });
-  const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
+  const dataDir = config.databaseUrl.startsWith("file:") ? config.databaseUrl.slice("file:".length) : null;
+  const unlock = dataDir ? lockEmbeddedDatabase(dataDir) : () => {};
+  const cleanups: (() => Promise<void> | void)[] = [unlock];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -64,17 +65,21 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }
   };
 
+  let db: Database;
+  try {
+    db = await openDatabase({ url: config.databaseUrl, role: "DATABASE_URL" });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  cleanups.push(() => db.close());
   try {
     const migrated = await migrate(db);
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, "database migrated");
     if (migrated.modified.length > 0) {
       logger.warn({ modified: migrated.modified }, "applied migrations were edited since; not re-run");
     }
-    if (
-      (options.seedEmptyDatabase ?? true) &&
-      config.embeddedDatabase &&
-      (await isEmptyDatabase(db.prisma))
-    ) {
+    if (config.embeddedDatabase && (await isEmptyDatabase(db.prisma))) {
       await seed(db.prisma);
       logger.info("empty embedded database seeded with the demo desk (demo@example.com)");
     }

@@ -1,0 +1,206 @@
+import type { AppRouter } from "@tradedesk/api";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+} from "@trpc/client";
+import { EventSource } from "eventsource";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { formatBalancesReport } from "../src/scripts/balances-report.ts";
+import { callerForEmail, UnknownUserError } from "../src/scripts/user-caller.ts";
+
+/** The whole server on 127.0.0.1, driven by a real tRPC client over HTTP and SSE. */
+
+let app: App;
+let url: string;
+
+beforeAll(async () => {
+  app = await createApp(
+    loadConfig({
+      PORT: "0",
+      DATABASE_URL: "memory://",
+      SIMULATED_LATENCY_MS: "0",
+      SIMULATED_PRICE_TICK_MS: "0",
+      CACHE_TTL_MS: "60000",
+      JWT_SECRET: "server-tests-secret-that-is-long-enough",
+      LOG_LEVEL: "silent",
+    }),
+  );
+  url = await app.listen();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+function client(token?: string) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          EventSource,
+          connectionParams: () => (token ? { token } : {}),
+        }),
+        false: httpBatchLink({
+          url: `${url}/trpc`,
+          headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+        }),
+      }),
+    ],
+  });
+}
+
+async function signIn(email = "demo@example.com") {
+  const { token } = await client().auth.login.mutate({ email, password: "tradedesk-demo" });
+  return client(token);
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<AppRouter>;
+    throw error;
+  }
+  throw new Error("expected a tRPC error");
+}
+
+describe("tradedesk server", () => {
+  it("is healthy and ready once migrated", async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  it("signs the seeded demo user in, and refuses a wrong password", async () => {
+    const wrong = await errorOf(client().auth.login.mutate({ email: "demo@example.com", password: "nope" }));
+    expect(wrong.data?.code).toBe("UNAUTHORIZED");
+    const me = await (await signIn()).auth.me.query();
+    expect(me.email).toBe("demo@example.com");
+  });
+
+  it("answers balances only to a signed-in user, from the cache on the second read", async () => {
+    expect((await errorOf(client().dashboard.balances.query())).data?.code).toBe("UNAUTHORIZED");
+    const trader = await signIn("ops@example.com");
+    const first = await trader.dashboard.balances.query();
+    const second = await trader.dashboard.balances.query();
+    expect(first.fromCache).toBe(false);
+    expect(second.fromCache).toBe(true);
+    expect(second.data.positions.map((p) => p.symbol).sort()).toEqual(["ETHUSDT", "SOLUSDT"]);
+    expect(typeof second.data.totals.equity).toBe("string");
+  });
+
+  it("exposes the cache's hits and misses on /metrics", async () => {
+    const trader = await signIn();
+    await trader.dashboard.balances.query();
+    await trader.dashboard.balances.query();
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const hits = Number(/tradedesk_cache_events_total\{event="hits"\} (\d+)/.exec(metrics)?.[1]);
+    const misses = Number(/tradedesk_cache_events_total\{event="misses"\} (\d+)/.exec(metrics)?.[1]);
+    expect(hits).toBeGreaterThanOrEqual(1);
+    expect(misses).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/tradedesk_cache_size \d+/);
+    expect(metrics).toContain('route="/trpc/:path"');
+  });
+
+  it("rejects a bad order with the field's zod issue and writes nothing", async () => {
+    const trader = await signIn();
+    const before = await trader.dashboard.balances.query();
+    const accountId = before.data.accounts[0]!.id;
+    const error = await errorOf(
+      trader.orders.create.mutate({
+        accountId,
+        symbol: "BNBUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: "-1",
+      }),
+    );
+    expect(error.data?.code).toBe("BAD_REQUEST");
+    expect(error.data?.zodError?.fieldErrors.quantity?.[0]).toMatch(/positive decimal/);
+    const after = await trader.dashboard.balances.query();
+    expect(after.data.positions).toHaveLength(before.data.positions.length);
+  });
+
+  it("pushes balances-changed to the user's event stream when they trade", async () => {
+    const trader = await signIn();
+    const { token } = await client().auth.login.mutate({
+      email: "demo@example.com",
+      password: "tradedesk-demo",
+    });
+    const events: string[] = [];
+    let changed: () => void = () => {};
+    const balancesChanged = new Promise<void>((resolve) => {
+      changed = resolve;
+    });
+    const subscription = client(token).dashboard.events.subscribe(undefined, {
+      onData: ({ id, data }) => {
+        expect(id).toMatch(/^\d+$/); // tracked: the client can resume from it
+        events.push(data.type);
+        if (data.type === "balances-changed") changed();
+      },
+    });
+    try {
+      // Mark prices flow only once the stream follows the user: then it hears their changes too.
+      let price = 65_000;
+      // (The desk batches prices once a second, hence the poll's longer timeout.)
+      await expect
+        .poll(
+          async () => {
+            price += 1;
+            await app.simulatedExchange.setMarkPrice("BTCUSDT", String(price));
+            return events.includes("mark-prices");
+          },
+          { timeout: 5_000, interval: 100 },
+        )
+        .toBe(true);
+
+      const accountId = (await trader.accounts.list.query())[0]!.id;
+      await trader.orders.create.mutate({
+        accountId,
+        symbol: "BNBUSDT",
+        side: "BUY",
+        type: "MARKET",
+        quantity: "1",
+      });
+      await balancesChanged;
+      const after = await trader.dashboard.balances.query();
+      expect(after.fromCache).toBe(false); // the order invalidated the cached summary
+      expect(after.data.positions.some((p) => p.symbol === "BNBUSDT")).toBe(true);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});
+
+describe("internal scripts (in-process caller, no HTTP)", () => {
+  it("report the user's balances as a table marked fresh or cached", async () => {
+    const caller = await callerForEmail(app, "ops@example.com");
+    const report = formatBalancesReport("ops@example.com", await caller.dashboard.balances());
+    expect(report).toMatch(/^Balances of ops@example\.com: (FRESH|CACHED)/);
+    expect(report).toMatch(/ETHUSDT\s+LONG\s+2\s+3380\.1/);
+    const again = formatBalancesReport("ops@example.com", await caller.dashboard.balances());
+    expect(again).toMatch(/: CACHED \(loaded \d+ ms ago\)/);
+  });
+
+  it("invalidate only that user's cache entries", async () => {
+    const ops = await callerForEmail(app, "ops@example.com");
+    const demo = await callerForEmail(app, "demo@example.com");
+    await ops.dashboard.balances();
+    await demo.dashboard.balances();
+    expect(await ops.cache.invalidate({})).toEqual({ invalidated: 1 });
+    expect((await ops.dashboard.balances()).fromCache).toBe(false);
+    expect((await demo.dashboard.balances()).fromCache).toBe(true);
+  });
+
+  it("name an unknown email", async () => {
+    await expect(callerForEmail(app, "nobody@example.com")).rejects.toThrow(UnknownUserError);
+  });
+});
