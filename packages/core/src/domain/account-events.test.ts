@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
-import Decimal from "decimal.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture, nextCall } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market, nextCall } from "./test-support.ts";
 
 describe("exchange account events", () => {
   let f: DeskFixture;
@@ -14,16 +12,10 @@ describe("exchange account events", () => {
   it("closes the position when its stop-loss fires: order FILLED, realized PnL booked, take-profit CANCELED, cache invalidated", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("SOLUSDT", "150");
-    const opened = await f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "SOLUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: new Decimal("10"),
-      stopLoss: new Decimal("140"),
-      takeProfit: new Decimal("170"),
-    });
+    const opened = await f.desk.orders.create(
+      userId,
+      market(accountId, "SOLUSDT", "BUY", "10", { stopLoss: "140", takeProfit: "170" }),
+    );
     await f.desk.accountEvents.start();
     expect((await f.desk.balances.read(userId)).data.positions).toHaveLength(1);
     const changed = nextCall<[string | null, string]>();
@@ -52,14 +44,7 @@ describe("exchange account events", () => {
 
   it("streams mark prices of the user's open positions, and follows new positions", async () => {
     const { userId, accountId } = await f.createTrader();
-    await f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BNBUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: new Decimal("1"),
-    });
+    await f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1"));
     const batches: Record<string, string>[] = [];
     const stop = await f.desk.watchMarkPrices(userId, (prices) => batches.push(prices));
 
@@ -67,14 +52,7 @@ describe("exchange account events", () => {
     await f.exchange.setMarkPrice("XRPUSDT", "0.7");
     expect(batches).toEqual([{ BNBUSDT: "601.5" }]);
 
-    await f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "XRPUSDT",
-      side: "SELL",
-      type: "MARKET",
-      quantity: new Decimal("100"),
-    });
+    await f.desk.orders.create(userId, market(accountId, "XRPUSDT", "SELL", "100"));
     await stop.settled();
     await f.exchange.setMarkPrice("XRPUSDT", "0.71");
     expect(batches.at(-1)).toEqual({ XRPUSDT: "0.71" });

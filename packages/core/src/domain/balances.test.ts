@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { ExchangeUnavailableError } from "../exchange/errors.ts";
 import type { SnapshotPosition } from "./balances-snapshot.ts";
-import { createDeskFixture, type DeskFixture } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 describe("balances.read", () => {
   let f: DeskFixture;
@@ -15,16 +14,10 @@ describe("balances.read", () => {
   async function traderWithLong() {
     const trader = await f.createTrader();
     await f.exchange.setMarkPrice("BTCUSDT", "65000");
-    const opened = await f.desk.orders.create(trader.userId, {
-      accountId: trader.accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BTCUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: new Decimal("0.5"),
-      stopLoss: new Decimal("60000"),
-      leverage: 5,
-    });
+    const opened = await f.desk.orders.create(
+      trader.userId,
+      market(trader.accountId, "BTCUSDT", "BUY", "0.5", { stopLoss: "60000", leverage: 5 }),
+    );
     return { ...trader, position: opened.position! };
   }
 
@@ -119,14 +112,7 @@ describe("balances.read", () => {
   it("reflects a mutation at once: the mutation invalidates the user's entry after it commits", async () => {
     const { userId, accountId } = await traderWithLong();
     await f.desk.balances.read(userId);
-    await f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "ETHUSDT",
-      side: "SELL",
-      type: "MARKET",
-      quantity: new Decimal("1"),
-    });
+    await f.desk.orders.create(userId, market(accountId, "ETHUSDT", "SELL", "1"));
     const read = await f.desk.balances.read(userId);
     expect(read.fromCache).toBe(false);
     expect(read.data.positions.map((p) => p.symbol).sort()).toEqual(["BTCUSDT", "ETHUSDT"]);

@@ -5,6 +5,7 @@ import { type BalancesSnapshot, loadBalancesSnapshot, type SnapshotProtection } 
 import type { DeskDeps } from "./deps.ts";
 import { gatewayFor } from "./exchange-accounts.ts";
 import { pnl, sum, toWire } from "./money.ts";
+import { positionBasics } from "./presenters.ts";
 import type { BalancesRead, BalancesSummaryView, PositionView, ProtectionView } from "./views.ts";
 
 const TOTALS_CURRENCY = "USDT";
@@ -65,14 +66,7 @@ export async function withMarkPrices(
     if (positionPnl) unrealized.push(positionPnl);
     if (notional) notionals.push(notional);
     return {
-      id: position.id,
-      accountId: position.accountId,
-      symbol: position.symbol,
-      side: position.side,
-      quantity: toWire(position.quantity),
-      entryPrice: toWire(position.entryPrice),
-      leverage: position.leverage,
-      openedAt: position.openedAt.toISOString(),
+      ...positionBasics(position),
       stopLoss: presentProtection(position.stopLoss),
       takeProfit: presentProtection(position.takeProfit),
       markPrice: mark ? toWire(mark) : null,

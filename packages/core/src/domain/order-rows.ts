@@ -1,8 +1,20 @@
 import type { ExchangeOrder } from "../exchange/gateway.ts";
-import { toWire, toWireOrNull } from "./money.ts";
+import { type DecimalLike, toWire, toWireOrNull } from "./money.ts";
 
-/** The Order columns that record what the exchange said about an order. */
-export function exchangeOrderRow(order: ExchangeOrder) {
+type OrderAmounts = Omit<
+  ExchangeOrder,
+  "quantity" | "filledQuantity" | "averagePrice" | "price" | "triggerPrice" | "exchangeOrderId"
+> & {
+  exchangeOrderId: string | null;
+  quantity: DecimalLike;
+  filledQuantity: DecimalLike;
+  averagePrice: DecimalLike | null;
+  price: DecimalLike | null;
+  triggerPrice: DecimalLike | null;
+};
+
+/** An order's exchange-side fields as decimal strings: the Order columns to write, and the wire view. */
+export function exchangeOrderRow(order: OrderAmounts) {
   return {
     clientOrderId: order.clientOrderId,
     exchangeOrderId: order.exchangeOrderId,

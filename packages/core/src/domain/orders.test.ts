@@ -3,7 +3,7 @@ import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExchangeRejectedError, ExchangeUnavailableError } from "../exchange/errors.ts";
 import { InvalidCommandError, NotFoundError } from "./errors.ts";
-import { createDeskFixture, type DeskFixture } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 const d = (value: string) => new Decimal(value);
 
@@ -17,17 +17,10 @@ describe("orders.create", () => {
   it("opens a position at the fill price with its stop-loss and take-profit, on the exchange and in the database", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("BTCUSDT", "65000");
-    const result = await f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BTCUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: d("0.25"),
-      stopLoss: d("60000"),
-      takeProfit: d("70000.5"),
-      leverage: 5,
-    });
+    const result = await f.desk.orders.create(
+      userId,
+      market(accountId, "BTCUSDT", "BUY", "0.25", { stopLoss: "60000", takeProfit: "70000.5", leverage: 5 }),
+    );
 
     expect(result.created).toBe(true);
     expect(result.warnings).toEqual([]);
@@ -63,14 +56,7 @@ describe("orders.create", () => {
 
   it("is idempotent by clientOrderId: a repeat returns the first order and never reaches the exchange", async () => {
     const { userId, accountId } = await f.createTrader();
-    const command = {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "ETHUSDT",
-      side: "SELL" as const,
-      type: "MARKET" as const,
-      quantity: d("2"),
-    };
+    const command = market(accountId, "ETHUSDT", "SELL", "2");
     const first = await f.desk.orders.create(userId, command);
     const placedBefore = f.exchange.stats().calls.placeOrder ?? 0;
     const repeat = await f.desk.orders.create(userId, { ...command, quantity: d("5") });
@@ -84,14 +70,7 @@ describe("orders.create", () => {
 
   it("runs concurrent repeats of one clientOrderId once: one exchange call, one order", async () => {
     const { userId, accountId } = await f.createTrader();
-    const command = {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "XRPUSDT",
-      side: "BUY" as const,
-      type: "MARKET" as const,
-      quantity: d("10"),
-    };
+    const command = market(accountId, "XRPUSDT", "BUY", "10");
     const placed = f.exchange.stats().calls.placeOrder ?? 0;
     const results = await Promise.all([1, 2, 3].map(() => f.desk.orders.create(userId, command)));
     expect(f.exchange.stats().calls.placeOrder).toBe(placed + 1);
@@ -138,14 +117,7 @@ describe("orders.create", () => {
     const intruder = await f.createTrader();
     const placed = f.exchange.stats().calls.placeOrder ?? 0;
     for (const accountId of [owner.accountId, randomUUID()]) {
-      const attempt = f.desk.orders.create(intruder.userId, {
-        accountId,
-        clientOrderId: randomUUID(),
-        symbol: "BTCUSDT",
-        side: "BUY",
-        type: "MARKET",
-        quantity: d("0.01"),
-      });
+      const attempt = f.desk.orders.create(intruder.userId, market(accountId, "BTCUSDT", "BUY", "0.01"));
       await expect(attempt).rejects.toEqual(new NotFoundError("account"));
     }
     expect(f.exchange.stats().calls.placeOrder ?? 0).toBe(placed);
@@ -156,26 +128,16 @@ describe("orders.create", () => {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("BTCUSDT", "65000");
     const placed = f.exchange.stats().calls.placeOrder ?? 0;
-    const attempt = f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BTCUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: d("0.01"),
-      stopLoss: d("66000"),
-    });
+    const attempt = f.desk.orders.create(
+      userId,
+      market(accountId, "BTCUSDT", "BUY", "0.01", { stopLoss: "66000" }),
+    );
     await expect(attempt).rejects.toThrow(InvalidCommandError);
     await expect(attempt).rejects.toMatchObject({ field: "stopLoss" });
-    const short = f.desk.orders.create(userId, {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BTCUSDT",
-      side: "SELL",
-      type: "MARKET",
-      quantity: d("0.01"),
-      takeProfit: d("65000"),
-    });
+    const short = f.desk.orders.create(
+      userId,
+      market(accountId, "BTCUSDT", "SELL", "0.01", { takeProfit: "65000" }),
+    );
     await expect(short).rejects.toMatchObject({ field: "takeProfit" });
     expect(f.exchange.stats().calls.placeOrder ?? 0).toBe(placed);
     expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
@@ -192,14 +154,7 @@ describe("orders.create", () => {
   it("writes nothing when the exchange fails or refuses", async () => {
     const { userId, accountId } = await f.createTrader();
     f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });
-    const command = {
-      accountId,
-      clientOrderId: randomUUID(),
-      symbol: "XRPUSDT",
-      side: "BUY" as const,
-      type: "MARKET" as const,
-      quantity: d("100"),
-    };
+    const command = market(accountId, "XRPUSDT", "BUY", "100");
     await expect(f.desk.orders.create(userId, command)).rejects.toThrow(ExchangeUnavailableError);
     await expect(
       f.desk.orders.create(userId, { ...command, clientOrderId: randomUUID(), symbol: "NOPEUSDT" }),
@@ -219,16 +174,10 @@ describe("orders.create", () => {
       if (request.type === "MARKET") await f.exchange.setMarkPrice("DOGEUSDT", "0.25");
     };
     try {
-      const result = await f.desk.orders.create(userId, {
-        accountId,
-        clientOrderId: randomUUID(),
-        symbol: "DOGEUSDT",
-        side: "BUY",
-        type: "MARKET",
-        quantity: d("1000"),
-        stopLoss: d("0.1"),
-        takeProfit: d("0.2"),
-      });
+      const result = await f.desk.orders.create(
+        userId,
+        market(accountId, "DOGEUSDT", "BUY", "1000", { stopLoss: "0.1", takeProfit: "0.2" }),
+      );
       expect(result.created).toBe(true);
       expect(result.position).toMatchObject({ quantity: "1000", entryPrice: "0.15" });
       expect(result.protectiveOrders.map((o) => o.role)).toEqual(["STOP_LOSS"]);

@@ -3,7 +3,7 @@ import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExchangeRateLimitedError } from "../exchange/errors.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
-import { createDeskFixture, type DeskFixture } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 const d = (value: string) => new Decimal(value);
 
@@ -17,16 +17,10 @@ describe("positions", () => {
   async function openLong(levels: { stopLoss?: string; takeProfit?: string } = {}) {
     const trader = await f.createTrader();
     await f.exchange.setMarkPrice("ETHUSDT", "3400");
-    const opened = await f.desk.orders.create(trader.userId, {
-      accountId: trader.accountId,
-      clientOrderId: randomUUID(),
-      symbol: "ETHUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: d("2"),
-      ...(levels.stopLoss ? { stopLoss: d(levels.stopLoss) } : {}),
-      ...(levels.takeProfit ? { takeProfit: d(levels.takeProfit) } : {}),
-    });
+    const opened = await f.desk.orders.create(
+      trader.userId,
+      market(trader.accountId, "ETHUSDT", "BUY", "2", levels),
+    );
     return { ...trader, position: opened.position!, protective: opened.protectiveOrders };
   }
 

@@ -1,6 +1,7 @@
 import type { Order, Position } from "@tradedesk/db";
-import { toWire, toWireOrNull } from "./money.ts";
-import type { OrderView, PositionRecordView } from "./views.ts";
+import { type DecimalLike, toWire } from "./money.ts";
+import { exchangeOrderRow } from "./order-rows.ts";
+import type { OrderView, PositionBasics, PositionRecordView } from "./views.ts";
 
 export function presentOrder(order: Order): OrderView {
   return {
@@ -8,23 +9,22 @@ export function presentOrder(order: Order): OrderView {
     accountId: order.accountId,
     positionId: order.positionId,
     role: order.role,
-    clientOrderId: order.clientOrderId,
-    exchangeOrderId: order.exchangeOrderId,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    status: order.status,
-    quantity: toWire(order.quantity),
-    price: toWireOrNull(order.price),
-    triggerPrice: toWireOrNull(order.triggerPrice),
-    reduceOnly: order.reduceOnly,
-    filledQuantity: toWire(order.filledQuantity),
-    averagePrice: toWireOrNull(order.averagePrice),
+    // A stored order has the same fields as the exchange's, so one mapping serves both.
+    ...exchangeOrderRow(order),
     createdAt: order.createdAt.toISOString(),
   };
 }
 
-export function presentPosition(position: Position): PositionRecordView {
+export function positionBasics(position: {
+  id: string;
+  accountId: string;
+  symbol: string;
+  side: "LONG" | "SHORT";
+  quantity: DecimalLike;
+  entryPrice: DecimalLike;
+  leverage: number;
+  openedAt: Date;
+}): PositionBasics {
   return {
     id: position.id,
     accountId: position.accountId,
@@ -33,9 +33,15 @@ export function presentPosition(position: Position): PositionRecordView {
     quantity: toWire(position.quantity),
     entryPrice: toWire(position.entryPrice),
     leverage: position.leverage,
+    openedAt: position.openedAt.toISOString(),
+  };
+}
+
+export function presentPosition(position: Position): PositionRecordView {
+  return {
+    ...positionBasics(position),
     status: position.status,
     realizedPnl: toWire(position.realizedPnl),
-    openedAt: position.openedAt.toISOString(),
     closedAt: position.closedAt?.toISOString() ?? null,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 // The number of SQL statements an operation sends must not grow with the data it touches.
 describe("statements per operation", () => {
@@ -27,15 +27,10 @@ describe("statements per operation", () => {
   /** An open BTCUSDT long (opened through the desk) with `extra` more NEW stop-loss rows on it. */
   async function protectedPosition(extra: number) {
     const trader = await f.createTrader();
-    const opened = await f.desk.orders.create(trader.userId, {
-      accountId: trader.accountId,
-      clientOrderId: randomUUID(),
-      symbol: "BTCUSDT",
-      side: "BUY",
-      type: "MARKET",
-      quantity: new Decimal("0.1"),
-      stopLoss: new Decimal("60000"),
-    });
+    const opened = await f.desk.orders.create(
+      trader.userId,
+      market(trader.accountId, "BTCUSDT", "BUY", "0.1", { stopLoss: "60000" }),
+    );
     const position = opened.position!;
     await f.prisma.order.createMany({
       data: Array.from({ length: extra }, (_, index) => ({

@@ -1,10 +1,13 @@
 // Test fixture for the domain: a fresh database, the simulated exchange, a cache on a manual
 // clock and the desk over them. Real code throughout; only the clock is ours.
+import { randomUUID } from "node:crypto";
 import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
+import Decimal from "decimal.js";
 import { createPositionsCache } from "../cache/index.ts";
 import type { ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
+import type { CreateOrderCommand } from "./commands.ts";
 import type { DeskLogger } from "./deps.ts";
 import { createTradingDesk } from "./desk.ts";
 
@@ -126,5 +129,26 @@ function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeH
     subscribeMarkPrices: (symbols, listener) => exchange.subscribeMarkPrices(symbols, listener),
     subscribeAccountEvents: (account, listener) => exchange.subscribeAccountEvents(account, listener),
     close: () => exchange.close(),
+  };
+}
+
+/** A MARKET order command with a fresh clientOrderId; amounts as decimal strings for brevity. */
+export function market(
+  accountId: string,
+  symbol: string,
+  side: "BUY" | "SELL",
+  quantity: string,
+  extra: { stopLoss?: string; takeProfit?: string; leverage?: number } = {},
+): CreateOrderCommand {
+  return {
+    accountId,
+    clientOrderId: randomUUID(),
+    symbol,
+    side,
+    type: "MARKET",
+    quantity: new Decimal(quantity),
+    ...(extra.stopLoss ? { stopLoss: new Decimal(extra.stopLoss) } : {}),
+    ...(extra.takeProfit ? { takeProfit: new Decimal(extra.takeProfit) } : {}),
+    ...(extra.leverage ? { leverage: extra.leverage } : {}),
   };
 }

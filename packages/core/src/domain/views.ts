@@ -44,7 +44,8 @@ export interface ProtectionView {
   triggerPrice: DecimalString;
 }
 
-export interface PositionView {
+/** What every view of a position shows. */
+export interface PositionBasics {
   id: string;
   accountId: string;
   symbol: string;
@@ -53,6 +54,9 @@ export interface PositionView {
   entryPrice: DecimalString;
   leverage: number;
   openedAt: IsoTime;
+}
+
+export interface PositionView extends PositionBasics {
   stopLoss: ProtectionView | null;
   takeProfit: ProtectionView | null;
   /** Fresh on every read; null when the exchange has no price for the symbol. */
@@ -110,17 +114,9 @@ export interface OrderView {
 }
 
 /** A position as our database records it (no prices). */
-export interface PositionRecordView {
-  id: string;
-  accountId: string;
-  symbol: string;
-  side: PositionSideName;
-  quantity: DecimalString;
-  entryPrice: DecimalString;
-  leverage: number;
+export interface PositionRecordView extends PositionBasics {
   status: "OPEN" | "CLOSED";
   realizedPnl: DecimalString;
-  openedAt: IsoTime;
   closedAt: IsoTime | null;
 }
 
