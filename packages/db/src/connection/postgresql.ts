@@ -32,14 +32,15 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    const reason = error instanceof Error ? error.message || error.name : String(error);
-    throw new DatabaseConfigError(`cannot connect to ${target.role} ${target.maskedUrl}: ${reason}`);
+    throw new DatabaseConfigError(`cannot connect to ${target.role} ${target.maskedUrl}: ${reasonOf(error)}`);
   }
   const schema = target.schema ?? "public";
   const sql: SqlAccess = {
     schema,
     withSession: async (fn) => {
       const client = await pool.connect();
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+      let broken: Error | undefined;
       try {
         const runner: SqlRunner = {
           query: async <Row>(text: string, params?: unknown[]) =>
@@ -58,13 +59,15 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
               await client.query("COMMIT");
               return result;
             } catch (error) {
-              await client.query("ROLLBACK");
+              await client.query("ROLLBACK").catch((rollbackError: Error) => {
+                broken = rollbackError;
+              });
               throw error;
             }
           },
         });
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
   };
@@ -73,4 +76,13 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
     sql,
     close: () => pool.end(),
   };
+}
+
+/** The driver's reason in one line; Node reports a host with several addresses as an AggregateError. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(reasonOf))].join("; ");
+  }
+  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
+  return String(error);
 }

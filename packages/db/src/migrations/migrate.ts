@@ -101,11 +101,14 @@ async function applyMigration(session: SqlSession, schema: string, file: Migrati
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     // Recorded like Prisma records a failure, so `prisma migrate status` and our next start see it.
-    await session.query(
-      `INSERT INTO ${table} (id, checksum, migration_name, logs, started_at, applied_steps_count)
-       VALUES ($1, $2, $3, $4, now(), 0)`,
-      [randomUUID(), file.checksum, file.name, reason],
-    );
+    // If even that fails (the connection is gone), the migration's own error still is what we report.
+    await session
+      .query(
+        `INSERT INTO ${table} (id, checksum, migration_name, logs, started_at, applied_steps_count)
+         VALUES ($1, $2, $3, $4, now(), 0)`,
+        [randomUUID(), file.checksum, file.name, reason],
+      )
+      .catch(() => {});
     throw new MigrationError(
       `migration ${file.name} failed and was rolled back: ${reason}. Fix it, then mark it rolled back ` +
         `(prisma migrate resolve --rolled-back ${file.name}) before starting again.`,
