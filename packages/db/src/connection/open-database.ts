@@ -63,6 +63,8 @@ async function openPgliteOrExplain(dataDir: string | undefined, role: string) {
     return await openPglite(dataDir);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseConfigError(`cannot open embedded database for ${role} at ${dataDir}: ${reason}`);
+    throw new DatabaseConfigError(
+      `cannot open embedded database for ${role} at ${dataDir ?? "memory://"}: ${reason}`,
+    );
   }
 }
