@@ -83,6 +83,17 @@ describe("errors as clients see them", () => {
       expect([wrong.code, wrong.message]).toEqual([unknown.code, unknown.message]);
     });
 
+    it("matches the email case-insensitively but never as a pattern", async () => {
+      const { user } = await f.anonymous.auth.login({
+        email: trader.email.toUpperCase(),
+        password: TEST_PASSWORD,
+      });
+      expect(user.email).toBe(trader.email);
+      const wildcard = `${trader.email.slice(0, 2)}_${trader.email.slice(3)}`;
+      const error = await failureOf(f.anonymous.auth.login({ email: wildcard, password: TEST_PASSWORD }));
+      expect(error.code).toBe("UNAUTHORIZED");
+    });
+
     it("issues a 12-hour HS256 token whose subject is the user id, and refuses it once expired", async () => {
       const { token, user } = await f.anonymous.auth.login({
         email: trader.email.toUpperCase(),

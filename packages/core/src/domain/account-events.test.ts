@@ -23,6 +23,7 @@ describe("exchange account events", () => {
       if (changedUserId === userId) changed.callback(changedUserId, reason);
     });
 
+    f.calls.length = 0;
     await f.exchange.setMarkPrice("SOLUSDT", "139.9");
     await f.desk.accountEvents.idle();
     await changed.promise;
@@ -37,6 +38,9 @@ describe("exchange account events", () => {
     expect(position.realizedPnl.toString()).toBe("-101");
     const byRole = Object.fromEntries(position.orders.map((o) => [o.role, o.status]));
     expect(byRole).toEqual({ ENTRY: "FILLED", STOP_LOSS: "FILLED", TAKE_PROFIT: "CANCELED" });
+    // The take-profit is cancelled on the exchange too, whether or not the exchange does it itself.
+    expect(f.calls).toEqual(["cancelOrders:1"]);
+    expect(await f.exchange.openOrders({ id: accountId })).toEqual([]);
     const read = await f.desk.balances.read(userId);
     expect(read.fromCache).toBe(false);
     expect(read.data.positions).toEqual([]);

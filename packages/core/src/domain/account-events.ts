@@ -1,4 +1,11 @@
-import type { AccountEvent, ExchangeOrder, Unsubscribe } from "../exchange/gateway.ts";
+import type {
+  AccountEvent,
+  ExchangeAccountRef,
+  ExchangeGateway,
+  ExchangeOrder,
+  OrderRef,
+  Unsubscribe,
+} from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, positionSideOf } from "./exchange-accounts.ts";
 import { pnl, toDecimal, toWire, toWireOrNull } from "./money.ts";
@@ -15,14 +22,33 @@ export function createAccountEvents(deps: DeskDeps) {
   // One account's events are applied one at a time, in order.
   const queues = new Map<string, Promise<void>>();
 
-  async function apply(userId: string, event: AccountEvent): Promise<void> {
-    if (event.type === "protective-triggered")
-      await protectiveTriggered(event.accountId, event.order, event.at);
-    else if (event.type === "order") await orderUpdated(event.accountId, event.order);
+  async function apply(
+    userId: string,
+    account: ExchangeAccountRef,
+    gateway: ExchangeGateway,
+    event: AccountEvent,
+  ) {
+    if (event.type === "protective-triggered") {
+      const siblings = await protectiveTriggered(event.accountId, event.order, event.at);
+      // Exchanges differ on whether the other leg goes by itself; make sure it does.
+      if (siblings.length > 0) {
+        await gateway.cancelOrders(account, siblings).catch((error: unknown) => {
+          deps.logger.warn(
+            { err: error, accountId: account.id },
+            "cancelling the other protective order failed",
+          );
+        });
+      }
+    } else if (event.type === "order") await orderUpdated(event.accountId, event.order);
     await deps.userDataChanged(userId);
   }
 
-  async function protectiveTriggered(accountId: string, fired: ExchangeOrder, at: number): Promise<void> {
+  /** Returns the position's other protective orders, now cancelled in the database. */
+  async function protectiveTriggered(
+    accountId: string,
+    fired: ExchangeOrder,
+    at: number,
+  ): Promise<OrderRef[]> {
     const order = await prisma.order.findUnique({
       where: { accountId_clientOrderId: { accountId, clientOrderId: fired.clientOrderId } },
       include: {
@@ -31,7 +57,7 @@ export function createAccountEvents(deps: DeskDeps) {
         },
       },
     });
-    if (!order) return;
+    if (!order) return [];
     const position = order.position;
     const siblings = position?.orders.filter((other) => other.id !== order.id) ?? [];
     const exitPrice = fired.averagePrice ?? toDecimal(order.triggerPrice ?? 0);
@@ -56,6 +82,11 @@ export function createAccountEvents(deps: DeskDeps) {
         siblings.map((sibling) => sibling.id),
       ),
     ]);
+    return siblings.map((sibling) => ({
+      symbol: sibling.symbol,
+      clientOrderId: sibling.clientOrderId,
+      kind: "trigger",
+    }));
   }
 
   async function orderUpdated(accountId: string, update: ExchangeOrder): Promise<void> {
@@ -99,11 +130,12 @@ export function createAccountEvents(deps: DeskDeps) {
       for (const account of accounts) {
         const gateway = deps.gateways[account.exchange];
         if (!gateway) continue;
+        const ref = accountRef(deps, account);
         subscriptions.push(
-          gateway.subscribeAccountEvents(accountRef(deps, account), (event) => {
+          gateway.subscribeAccountEvents(ref, (event) => {
             const previous = queues.get(account.id) ?? Promise.resolve();
             const next = previous
-              .then(() => apply(account.userId, event))
+              .then(() => apply(account.userId, ref, gateway, event))
               .catch((error: unknown) => {
                 deps.logger.error(
                   { err: error, accountId: account.id, event: event.type },

@@ -13,7 +13,9 @@ export function createUsersService(prisma: PrismaClient) {
   return {
     async authenticate(email: string, password: string): Promise<UserView | null> {
       const user = await prisma.user.findFirst({
-        where: { email: { equals: email.trim(), mode: "insensitive" } },
+        // Case-insensitive (Prisma sends ILIKE), with LIKE's wildcards taken literally.
+        where: { email: { equals: literalLikePattern(email.trim()), mode: "insensitive" } },
+        orderBy: { createdAt: "asc" },
         select: { id: true, email: true, role: true, passwordHash: true },
       });
       const valid = await verifyPassword(password, user?.passwordHash ?? (await decoy()));
@@ -33,4 +35,9 @@ export function createUsersService(prisma: PrismaClient) {
       });
     },
   };
+}
+
+/** ILIKE treats % and _ as wildcards and \\ as their escape; make them plain characters. */
+function literalLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
