@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -75,6 +76,30 @@ describe("embedded database on disk", () => {
       } finally {
         await second.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("embedded database folder lock", () => {
+  it("refuses a second opener while the folder is in use, and takes over a dead owner's lock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tradedesk-db-"));
+    const dataDir = join(dir, "pglite");
+    try {
+      const first = await openDatabase({ url: `file:${dataDir}` });
+      const error = await configError(`file:${dataDir}`);
+      expect(error.message).toBe(
+        `cannot open embedded database for DATABASE_URL at ${dataDir}: it is in use by process ${process.pid}; stop that first`,
+      );
+      await first.close();
+
+      const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
+      writeFileSync(`${dataDir}.lock`, String(deadPid));
+      const second = await openDatabase({ url: `file:${dataDir}` });
+      expect(readFileSync(`${dataDir}.lock`, "utf8")).toBe(String(process.pid));
+      await second.close();
+      expect(existsSync(`${dataDir}.lock`)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { lockDirectory } from "./directory-lock.ts";
 import type { SqlAccess, SqlRunner } from "./sql-session.ts";
 
 export interface PgliteConnection {
@@ -16,11 +17,23 @@ export interface PgliteConnection {
  * from a snapshot (much faster than initialising a new cluster).
  */
 export async function openPglite(dataDir: string | undefined, snapshot?: Blob): Promise<PgliteConnection> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    ...(dataDir === undefined ? {} : { dataDir }),
-    ...(snapshot === undefined ? {} : { loadDataDir: snapshot }),
-  });
+  let release = () => {};
+  if (dataDir !== undefined) {
+    mkdirSync(dataDir, { recursive: true });
+    const lock = lockDirectory(dataDir);
+    if ("ownerPid" in lock) throw new Error(`it is in use by process ${lock.ownerPid}; stop that first`);
+    release = lock.release;
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(snapshot === undefined ? {} : { loadDataDir: snapshot }),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   // The adapter rewrites timestamptz offsets to +00:00, which is only right in UTC.
   await pglite.exec("SET TIME ZONE 'UTC'");
   const runner = (client: PGlite | Transaction): SqlRunner => ({
@@ -38,6 +51,6 @@ export async function openPglite(dataDir: string | undefined, snapshot?: Blob): 
     adapter: new PrismaPGlite(pglite),
     sql: { schema: "public", withSession: (fn) => fn(session) },
     dump: () => pglite.dumpDataDir("none"),
-    close: () => pglite.close(),
+    close: () => pglite.close().finally(release),
   };
 }
