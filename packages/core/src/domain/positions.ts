@@ -1,24 +1,13 @@
-import type Decimal from "decimal.js";
 import type { ClosePositionCommand, ModifySlTpCommand } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
 import { pnl, toWire } from "./money.ts";
-import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
-import {
-  cancelOrdersStatement,
-  findOwnedPosition,
-  type OwnedPosition,
-  type ProtectiveOrderRow,
-} from "./owned-position.ts";
+import { exchangeOrderRow } from "./order-rows.ts";
+import { cancelOrdersStatement, findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
-import {
-  checkProtection,
-  markPriceOf,
-  type ProtectionRole,
-  placeProtection,
-  protectiveOrderRows,
-} from "./protection.ts";
+import { checkProtection, markPriceOf, type ProtectionRole } from "./protection.ts";
+import { cancelOnExchange, type ProtectionChange, replaceProtection } from "./replace-protection.ts";
 import type { ClosePositionResult, ModifySlTpResult, ProtectionView } from "./views.ts";
 
 export function createPositionsService(deps: DeskDeps) {
@@ -29,27 +18,6 @@ export function createPositionsService(deps: DeskDeps) {
     if (!position) throw new NotFoundError("position");
     if (position.status !== "OPEN") throw new ConflictError("the position is already closed");
     return position;
-  }
-
-  /** Cancels on the exchange; a failure is logged and reported, never thrown (the DB already moved on). */
-  async function cancelOnExchange(position: OwnedPosition, orders: ProtectiveOrderRow[], warnings: string[]) {
-    if (orders.length === 0) return;
-    try {
-      await gatewayFor(deps, position.account.exchange).cancelOrders(
-        accountRef(deps, position.account),
-        orders.map((order) => ({
-          symbol: position.symbol,
-          clientOrderId: order.clientOrderId,
-          kind: "trigger",
-        })),
-      );
-    } catch (error) {
-      warnings.push(`old protective orders could not be cancelled on the exchange: ${errorMessage(error)}`);
-      deps.logger.warn(
-        { err: error, positionId: position.id, orders: orders.map((order) => order.clientOrderId) },
-        "cancelling protective orders failed",
-      );
-    }
   }
 
   return {
@@ -88,7 +56,7 @@ export function createPositionsService(deps: DeskDeps) {
       });
       const exitPrice = exit.averagePrice ?? position.entryPrice;
       const warnings: string[] = [];
-      await cancelOnExchange(position, position.protectiveOrders, warnings);
+      await cancelOnExchange(deps, position, position.protectiveOrders, warnings);
 
       const canceledIds = position.protectiveOrders.map((order) => order.id);
       const [closed, order] = await prisma.$transaction([
@@ -126,48 +94,15 @@ export function createPositionsService(deps: DeskDeps) {
      */
     async modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult> {
       const position = await ownedOpenPosition(userId, command.positionId);
-      const gateway = gatewayFor(deps, position.account.exchange);
-      const ref = accountRef(deps, position.account);
       if (command.stopLoss || command.takeProfit) {
+        const gateway = gatewayFor(deps, position.account.exchange);
         checkProtection(position.side, await markPriceOf(gateway, position.symbol, "positionId"), command);
       }
 
-      const changes: { role: ProtectionRole; level: Decimal | null }[] = [];
+      const changes: ProtectionChange[] = [];
       if (command.stopLoss !== undefined) changes.push({ role: "STOP_LOSS", level: command.stopLoss });
       if (command.takeProfit !== undefined) changes.push({ role: "TAKE_PROFIT", level: command.takeProfit });
-      const replaced = position.protectiveOrders.filter((order) =>
-        changes.some((change) => change.role === order.role),
-      );
-      const levels = changes.flatMap(({ role, level }) => (level ? [{ role, triggerPrice: level }] : []));
-
-      const { placed, failures } = await placeProtection(gateway, ref, position, levels);
-      if (failures.length > 0) {
-        // All or nothing: take back what this request placed, then report the failure.
-        const undo = placed.map(({ order }) => ({
-          symbol: position.symbol,
-          clientOrderId: order.clientOrderId,
-          kind: "trigger" as const,
-        }));
-        if (undo.length > 0) {
-          await gateway.cancelOrders(ref, undo).catch((error: unknown) => {
-            deps.logger.error(
-              { err: error, positionId: position.id },
-              "could not take back a protective order",
-            );
-          });
-        }
-        throw failures[0]?.error;
-      }
-
-      const replacedIds = replaced.map((order) => order.id);
-      const [, inserted] = await prisma.$transaction([
-        cancelOrdersStatement(prisma, replacedIds),
-        prisma.order.createManyAndReturn({
-          data: protectiveOrderRows(position.account.id, position.id, placed),
-        }),
-      ]);
-      const warnings: string[] = [];
-      await cancelOnExchange(position, replaced, warnings);
+      const { inserted, replaced, warnings } = await replaceProtection(deps, position, changes);
       await deps.userDataChanged(userId);
 
       const current = (role: ProtectionRole): ProtectionView | null => {
@@ -189,7 +124,7 @@ export function createPositionsService(deps: DeskDeps) {
         stopLoss: current("STOP_LOSS"),
         takeProfit: current("TAKE_PROFIT"),
         placed: inserted.map(presentOrder),
-        canceledOrderIds: replacedIds,
+        canceledOrderIds: replaced.map((order) => order.id),
         warnings,
       };
     },
