@@ -16,7 +16,6 @@ import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase,
 import type { Logger } from "pino";
 import { createRedisBus } from "./bus/redis-bus.ts";
 import type { Config } from "./config.ts";
-import { lockEmbeddedDatabase } from "./embedded-database-lock.ts";
 import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
 import { createMetricsRegistry } from "./http/metrics.ts";
@@ -49,12 +48,13 @@ export interface CreateAppOptions {
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
-  const logger = options.logger ?? createLogger(config.logLevel, false);
+  const logger = options.logger ?? createLogger(config.logLevel, config.logFormat === "pretty");
   for (const warning of config.warnings) logger.warn(warning);
 
-  const dataDir = config.databaseUrl.startsWith("file:") ? config.databaseUrl.slice("file:".length) : null;
-  const unlock = dataDir ? lockEmbeddedDatabase(dataDir) : () => {};
-  const cleanups: (() => Promise<void> | void)[] = [unlock];
+  // The embedded database is locked to this process while open (packages/db): a second server or
+  // a script on the same folder fails here with a message naming the owner.
+  const db = await openDatabase({ url: config.databaseUrl, role: "DATABASE_URL" });
+  const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -64,15 +64,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       }
     }
   };
-
-  let db: Database;
-  try {
-    db = await openDatabase({ url: config.databaseUrl, role: "DATABASE_URL" });
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
-  cleanups.push(() => db.close());
   try {
     const migrated = await migrate(db);
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, "database migrated");

@@ -75,6 +75,7 @@ describe("loadConfig", () => {
     ["EXCHANGE", "kraken"],
     ["REDIS_URL", "localhost:6379"],
     ["LOG_LEVEL", "loud"],
+    ["LOG_FORMAT", "xml"],
     ["CREDENTIALS_KEY", "c2hvcnQ="],
     ["BINANCE_TESTNET", "yes"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {

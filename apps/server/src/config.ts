@@ -41,6 +41,8 @@ export interface Config {
   /** Set: invalidations cross server instances over Redis pub/sub. */
   redisUrl: string | null;
   logLevel: LogLevel;
+  /** "pretty" for a person at a terminal (pnpm dev), "json" for log collectors. */
+  logFormat: "json" | "pretty";
   /** The built web app to serve from the same origin; null when there is none. */
   webDistDir: string | null;
   /** Start-up warnings (e.g. development secrets in use), logged by main. */
@@ -115,6 +117,7 @@ const envSchema = z.object({
       message: "must be one of fatal, error, warn, info, debug, trace, silent",
     }),
   ),
+  LOG_FORMAT: optional(z.enum(["json", "pretty"], { message: 'must be "json" or "pretty"' })),
   WEB_DIST_DIR: optional(z.string().trim().min(1)),
 });
 
@@ -174,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           },
     redisUrl: e.REDIS_URL ?? null,
     logLevel: e.LOG_LEVEL ?? "info",
+    logFormat: e.LOG_FORMAT ?? "json",
     webDistDir,
     warnings,
   };

@@ -15,7 +15,7 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel, process.stdout.isTTY === true);
+const logger = createLogger(config.logLevel, config.logFormat === "pretty");
 const app = await createApp(config, { logger }).catch((error: unknown) => {
   logger.fatal({ err: error }, "tradedesk could not start");
   process.exit(1);

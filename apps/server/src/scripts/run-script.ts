@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
+import { DatabaseConfigError } from "@tradedesk/db";
 import { type App, createApp } from "../app.ts";
 import { ConfigError, loadProcessConfig } from "../config.ts";
-import { EmbeddedDatabaseInUseError } from "../embedded-database-lock.ts";
 import { createLogger } from "../logging.ts";
 import { UnknownUserError } from "./user-caller.ts";
 
@@ -22,7 +22,7 @@ export async function runScript(usage: string, body: (app: App, email: string) =
     app = await createApp(config, { logger: createLogger("error", false) });
     console.log(await body(app, values.email));
   } catch (error) {
-    const known = [ConfigError, UnknownUserError, EmbeddedDatabaseInUseError];
+    const known = [ConfigError, UnknownUserError, DatabaseConfigError];
     if (known.some((type) => error instanceof type)) {
       console.error((error as Error).message);
       process.exitCode = 1;
