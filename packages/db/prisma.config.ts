@@ -5,5 +5,6 @@ import { defineConfig } from "prisma/config";
 // (no schema engine on our machines), our own migrator applies prisma/migrations.
 export default defineConfig({
   schema: "../../prisma/schema.prisma",
-  migrations: { path: "../../prisma/migrations" },
+  // `prisma db seed` runs the same seed as `pnpm --filter @tradedesk/db db:seed`.
+  migrations: { path: "../../prisma/migrations", seed: "tsx src/cli/seed.ts" },
 });
