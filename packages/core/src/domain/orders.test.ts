@@ -143,12 +143,49 @@ describe("orders.create", () => {
     expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
   });
 
-  it("refuses a second position on a symbol that already has one", async () => {
+  it("adds a same-side MARKET order to the open position and re-places its protection for the new quantity", async () => {
     const { userId, accountId } = await f.createTrader();
-    const base = { accountId, symbol: "BNBUSDT", type: "MARKET" as const, quantity: d("1") };
-    await f.desk.orders.create(userId, { ...base, clientOrderId: randomUUID(), side: "BUY" });
-    const attempt = f.desk.orders.create(userId, { ...base, clientOrderId: randomUUID(), side: "SELL" });
-    await expect(attempt).rejects.toMatchObject({ name: "InvalidCommandError", field: "symbol" });
+    await f.exchange.setMarkPrice("BNBUSDT", "600");
+    const first = await f.desk.orders.create(
+      userId,
+      market(accountId, "BNBUSDT", "BUY", "1", { stopLoss: "550" }),
+    );
+    await f.exchange.setMarkPrice("BNBUSDT", "603");
+
+    const added = await f.desk.orders.create(
+      userId,
+      market(accountId, "BNBUSDT", "BUY", "2", { takeProfit: "650" }),
+    );
+
+    expect(added.position).toMatchObject({ id: first.position!.id, quantity: "3", entryPrice: "602" });
+    expect(added.warnings).toEqual([]);
+    expect(added.protectiveOrders.map((o) => [o.role, o.triggerPrice, o.quantity])).toEqual([
+      ["STOP_LOSS", "550", "3"],
+      ["TAKE_PROFIT", "650", "3"],
+    ]);
+    const open = await f.exchange.openOrders({ id: accountId });
+    expect(open.map((o) => [o.type, o.quantity.toString()]).sort()).toEqual([
+      ["STOP_MARKET", "3"],
+      ["TAKE_PROFIT_MARKET", "3"],
+    ]);
+    const snapshot = await f.exchange.getAccountSnapshot({ id: accountId });
+    expect(snapshot.positions.map((p) => [p.symbol, p.quantity.toString()])).toEqual([["BNBUSDT", "3"]]);
+    expect(await f.prisma.position.count({ where: { accountId, status: "OPEN" } })).toBe(1);
+  });
+
+  it("refuses an order against the open position's side, and a LIMIT order onto it", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1"));
+    const placed = f.exchange.stats().calls.placeOrder;
+    await expect(
+      f.desk.orders.create(userId, market(accountId, "BNBUSDT", "SELL", "1")),
+    ).rejects.toMatchObject({
+      name: "InvalidCommandError",
+      field: "side",
+    });
+    const limit = { ...market(accountId, "BNBUSDT", "BUY", "1"), type: "LIMIT" as const, price: d("500") };
+    await expect(f.desk.orders.create(userId, limit)).rejects.toMatchObject({ field: "type" });
+    expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
 
   it("writes nothing when the exchange fails or refuses", async () => {

@@ -4,10 +4,18 @@ import type { CreateOrderCommand, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError, NotFoundError } from "./errors.ts";
 import { accountRef, gatewayFor, positionSideOf } from "./exchange-accounts.ts";
-import { toWire } from "./money.ts";
+import { toWire, ZERO } from "./money.ts";
 import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
+import { findOwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
-import { checkProtection, markPriceOf, placeProtection, protectiveOrderRows } from "./protection.ts";
+import {
+  checkProtection,
+  markPriceOf,
+  type ProtectionRole,
+  placeProtection,
+  protectiveOrderRows,
+} from "./protection.ts";
+import { replaceProtection } from "./replace-protection.ts";
 import type { CreateOrderResult, OrderPage } from "./views.ts";
 
 export function createOrdersService(deps: DeskDeps) {
@@ -34,6 +42,73 @@ export function createOrdersService(deps: DeskDeps) {
     };
   }
 
+  /**
+   * A MARKET order on the side of an open position adds to it: quantity and average entry
+   * change in one statement; then its stop-loss / take-profit are re-placed for the new
+   * quantity (the order's levels, else the current ones).
+   */
+  async function addToPosition(
+    userId: string,
+    positionId: string,
+    command: CreateOrderCommand,
+  ): Promise<CreateOrderResult> {
+    const added = await findOwnedPosition(prisma, userId, positionId);
+    if (!added) throw new NotFoundError("position");
+    const gateway = gatewayFor(deps, added.account.exchange);
+    const entry = await gateway.placeOrder(accountRef(deps, added.account), {
+      clientOrderId: command.clientOrderId,
+      symbol: command.symbol,
+      side: command.side,
+      type: "MARKET",
+      quantity: command.quantity,
+    });
+    const quantity = entry.filledQuantity;
+    const price = entry.averagePrice ?? ZERO;
+    const [, order] = await prisma.$transaction([
+      prisma.$executeRaw`
+        UPDATE positions
+           SET entry_price = round((entry_price * quantity + ${toWire(price)}::numeric * ${toWire(quantity)}::numeric)
+                                   / (quantity + ${toWire(quantity)}::numeric), 18),
+               quantity = quantity + ${toWire(quantity)}::numeric,
+               updated_at = now()
+         WHERE id = ${positionId}::uuid AND status = 'OPEN'`,
+      prisma.order.create({
+        data: { ...exchangeOrderRow(entry), accountId: added.account.id, positionId, role: "ENTRY" },
+      }),
+    ]);
+
+    const warnings: string[] = [];
+    let protectiveOrders: Order[] = [];
+    const grown = await findOwnedPosition(prisma, userId, positionId);
+    const current = (role: ProtectionRole) =>
+      grown?.protectiveOrders.find((protective) => protective.role === role)?.triggerPrice ?? null;
+    const changes = [
+      { role: "STOP_LOSS" as const, level: command.stopLoss ?? current("STOP_LOSS") },
+      { role: "TAKE_PROFIT" as const, level: command.takeProfit ?? current("TAKE_PROFIT") },
+    ].filter((change) => change.level !== null);
+    if (grown && changes.length > 0) {
+      try {
+        const replaced = await replaceProtection(deps, grown, changes);
+        protectiveOrders = replaced.inserted;
+        warnings.push(...replaced.warnings);
+      } catch (error) {
+        warnings.push(
+          `the stop-loss/take-profit still cover the previous quantity: ${errorMessage(error)}; set them again with positions.modifySlTp`,
+        );
+        deps.logger.warn({ err: error, positionId }, "re-protecting an enlarged position failed");
+      }
+    }
+    await deps.userDataChanged(userId);
+    const position = await prisma.position.findUniqueOrThrow({ where: { id: positionId } });
+    return {
+      created: true,
+      order: presentOrder(order),
+      position: presentPosition(position),
+      protectiveOrders: protectiveOrders.map(presentOrder),
+      warnings,
+    };
+  }
+
   const service = {
     async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
       // Ownership, idempotency and the one-position-per-symbol rule in one read.
@@ -48,11 +123,18 @@ export function createOrdersService(deps: DeskDeps) {
       const first = account.orders[0];
       if (first) return repeatOf(first);
 
+      const side = positionSideOf(command.side);
       const open = account.positions[0];
-      if (open) {
+      if (open && open.side !== side) {
         throw new InvalidCommandError(
-          "symbol",
-          `this account already has an open ${open.side} position on ${command.symbol}; close it or change its stop-loss/take-profit instead`,
+          "side",
+          `this account has an open ${open.side} position on ${command.symbol}; close it with positions.close first`,
+        );
+      }
+      if (open && command.type !== "MARKET") {
+        throw new InvalidCommandError(
+          "type",
+          `adding to the open ${open.side} position on ${command.symbol} takes a MARKET order`,
         );
       }
       if (command.type === "LIMIT" && !command.price) {
@@ -67,10 +149,10 @@ export function createOrdersService(deps: DeskDeps) {
 
       const gateway = gatewayFor(deps, account.exchange);
       const ref = accountRef(deps, account);
-      const side = positionSideOf(command.side);
       if (command.stopLoss || command.takeProfit) {
         checkProtection(side, await markPriceOf(gateway, command.symbol), command);
       }
+      if (open) return addToPosition(userId, open.id, command);
 
       const entry = await gateway.placeOrder(ref, {
         clientOrderId: command.clientOrderId,
