@@ -1,6 +1,7 @@
 import { appRouter, createAppContextFactory } from "@tradedesk/api";
 import {
   createBinanceGateway,
+  createCredentialsCipher,
   createPositionsCache,
   createPrismaBookStore,
   createSimulatedExchange,
@@ -129,7 +130,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       prisma: db.prisma,
       cache,
       gateways,
-      // TODO(core): pass createCredentialsCipher(config.credentialsKey) once core exports it.
+      credentialsCipher: createCredentialsCipher(config.credentialsKey),
       logger: logger.child({ component: "desk" }),
     });
     await desk.accountEvents.start();

@@ -1,17 +1,11 @@
 import type { AppRouter } from "@tradedesk/api";
-import {
-  createTRPCClient,
-  httpBatchLink,
-  httpSubscriptionLink,
-  splitLink,
-  TRPCClientError,
-} from "@trpc/client";
-import { EventSource } from "eventsource";
+import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { formatBalancesReport } from "../src/scripts/balances-report.ts";
 import { callerForEmail, UnknownUserError } from "../src/scripts/user-caller.ts";
+import { createTestClient } from "./support/trpc-client.ts";
 
 /** The whole server on 127.0.0.1, driven by a real tRPC client over HTTP and SSE. */
 
@@ -38,22 +32,7 @@ afterAll(async () => {
 });
 
 function client(token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          EventSource,
-          connectionParams: () => (token ? { token } : {}),
-        }),
-        false: httpBatchLink({
-          url: `${url}/trpc`,
-          headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
-        }),
-      }),
-    ],
-  });
+  return createTestClient<AppRouter>(url, token ? { authorization: `Bearer ${token}`, token } : {});
 }
 
 async function signIn(email = "demo@example.com") {

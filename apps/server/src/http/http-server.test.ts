@@ -1,8 +1,7 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { initTRPC } from "@trpc/server";
-import { EventSource } from "eventsource";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { createTestClient } from "../../test/support/trpc-client.ts";
 import type { Readiness } from "./health.ts";
 import { createHttpServer, type HttpServer } from "./http-server.ts";
 import { createMetricsRegistry } from "./metrics.ts";
@@ -55,18 +54,9 @@ async function start(readiness: () => Promise<Readiness> = async () => ({ ready:
   });
   servers.push(server);
   const url = await server.listen(0, "127.0.0.1");
-  const client = createTRPCClient<typeof test.router>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          EventSource,
-          connectionParams: () => ({ token: "sse-token" }),
-        }),
-        false: httpBatchLink({ url: `${url}/trpc`, headers: { authorization: "Bearer header-token" } }),
-      }),
-    ],
+  const client = createTestClient<typeof test.router>(url, {
+    authorization: "Bearer header-token",
+    token: "sse-token",
   });
   return { server, url, client, test };
 }

@@ -1,4 +1,4 @@
-import { type ReactNode, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, useId } from "react";
 
 export interface FieldControlProps {
   id: string;
@@ -28,5 +28,27 @@ export function Field({
         </p>
       )}
     </div>
+  );
+}
+
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange">;
+
+/** The common case: a labelled text input holding a string. */
+export function TextField({
+  label,
+  error,
+  value,
+  onChange,
+  ...input
+}: InputProps & {
+  label: string;
+  error: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} error={error}>
+      {(props) => <input {...input} {...props} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
   );
 }

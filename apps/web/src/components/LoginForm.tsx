@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { trpc } from "../trpc.ts";
-import { Field } from "./Field.tsx";
+import { TextField } from "./Field.tsx";
 
 export function LoginForm({ onSignedIn }: { onSignedIn: (token: string) => void }) {
   const [email, setEmail] = useState("demo@example.com");
@@ -19,28 +19,22 @@ export function LoginForm({ onSignedIn }: { onSignedIn: (token: string) => void 
       <form className="card" onSubmit={submit} aria-labelledby="login-heading" noValidate>
         <h1 id="login-heading">tradedesk</h1>
         <p className="muted">Sign in to your trading desk. Demo: demo@example.com / tradedesk-demo</p>
-        <Field label="Email" error={errors.fields.email}>
-          {(props) => (
-            <input
-              {...props}
-              type="email"
-              autoComplete="username"
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" error={errors.fields.password}>
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Email"
+          error={errors.fields.email}
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          label="Password"
+          error={errors.fields.password}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         {errors.form && (
           <p role="alert" className="error">
             {errors.form}

@@ -3,7 +3,7 @@ import { formErrorsOf } from "../form-errors.ts";
 import { useCreateOrder } from "../hooks/useCreateOrder.ts";
 import { formatQuantity } from "../money.ts";
 import type { Account } from "../types.ts";
-import { Field } from "./Field.tsx";
+import { Field, TextField } from "./Field.tsx";
 
 /** Suggestions only: the exchange decides what it lists, and says so if a symbol is unknown. */
 const SYMBOL_SUGGESTIONS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"];
@@ -108,47 +108,40 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
           )}
         </Field>
       </div>
-      <Field label="Quantity" error={errors.fields.quantity}>
-        {(props) => (
-          <input
-            {...props}
-            inputMode="decimal"
-            placeholder="0.01"
-            value={quantity}
-            onChange={(e) => setQuantity(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Quantity"
+        error={errors.fields.quantity}
+        inputMode="decimal"
+        placeholder="0.01"
+        value={quantity}
+        onChange={setQuantity}
+      />
       {type === "LIMIT" ? (
-        <Field label="Limit price" error={errors.fields.price}>
-          {(props) => (
-            <input {...props} inputMode="decimal" value={price} onChange={(e) => setPrice(e.target.value)} />
-          )}
-        </Field>
+        <TextField
+          label="Limit price"
+          error={errors.fields.price}
+          inputMode="decimal"
+          value={price}
+          onChange={setPrice}
+        />
       ) : (
         <div className="row">
-          <Field label="Stop-loss" error={errors.fields.stopLoss}>
-            {(props) => (
-              <input
-                {...props}
-                inputMode="decimal"
-                placeholder="optional"
-                value={stopLoss}
-                onChange={(e) => setStopLoss(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Take-profit" error={errors.fields.takeProfit}>
-            {(props) => (
-              <input
-                {...props}
-                inputMode="decimal"
-                placeholder="optional"
-                value={takeProfit}
-                onChange={(e) => setTakeProfit(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Stop-loss"
+            error={errors.fields.stopLoss}
+            inputMode="decimal"
+            placeholder="optional"
+            value={stopLoss}
+            onChange={setStopLoss}
+          />
+          <TextField
+            label="Take-profit"
+            error={errors.fields.takeProfit}
+            inputMode="decimal"
+            placeholder="optional"
+            value={takeProfit}
+            onChange={setTakeProfit}
+          />
         </div>
       )}
       {errors.form && (

@@ -2,11 +2,19 @@ import { Fragment, useState } from "react";
 import { useClosePosition } from "../hooks/useClosePosition.ts";
 import { formatPrice, formatQuantity, formatSigned, pnlTone } from "../money.ts";
 import type { Position } from "../types.ts";
+import { positionName } from "./position-name.ts";
 import { StopLossTakeProfitEditor } from "./StopLossTakeProfitEditor.tsx";
 
-export function positionName(position: Position): string {
-  return `${position.symbol} ${position.side.toLowerCase()}`;
-}
+const COLUMNS = [
+  { label: "Symbol", numeric: false },
+  { label: "Side", numeric: false },
+  { label: "Quantity", numeric: true },
+  { label: "Entry", numeric: true },
+  { label: "Mark", numeric: true },
+  { label: "PnL", numeric: true },
+  { label: "Stop-loss", numeric: true },
+  { label: "Take-profit", numeric: true },
+];
 
 export function PositionsTable({ positions }: { positions: Position[] }) {
   const [editing, setEditing] = useState<string | null>(null);
@@ -17,26 +25,11 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
       <table aria-label="Positions">
         <thead>
           <tr>
-            <th scope="col">Symbol</th>
-            <th scope="col">Side</th>
-            <th scope="col" className="num">
-              Quantity
-            </th>
-            <th scope="col" className="num">
-              Entry
-            </th>
-            <th scope="col" className="num">
-              Mark
-            </th>
-            <th scope="col" className="num">
-              PnL
-            </th>
-            <th scope="col" className="num">
-              Stop-loss
-            </th>
-            <th scope="col" className="num">
-              Take-profit
-            </th>
+            {COLUMNS.map((column) => (
+              <th key={column.label} scope="col" className={column.numeric ? "num" : undefined}>
+                {column.label}
+              </th>
+            ))}
             <th scope="col">
               <span className="sr-only">Actions</span>
             </th>
@@ -45,7 +38,7 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
         <tbody>
           {positions.length === 0 && (
             <tr>
-              <td colSpan={9} className="muted">
+              <td colSpan={COLUMNS.length + 1} className="muted">
                 No open positions
               </td>
             </tr>
@@ -96,7 +89,7 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
                 </tr>
                 {editing === position.id && (
                   <tr className="editor-row">
-                    <td colSpan={9}>
+                    <td colSpan={COLUMNS.length + 1}>
                       <StopLossTakeProfitEditor position={position} onDone={() => setEditing(null)} />
                     </td>
                   </tr>

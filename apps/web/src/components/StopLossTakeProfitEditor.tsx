@@ -2,7 +2,8 @@ import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { useModifySlTp } from "../hooks/useModifySlTp.ts";
 import type { Position } from "../types.ts";
-import { Field } from "./Field.tsx";
+import { TextField } from "./Field.tsx";
+import { positionName } from "./position-name.ts";
 
 /**
  * Moves a position's stop-loss / take-profit. An emptied field removes that protection; an
@@ -15,7 +16,7 @@ export function StopLossTakeProfitEditor({ position, onDone }: { position: Posit
   const [takeProfit, setTakeProfit] = useState(initialTakeProfit);
   const modify = useModifySlTp();
   const errors = formErrorsOf(modify.error);
-  const name = `${position.symbol} ${position.side.toLowerCase()}`;
+  const name = positionName(position);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -40,28 +41,22 @@ export function StopLossTakeProfitEditor({ position, onDone }: { position: Posit
       aria-label={`Stop-loss and take-profit of ${name}`}
       noValidate
     >
-      <Field label={`Stop-loss for ${name}`} error={errors.fields.stopLoss}>
-        {(props) => (
-          <input
-            {...props}
-            inputMode="decimal"
-            placeholder="none"
-            value={stopLoss}
-            onChange={(e) => setStopLoss(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label={`Take-profit for ${name}`} error={errors.fields.takeProfit}>
-        {(props) => (
-          <input
-            {...props}
-            inputMode="decimal"
-            placeholder="none"
-            value={takeProfit}
-            onChange={(e) => setTakeProfit(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label={`Stop-loss for ${name}`}
+        error={errors.fields.stopLoss}
+        inputMode="decimal"
+        placeholder="none"
+        value={stopLoss}
+        onChange={setStopLoss}
+      />
+      <TextField
+        label={`Take-profit for ${name}`}
+        error={errors.fields.takeProfit}
+        inputMode="decimal"
+        placeholder="none"
+        value={takeProfit}
+        onChange={setTakeProfit}
+      />
       <div className="buttons">
         <button type="submit" className="primary" disabled={modify.isPending}>
           {modify.isPending ? "Saving…" : "Save"}
