@@ -1,7 +1,7 @@
+// The domain's own fixture (database, simulated exchange, cache, desk), reused as it is.
+import { createDeskFixture, TEST_PASSWORD } from "@tradedesk/core/testing";
 import { getTRPCErrorShape, TRPCError } from "@trpc/server";
 import { expect } from "vitest";
-// The domain's own fixture (database, simulated exchange, cache, desk), reused as it is.
-import { createDeskFixture, TEST_PASSWORD } from "../../core/src/domain/test-support.ts";
 import { createContext } from "../src/context.ts";
 import { appRouter, createCaller } from "../src/router.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture, market, nextCall } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market, nextCall } from "../testing/desk-fixture.ts";
 
 describe("exchange account events", () => {
   let f: DeskFixture;

@@ -1,8 +1,8 @@
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { ExchangeUnavailableError } from "../exchange/errors.ts";
+import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
 import type { SnapshotPosition } from "./balances-snapshot.ts";
-import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 describe("balances.read", () => {
   let f: DeskFixture;

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExchangeRateLimitedError } from "../exchange/errors.ts";
+import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
-import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
 
 const d = (value: string) => new Decimal(value);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture, market } from "./test-support.ts";
+import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
 
 // The number of SQL statements an operation sends must not grow with the data it touches.
 describe("statements per operation", () => {

@@ -5,11 +5,11 @@ import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
 import { createPositionsCache } from "../cache/index.ts";
+import type { CreateOrderCommand } from "../domain/commands.ts";
+import type { DeskLogger } from "../domain/deps.ts";
+import { createTradingDesk } from "../domain/desk.ts";
 import type { ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
-import type { CreateOrderCommand } from "./commands.ts";
-import type { DeskLogger } from "./deps.ts";
-import { createTradingDesk } from "./desk.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 let passwordHash: Promise<string> | null = null;
