@@ -60,6 +60,11 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("debug");
   });
 
+  it("serves the web app from WEB_DIST_DIR unless SERVE_WEB_APP is false", () => {
+    expect(loadConfig({ WEB_DIST_DIR: "/srv/web" }).webDistDir).toBe("/srv/web");
+    expect(loadConfig({ WEB_DIST_DIR: "/srv/web", SERVE_WEB_APP: "false" }).webDistDir).toBeNull();
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000);
   });

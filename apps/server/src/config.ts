@@ -119,6 +119,7 @@ const envSchema = z.object({
   ),
   LOG_FORMAT: optional(z.enum(["json", "pretty"], { message: 'must be "json" or "pretty"' })),
   WEB_DIST_DIR: optional(z.string().trim().min(1)),
+  SERVE_WEB_APP: optional(bool),
 });
 
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
@@ -146,8 +147,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
 
   const databaseUrl = e.DATABASE_URL ?? `file:${DEFAULT_PGLITE_DIR}`;
+  // `pnpm dev` serves the dashboard with Vite (SERVE_WEB_APP=false), so no stale build is served.
   const webDistDir =
-    e.WEB_DIST_DIR ?? (existsSync(`${DEFAULT_WEB_DIST_DIR}/index.html`) ? DEFAULT_WEB_DIST_DIR : null);
+    e.SERVE_WEB_APP === false
+      ? null
+      : (e.WEB_DIST_DIR ?? (existsSync(`${DEFAULT_WEB_DIST_DIR}/index.html`) ? DEFAULT_WEB_DIST_DIR : null));
 
   return {
     port: e.PORT ?? 3000,

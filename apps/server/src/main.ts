@@ -25,7 +25,7 @@ const port = new URL(listening).port;
 logger.info(
   config.webDistDir
     ? `tradedesk is running at http://localhost:${port}`
-    : `tradedesk API is running at http://localhost:${port} (no built web app: \`pnpm dev\` serves it with Vite)`,
+    : `tradedesk API is running at http://localhost:${port} (the dashboard is not served here: under \`pnpm dev\` open the Vite URL)`,
 );
 
 let stopping = false;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { withMarkPrices } from "./live-prices.ts";
+import type { BalancesRead, Position } from "./types.ts";
+
+function position(overrides: Partial<Position>): Position {
+  return {
+    id: "p",
+    accountId: "a",
+    symbol: "BTCUSDT",
+    side: "LONG",
+    quantity: "0.5",
+    entryPrice: "64250.5",
+    leverage: 5,
+    openedAt: "2026-11-24T00:00:00.000Z",
+    stopLoss: null,
+    takeProfit: null,
+    markPrice: "65000",
+    unrealizedPnl: "374.75",
+    notional: "32500",
+    ...overrides,
+  };
+}
+
+function read(positions: Position[]): BalancesRead {
+  return {
+    data: {
+      accounts: [],
+      positions,
+      totals: { currency: "USDT", walletBalance: "1000", unrealizedPnl: "0", equity: "1000", notional: "0" },
+      pricesAt: "2026-11-24T00:00:00.000Z",
+    },
+    fromCache: true,
+    asOf: "2026-11-24T00:00:00.000Z",
+    ageMs: 0,
+    stale: false,
+  };
+}
+
+describe("withMarkPrices", () => {
+  it("reprices longs and shorts exactly and recomputes the totals", () => {
+    const before = read([
+      position({ id: "long" }),
+      position({ id: "short", symbol: "ETHUSDT", side: "SHORT", quantity: "4", entryPrice: "3425.75" }),
+    ]);
+    const after = withMarkPrices(
+      before,
+      { BTCUSDT: "66000.1", ETHUSDT: "3400.05" },
+      "2026-11-24T00:00:01.000Z",
+    );
+    const [long, short] = after.data.positions;
+    expect(long?.unrealizedPnl).toBe("874.8"); // (66000.1 - 64250.5) x 0.5
+    expect(short?.unrealizedPnl).toBe("102.8"); // -(3400.05 - 3425.75) x 4
+    expect(long?.notional).toBe("33000.05");
+    expect(after.data.totals.unrealizedPnl).toBe("977.6");
+    expect(after.data.totals.equity).toBe("1977.6");
+    expect(after.data.pricesAt).toBe("2026-11-24T00:00:01.000Z");
+  });
+
+  it("returns the same object when no price of a held symbol changed", () => {
+    const before = read([position({})]);
+    expect(withMarkPrices(before, { DOGEUSDT: "0.2", BTCUSDT: "65000" }, "t")).toBe(before);
+  });
+});
