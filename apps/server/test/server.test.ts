@@ -183,3 +183,14 @@ describe("internal scripts (in-process caller, no HTTP)", () => {
     await expect(callerForEmail(app, "nobody@example.com")).rejects.toThrow(UnknownUserError);
   });
 });
+
+// Last: it takes the database away from the app above.
+describe("readiness", () => {
+  it("reports not ready, with the reason, once the database is unreachable", async () => {
+    await app.db.close();
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: "not ready", reason: expect.any(String) });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200); // the process itself still answers
+  });
+});
