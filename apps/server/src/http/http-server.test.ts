@@ -42,10 +42,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(readiness: () => Promise<Readiness> = async () => ({ ready: true })) {
+async function start(
+  readiness: () => Promise<Readiness> = async () => ({ ready: true }),
+  logLines: string[] | null = null,
+) {
   const test = testRouter();
   const server = await createHttpServer({
-    logger: pino({ level: "silent" }),
+    logger: logLines
+      ? pino({ level: "info" }, { write: (line: string) => logLines.push(line) })
+      : pino({ level: "silent" }),
     router: test.router,
     createContext: async ({ authorization }) => ({ authorization }),
     readiness,
@@ -90,6 +95,22 @@ describe("HTTP host", () => {
       });
     });
     expect(first).toBe("hello Bearer sse-token");
+  });
+
+  it("never logs the token an event stream carries in its URL", async () => {
+    const logLines: string[] = [];
+    const { client } = await start(undefined, logLines);
+    await new Promise<void>((resolve) => {
+      const sub = client.ticks.subscribe(undefined, {
+        onData: () => {
+          sub.unsubscribe();
+          resolve();
+        },
+      });
+    });
+    const logged = logLines.join("");
+    expect(logged).toContain("/trpc/ticks?connectionParams=[redacted]");
+    expect(logged).not.toContain("sse-token");
   });
 
   it("exposes the cache figures and request durations on /metrics", async () => {

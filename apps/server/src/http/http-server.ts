@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AnyRouter, inferRouterContext } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import { type Readiness, registerHealth } from "./health.ts";
 import { instrumentRequests } from "./metrics.ts";
@@ -33,11 +33,23 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/**
+ * Requests as logged: an event stream's URL carries the caller's token (connection params), which
+ * must never reach the logs.
+ */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&]connectionParams=)[^&]*/, "$1[redacted]"),
+    remoteAddress: request.ip,
+  };
+}
+
 export async function createHttpServer<TRouter extends AnyRouter>(
   options: HttpServerOptions<TRouter>,
 ): Promise<HttpServer> {
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }),
     // Batched tRPC calls carry many inputs in one body.
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1000 },
