@@ -108,6 +108,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
           }
         : {}),
       store: createPrismaBookStore(db.prisma),
+      // After a restart the market carries on from its last prices instead of jumping back to
+      // the defaults, which would fire stop-losses a trader set near the old price.
+      persistMarkPrices: true,
       initialBook: loadInitialBook(db.prisma),
       onBackgroundError: (error) =>
         exchangeLogger.error({ err: error }, "simulated exchange background error"),
@@ -117,6 +120,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (config.exchange.kind === "binance") {
       const binance = createBinanceGateway({
         ...(config.exchange.baseUrl ? { baseUrl: config.exchange.baseUrl } : {}),
+        ...(config.exchange.wsBaseUrl ? { wsBaseUrl: config.exchange.wsBaseUrl } : {}),
         testnet: config.exchange.testnet,
         recvWindowMs: config.exchange.recvWindowMs,
         logger: exchangeLogger,

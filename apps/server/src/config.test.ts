@@ -42,6 +42,7 @@ describe("loadConfig", () => {
       CACHE_MAX_ENTRIES: "7",
       EXCHANGE: "binance",
       BINANCE_BASE_URL: "http://127.0.0.1:9999",
+      BINANCE_WS_BASE_URL: "ws://127.0.0.1:9998",
       BINANCE_TESTNET: "true",
       CREDENTIALS_KEY: Buffer.alloc(32, 1).toString("base64"),
       REDIS_URL: "redis://127.0.0.1:6379",
@@ -53,6 +54,7 @@ describe("loadConfig", () => {
     expect(config.exchange).toEqual({
       kind: "binance",
       baseUrl: "http://127.0.0.1:9999",
+      wsBaseUrl: "ws://127.0.0.1:9998",
       testnet: true,
       recvWindowMs: 5000,
     });
@@ -78,6 +80,7 @@ describe("loadConfig", () => {
     ["CACHE_TTL_MS", "1.5"],
     ["CACHE_CLEANUP_MS", "soon"],
     ["EXCHANGE", "kraken"],
+    ["BINANCE_WS_BASE_URL", "http://127.0.0.1:9998"],
     ["REDIS_URL", "localhost:6379"],
     ["LOG_LEVEL", "loud"],
     ["LOG_FORMAT", "xml"],

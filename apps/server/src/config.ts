@@ -25,7 +25,14 @@ export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" |
 
 export type ExchangeConfig =
   | { kind: "simulated"; seed: number; latencyMs: number; priceTickMs: number }
-  | { kind: "binance"; baseUrl: string | null; testnet: boolean; recvWindowMs: number };
+  | {
+      kind: "binance";
+      baseUrl: string | null;
+      /** WebSocket base for the mark-price and user-data streams; defaults follow `testnet`. */
+      wsBaseUrl: string | null;
+      testnet: boolean;
+      recvWindowMs: number;
+    };
 
 export interface Config {
   port: number;
@@ -86,6 +93,11 @@ const httpUrl = z
   .trim()
   .refine((v) => /^https?:\/\/.+/.test(v), "must be an http:// or https:// URL");
 
+const wsUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^wss?:\/\/.+/.test(v), "must be a ws:// or wss:// URL");
+
 const credentialsKey = z
   .string()
   .trim()
@@ -109,6 +121,7 @@ const envSchema = z.object({
   SIMULATED_LATENCY_MS: optional(integer(0, 60_000)),
   SIMULATED_PRICE_TICK_MS: optional(integer(0, 3_600_000)),
   BINANCE_BASE_URL: optional(httpUrl),
+  BINANCE_WS_BASE_URL: optional(wsUrl),
   BINANCE_TESTNET: optional(bool),
   BINANCE_RECV_WINDOW_MS: optional(integer(1, 60_000)),
   REDIS_URL: optional(redisUrl),
@@ -170,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? {
             kind: "binance",
             baseUrl: e.BINANCE_BASE_URL ?? null,
+            wsBaseUrl: e.BINANCE_WS_BASE_URL ?? null,
             testnet: e.BINANCE_TESTNET ?? false,
             recvWindowMs: e.BINANCE_RECV_WINDOW_MS ?? 5_000,
           }

@@ -1,3 +1,4 @@
+import { DatabaseConfigError, MigrationError } from "@tradedesk/db";
 import { createApp } from "./app.ts";
 import { ConfigError, loadProcessConfig } from "./config.ts";
 import { createLogger } from "./logging.ts";
@@ -17,7 +18,12 @@ try {
 
 const logger = createLogger(config.logLevel, config.logFormat === "pretty");
 const app = await createApp(config, { logger }).catch((error: unknown) => {
-  logger.fatal({ err: error }, "tradedesk could not start");
+  // A bad database URL or a failed migration is the operator's to fix: say it plainly, no stack.
+  if (error instanceof DatabaseConfigError || error instanceof MigrationError) {
+    logger.fatal(`tradedesk could not start: ${error.message}`);
+  } else {
+    logger.fatal({ err: error }, "tradedesk could not start");
+  }
   process.exit(1);
 });
 const listening = await app.listen();
