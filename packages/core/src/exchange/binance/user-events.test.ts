@@ -99,9 +99,9 @@ describe("toAccountEvents", () => {
     expect(order?.averagePrice?.toFixed()).toBe("7103.04");
   });
 
-  it("reports a triggered stop-loss (ALGO_UPDATE) once, however many updates follow", () => {
+  it("reports a stop-loss (ALGO_UPDATE) as triggered once it filled, with the fill, and only once", () => {
     const ctx = context();
-    const update = (X: string) => ({
+    const update = (X: string, aq = "0.01", ap = "63900") => ({
       e: "ALGO_UPDATE",
       T: 1750515742297,
       E: 1750515742303,
@@ -117,18 +117,48 @@ describe("toAccountEvents", () => {
         q: "0.01",
         X,
         ai: "",
-        ap: "63900",
-        aq: "0.01",
+        ap,
+        aq,
         act: "MARKET",
         tp: "64000",
         R: true,
       },
     });
-    expect(toAccountEvents(update("NEW"), ctx).map((e) => e.type)).toEqual(["order"]);
-    const fired = toAccountEvents(update("TRIGGERED"), ctx);
+    expect(toAccountEvents(update("NEW", "0", "0"), ctx).map((e) => e.type)).toEqual(["order"]);
+    // TRIGGERED: sent to the matching engine, nothing executed yet; the position is still open.
+    expect(toAccountEvents(update("TRIGGERED", "0", "0"), ctx).map((e) => e.type)).toEqual(["order"]);
+    const fired = toAccountEvents(update("FINISHED"), ctx);
     expect(fired.map((e) => e.type)).toEqual(["order", "protective-triggered"]);
-    expect(fired[1]?.type === "protective-triggered" && fired[1].order.clientOrderId).toBe("sl-1");
+    const order = fired[1]?.type === "protective-triggered" ? fired[1].order : undefined;
+    expect(order).toMatchObject({ clientOrderId: "sl-1", status: "FILLED" });
+    expect([order?.filledQuantity.toFixed(), order?.averagePrice?.toFixed()]).toEqual(["0.01", "63900"]);
     expect(toAccountEvents(update("FINISHED"), ctx).map((e) => e.type)).toEqual(["order"]);
+  });
+
+  it("does not report a stop-loss that finished without executing anything as triggered", () => {
+    const [event, ...rest] = toAccountEvents(
+      {
+        e: "ALGO_UPDATE",
+        T: 1,
+        E: 2,
+        o: {
+          caid: "sl-2",
+          aid: 7,
+          o: "STOP_MARKET",
+          s: "BTCUSDT",
+          S: "SELL",
+          q: "0.01",
+          X: "FINISHED",
+          aq: "0",
+          ap: "0",
+          tp: "64000",
+          R: true,
+        },
+      },
+      context(),
+    );
+    expect(rest).toEqual([]);
+    expect(event?.type === "order" && event.order.status).toBe("CANCELED");
   });
 
   it("ignores events it does not model", () => {

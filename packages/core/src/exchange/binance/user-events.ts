@@ -137,7 +137,10 @@ export function toAccountEvents(message: unknown, ctx: UserEventContext): Accoun
       avgPrice: o.ap,
     });
     const events: AccountEvent[] = [{ type: "order", accountId: ctx.accountId, at: E, order }];
-    if ((o.X === "TRIGGERED" || o.X === "FINISHED") && !ctx.triggered.has(o.caid)) {
+    // TRIGGERED only means the order went to the matching engine (nothing filled yet); the
+    // position is closed when FINISHED reports an executed quantity, as the simulated exchange
+    // reports it: the event carries the fill, so whoever books the close gets the real PnL.
+    if (order.status === "FILLED" && !ctx.triggered.has(o.caid)) {
       ctx.triggered.add(o.caid);
       events.push({ type: "protective-triggered", accountId: ctx.accountId, at: E, order });
     }

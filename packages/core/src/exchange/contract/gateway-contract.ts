@@ -286,6 +286,11 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       const fired = await events.next((e) => e.type === "protective-triggered");
       expect(fired.type === "protective-triggered" && fired.order.clientOrderId).toBe(stop.clientOrderId);
       expect(fired.accountId).toBe(account.id);
+      // The event carries the fill, so whoever books the close gets the real exit price.
+      const firedOrder = fired.type === "protective-triggered" ? fired.order : undefined;
+      expect(firedOrder?.status).toBe("FILLED");
+      expectDecimal(firedOrder?.filledQuantity, "0.1");
+      expectDecimal(firedOrder?.averagePrice, "63900");
       expect(await position("BTCUSDT")).toBeUndefined();
       expectDecimal((await usdt()).walletBalance, "99890");
       const stopAfter = await lookup("BTCUSDT", stop.clientOrderId, "trigger");

@@ -213,31 +213,33 @@ export function userStreamMessages(event: AccountEvent): object[] {
     case "protective-triggered": {
       const o = event.order;
       if (isTriggerOrder(o)) {
-        return [
-          {
-            e: "ALGO_UPDATE",
-            T: event.at,
-            E: event.at,
-            o: {
-              caid: o.clientOrderId,
-              aid: numericId(o.exchangeOrderId),
-              at: "CONDITIONAL",
-              o: o.type,
-              s: o.symbol,
-              S: o.side,
-              ps: "BOTH",
-              f: "GTC",
-              q: o.quantity.toFixed(),
-              X: algoStatusOf(o.status),
-              tp: (o.triggerPrice ?? ZERO).toFixed(),
-              p: "0",
-              wt: "MARK_PRICE",
-              R: o.reduceOnly,
-              aq: o.filledQuantity.toFixed(),
-              ap: (o.averagePrice ?? ZERO).toFixed(),
-            },
+        const algoUpdate = (X: string, executed: ExchangeOrder["filledQuantity"], average: Decimal) => ({
+          e: "ALGO_UPDATE",
+          T: event.at,
+          E: event.at,
+          o: {
+            caid: o.clientOrderId,
+            aid: numericId(o.exchangeOrderId),
+            at: "CONDITIONAL",
+            o: o.type,
+            s: o.symbol,
+            S: o.side,
+            ps: "BOTH",
+            f: "GTC",
+            q: o.quantity.toFixed(),
+            X,
+            tp: (o.triggerPrice ?? ZERO).toFixed(),
+            p: "0",
+            wt: "MARK_PRICE",
+            R: o.reduceOnly,
+            aq: executed.toFixed(),
+            ap: average.toFixed(),
           },
-        ];
+        });
+        const finished = algoUpdate(algoStatusOf(o.status), o.filledQuantity, o.averagePrice ?? ZERO);
+        // Binance first says TRIGGERED (the order went to the matching engine, nothing executed
+        // yet), then FINISHED with the fill.
+        return o.status === "FILLED" ? [algoUpdate("TRIGGERED", ZERO, ZERO), finished] : [finished];
       }
       return [
         {
