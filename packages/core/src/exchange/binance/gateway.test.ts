@@ -330,6 +330,37 @@ describe("stop-loss and take-profit as algo orders", () => {
     expect(openAlgo.map((o) => [o.clientAlgoId, o.triggerPrice])).toEqual([["sl-2", "63500"]]);
   });
 
+  it("reports a stop-loss that is already gone as not cancelled, but throws when Binance refused the cancel", async () => {
+    const { fake, gateway, account } = await setup();
+    await gateway.placeOrder(account, market("pos-2", "0.1"));
+    await gateway.placeOrder(account, {
+      ...market("sl-live", "0.1"),
+      side: "SELL",
+      type: "STOP_MARKET",
+      triggerPrice: new Decimal("60000"),
+      reduceOnly: true,
+    });
+    const gone = await gateway.cancelOrders(account, [
+      { symbol: "BTCUSDT", clientOrderId: "sl-never", kind: "trigger" },
+    ]);
+    expect(gone).toMatchObject([{ clientOrderId: "sl-never", cancelled: false }]);
+
+    // A refused request (here a bad signature) left the order working: not "already gone".
+    const forged: ExchangeAccountRef = {
+      id: "acc-1",
+      credentials: () => ({ apiKey: fake.apiKey, apiSecret: "not-the-secret" }),
+    };
+    await expect(
+      gateway.cancelOrders(forged, [{ symbol: "BTCUSDT", clientOrderId: "sl-live", kind: "trigger" }]),
+    ).rejects.toMatchObject({ name: "ExchangeRejectedError", code: -1022 });
+    const stop = await gateway.getOrder(account, {
+      symbol: "BTCUSDT",
+      clientOrderId: "sl-live",
+      kind: "trigger",
+    });
+    expect(stop?.status).toBe("NEW");
+  });
+
   it("cancels regular orders in batches of at most 10 per symbol", async () => {
     const { fake, gateway, account } = await setup();
     const ids = Array.from({ length: 12 }, (_, i) => `limit-${i}`);

@@ -204,8 +204,9 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       });
       return { clientOrderId, cancelled: true };
     } catch (error) {
-      if (error instanceof ExchangeRejectedError)
-        return { clientOrderId, cancelled: false, reason: error.message };
+      // Only "no such order" means already gone; any other refusal (a bad signature, the clock
+      // outside recvWindow) left the order working, so the caller must hear about it.
+      if (isOrderNotFound(error)) return { clientOrderId, cancelled: false, reason: error.message };
       throw error;
     }
   }
@@ -472,17 +473,17 @@ function validate(req: PlaceOrderRequest): void {
   }
 }
 
+function isOrderNotFound(error: unknown): error is ExchangeRejectedError {
+  return (
+    error instanceof ExchangeRejectedError && error.code !== undefined && ORDER_NOT_FOUND.has(error.code)
+  );
+}
+
 async function orNull(load: () => Promise<ExchangeOrder>): Promise<ExchangeOrder | null> {
   try {
     return await load();
   } catch (error) {
-    if (
-      error instanceof ExchangeRejectedError &&
-      error.code !== undefined &&
-      ORDER_NOT_FOUND.has(error.code)
-    ) {
-      return null;
-    }
+    if (isOrderNotFound(error)) return null;
     throw error;
   }
 }
