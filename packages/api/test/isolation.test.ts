@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { DeskEvent } from "@tradedesk/core";
+import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiFixture, createApiFixture, failureOf } from "./support.ts";
 
@@ -82,6 +84,62 @@ describe("isolation between users", () => {
     expect((await bob.api.orders.list()).items).toEqual([]);
     expect((await bob.api.orders.list({ accountId: alice.accountId })).items).toEqual([]);
     expect((await bob.api.orders.list({ cursor: orderId })).items).toEqual([]);
+  });
+
+  it("another user's order as a list cursor pages exactly like a missing one", async () => {
+    const carol = await f.signedInTrader();
+    for (const symbol of ["SOLUSDT", "BNBUSDT"]) {
+      await carol.api.orders.create({
+        accountId: carol.accountId,
+        symbol,
+        side: "BUY",
+        type: "MARKET",
+        quantity: "2",
+      });
+    }
+    // Carol's orders are older than Alice's: a cursor on Alice's would page onto them.
+    await f.prisma.order.updateMany({
+      where: { accountId: carol.accountId },
+      data: { createdAt: new Date(0) },
+    });
+    const theirs = await carol.api.orders.list({ cursor: orderId });
+    const missing = await carol.api.orders.list({ cursor: randomUUID() });
+    expect(missing).toEqual({ items: [], nextCursor: null });
+    expect(theirs).toEqual(missing);
+    // Carol's own cursor still pages.
+    const page = await carol.api.orders.list({ limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect((await carol.api.orders.list({ cursor: page.items[0]!.id })).items).toHaveLength(1);
+  });
+
+  it("dashboard.events tells a user nothing of another user's changes or prices", async () => {
+    const controller = new AbortController();
+    const bobsStream = await f.callerFor(`Bearer ${bob.token}`, controller.signal);
+    const stream = (await bobsStream.dashboard.events())[Symbol.asyncIterator]();
+    const next = async () => {
+      const result = await stream.next();
+      if (result.done) return null;
+      const envelope: unknown = result.value;
+      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
+      return envelope[1];
+    };
+    expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
+    // Alice trades, her prices move and she clears her cache; then Bob clears his own.
+    await alice.api.orders.create({
+      accountId: alice.accountId,
+      symbol: "XRPUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "10",
+    });
+    await f.exchange.setMarkPrice("BTCUSDT", "65100");
+    await f.exchange.setMarkPrice("XRPUSDT", "0.75");
+    await alice.api.cache.invalidate();
+    await bob.api.cache.invalidate();
+    // Events arrive in order: the first Bob sees after subscribing is his own.
+    expect(await next()).toEqual({ type: "balances-changed", reason: "all data changed" });
+    controller.abort();
+    expect(await next()).toBeNull();
   });
 
   it("a user can neither invalidate nor read another user's cache entries", async () => {

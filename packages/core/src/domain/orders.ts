@@ -230,11 +230,30 @@ export function createOrdersService(deps: DeskDeps) {
     },
 
     async list(userId: string, query: ListOrdersQuery): Promise<OrderPage> {
+      // Prisma positions a cursor on its row without the where clause, so another user's order
+      // id would page through the caller's orders (and tell that it exists): resolve it as ours first.
+      const cursor = query.cursor
+        ? await prisma.order.findFirst({
+            where: { id: query.cursor, account: { userId } },
+            select: { id: true, createdAt: true },
+          })
+        : null;
+      if (query.cursor && !cursor) return { items: [], nextCursor: null };
       const orders = await prisma.order.findMany({
-        where: { account: { userId }, ...(query.accountId ? { accountId: query.accountId } : {}) },
+        where: {
+          account: { userId },
+          ...(query.accountId ? { accountId: query.accountId } : {}),
+          ...(cursor
+            ? {
+                OR: [
+                  { createdAt: { lt: cursor.createdAt } },
+                  { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+                ],
+              }
+            : {}),
+        },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: query.limit + 1,
-        ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
       });
       const page = orders.slice(0, query.limit);
       return {
