@@ -253,6 +253,34 @@ describe("placing orders when the outcome is unknown", () => {
     expect((await gateway.getAccountSnapshot(account)).positions).toHaveLength(1);
   });
 
+  it("gives up on a read Binance does not answer within timeoutMs, as unavailable", async () => {
+    const { fake, gateway, account } = await setup({ timeoutMs: 5_000 });
+    fake.failNext("timeout", { path: "/fapi/v3/positionRisk" });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const reading = gateway.getAccountSnapshot(account);
+    await fake.hungRequest();
+    vi.advanceTimersByTime(5_000);
+    await expect(reading).rejects.toBeInstanceOf(ExchangeUnavailableError);
+    await expect(reading).rejects.toThrow(/within 5000 ms/);
+  });
+
+  it("after a timeout on an order Binance never took, finds nothing, says so, and the retry places it once", async () => {
+    const { fake, gateway, account } = await setup({ timeoutMs: 5_000 });
+    fake.failNext("timeout", { path: "/fapi/v1/order", method: "POST" });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const placing = gateway.placeOrder(account, market("timeout-1"));
+    await fake.hungRequest();
+    vi.advanceTimersByTime(5_000);
+    await expect(placing).rejects.toThrow(/safe to retry/);
+    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(1);
+    vi.useRealTimers();
+    await expect(gateway.placeOrder(account, market("timeout-1"))).resolves.toMatchObject({
+      status: "FILLED",
+    });
+    const snapshot = await gateway.getAccountSnapshot(account);
+    expect(snapshot.positions.map((p) => p.quantity.toFixed())).toEqual(["0.01"]);
+  });
+
   it("after a timeout on an accepted stop-loss, finds it in the algo book", async () => {
     const { fake, gateway, account } = await setup({ timeoutMs: 5_000 });
     await gateway.placeOrder(account, market("long-1", "0.1"));
