@@ -59,50 +59,50 @@ describe("bad configuration", () => {
   });
 });
 
+// Initialising a PGlite cluster on disk is the slowest thing here (seconds; far more on a busy
+// machine), so it is done once, in a hook, and both tests below reuse that folder.
 describe("embedded database on disk", () => {
-  it("keeps its data across a restart, in a directory given as file:<dir> or a plain path", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tradedesk-db-"));
-    try {
-      const first = await openDatabase({ url: `file:${dir}` });
-      expect(first).toMatchObject({ provider: "pglite", describe: `pglite (${dir})` });
-      await migrate(first);
-      await first.prisma.user.create({ data: { email: "kept@example.com", passwordHash: "x" } });
-      await first.close();
+  let dir: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tradedesk-db-"));
+    dataDir = join(dir, "pglite");
+    const fresh = await openDatabase({ url: `file:${dataDir}` });
+    expect(fresh).toMatchObject({ provider: "pglite", describe: `pglite (${dataDir})` });
+    await migrate(fresh);
+    await fresh.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-      const second = await openDatabase({ url: dir });
-      try {
-        expect((await migrate(second)).applied).toEqual([]);
-        expect(await second.prisma.user.count({ where: { email: "kept@example.com" } })).toBe(1);
-      } finally {
-        await second.close();
-      }
+  it("keeps its data across a restart, in a directory given as file:<dir> or a plain path", async () => {
+    const first = await openDatabase({ url: `file:${dataDir}` });
+    expect((await migrate(first)).applied).toEqual([]);
+    await first.prisma.user.create({ data: { email: "kept@example.com", passwordHash: "x" } });
+    await first.close();
+
+    const second = await openDatabase({ url: dataDir });
+    try {
+      expect((await migrate(second)).applied).toEqual([]);
+      expect(await second.prisma.user.count({ where: { email: "kept@example.com" } })).toBe(1);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await second.close();
     }
   });
-});
 
-describe("embedded database folder lock", () => {
   it("refuses a second opener while the folder is in use, and takes over a dead owner's lock", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tradedesk-db-"));
-    const dataDir = join(dir, "pglite");
-    try {
-      const first = await openDatabase({ url: `file:${dataDir}` });
-      const error = await configError(`file:${dataDir}`);
-      expect(error.message).toBe(
-        `cannot open embedded database for DATABASE_URL at ${dataDir}: it is in use by process ${process.pid}; stop that first`,
-      );
-      await first.close();
+    const first = await openDatabase({ url: `file:${dataDir}` });
+    const error = await configError(`file:${dataDir}`);
+    expect(error.message).toBe(
+      `cannot open embedded database for DATABASE_URL at ${dataDir}: it is in use by process ${process.pid}; stop that first`,
+    );
+    await first.close();
 
-      const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
-      writeFileSync(`${dataDir}.lock`, String(deadPid));
-      const second = await openDatabase({ url: `file:${dataDir}` });
-      expect(readFileSync(`${dataDir}.lock`, "utf8")).toBe(String(process.pid));
-      await second.close();
-      expect(existsSync(`${dataDir}.lock`)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
+    writeFileSync(`${dataDir}.lock`, String(deadPid));
+    const second = await openDatabase({ url: `file:${dataDir}` });
+    expect(readFileSync(`${dataDir}.lock`, "utf8")).toBe(String(process.pid));
+    await second.close();
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
   });
 });
 
