@@ -40,6 +40,15 @@ describe("bad configuration", () => {
     );
   });
 
+  it("refuses a mistyped URL instead of taking it for an embedded database folder", async () => {
+    for (const url of ["postgres:/127.0.0.1/tradedesk", "postgresql:127.0.0.1/tradedesk", "memory:"]) {
+      expect((await configError(url)).message).toBe(
+        `DATABASE_URL ${url} is not supported: use postgres://, postgresql://, file:<dir> or memory://`,
+      );
+    }
+    expect((await configError("postgres:/u:s3cret@127.0.0.1/db")).message).not.toContain("s3cret");
+  });
+
   it("reports an embedded database directory that cannot be created", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tradedesk-db-"));
     writeFileSync(join(dir, "a-file"), "");

@@ -11,12 +11,16 @@ export type DatabaseLocation =
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
+    if (parsed.host !== "") {
+      if (parsed.password) parsed.password = "****";
+      return parsed.toString();
+    }
   } catch {
-    // Unparseable: mask anything between "user:" and "@" by hand rather than echo a secret.
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1****@");
+    // Unparseable: masked by hand below.
   }
+  // No authority the URL parser could see (unparseable, or "postgres:/user:pw@host" with one slash):
+  // mask anything between "user:" and "@" rather than echo a secret.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/{0,2}[^:/@]*:)[^@]*@/i, "$1****@");
 }
 
 /**
@@ -32,7 +36,10 @@ export function parseDatabaseUrl(url: string | undefined, role: string): Databas
   if (/^postgres(ql)?:\/\//i.test(value)) return parsePostgresUrl(value, role);
   if (value.startsWith("file:"))
     return pgliteOnDisk(value.slice("file:".length).replace(/^\/\/(?=\/)/, ""), role);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+  // Any other scheme, or a mistyped one ("postgres:/db", "postgresql:host"), is refused rather than
+  // taken for a folder name: that would silently start an empty embedded database. A single
+  // letter before ":" is a Windows drive, so a path.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(value)) {
     throw new DatabaseConfigError(
       `${role} ${maskUrl(value)} is not supported: use postgres://, postgresql://, file:<dir> or memory://`,
     );
