@@ -454,6 +454,24 @@ describe("user data stream", () => {
   });
 });
 
+describe("closing the gateway", () => {
+  it("stops the listenKey keep-alive, which never holds the process open meanwhile", async () => {
+    const { fake, gateway, account } = await setup();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const setIntervalSpy = vi.spyOn(globalThis, "setInterval");
+    gateway.subscribeAccountEvents(account, () => {});
+    gateway.subscribeMarkPrices(["BTCUSDT"], () => {});
+    await gateway.streamsReady();
+    expect(vi.getTimerCount()).toBe(1);
+    expect((setIntervalSpy.mock.results[0]?.value as NodeJS.Timeout).hasRef()).toBe(false);
+    await gateway.close();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(60 * 60_000);
+    expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(0);
+    setIntervalSpy.mockRestore();
+  });
+});
+
 describe("streams recover", () => {
   it("reconnects the mark-price stream after Binance drops it", async () => {
     const { fake, gateway } = await setup();

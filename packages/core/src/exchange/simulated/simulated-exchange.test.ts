@@ -242,6 +242,43 @@ describe("the simulated exchange's books", () => {
   });
 });
 
+describe("the simulated exchange's price walk timer", () => {
+  it("moves the marks every priceTickMs by itself and stops when the exchange closes", async () => {
+    vi.useFakeTimers();
+    const exchange = open({ priceTickMs: 1000, seed: 5 });
+    const marks: string[] = [];
+    exchange.subscribeMarkPrices(["BTCUSDT"], (tick) => marks.push(tick.markPrice.toFixed()));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(marks).toHaveLength(10);
+    expect(new Set(marks).size).toBeGreaterThan(1);
+    await exchange.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(marks).toHaveLength(10);
+  });
+
+  it("never keeps the process alive: the walk's timer is unref'd", async () => {
+    const handles: NodeJS.Timeout[] = [];
+    const exchange = open({
+      priceTickMs: 60_000,
+      timers: {
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+        setInterval: (callback, ms) => {
+          const handle = setInterval(callback, ms);
+          handles.push(handle);
+          return handle;
+        },
+        clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+        now: () => Date.now(),
+      },
+    });
+    expect(handles).toHaveLength(1);
+    expect(handles[0]?.hasRef()).toBe(false);
+    await exchange.close();
+  });
+});
+
 describe("the simulated exchange's order history", () => {
   it("keeps open orders and the latest finished ones, forgetting the oldest finished", async () => {
     const exchange = open({ finishedOrdersKept: 3 });
