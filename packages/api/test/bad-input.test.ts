@@ -21,6 +21,26 @@ describe("bad input", () => {
   });
   afterAll(() => f.close());
 
+  /** Everything a request could have written or sent: every row, every exchange call. */
+  async function state() {
+    return {
+      exchangeCalls: { ...f.exchange.stats().calls },
+      orders: await f.prisma.order.findMany({ orderBy: { id: "asc" } }),
+      positions: await f.prisma.position.findMany({ orderBy: { id: "asc" } }),
+    };
+  }
+
+  /** The call fails with BAD_REQUEST naming `field` (or an unknown key), and nothing moved. */
+  async function rejected(call: () => Promise<unknown>, field: string) {
+    const before = await state();
+    const error = await failureOf(call());
+    expect(error.code).toBe("BAD_REQUEST");
+    const { zodError } = shapeOf(error).data;
+    if (field) expect(Object.keys(zodError?.fieldErrors ?? {})).toContain(field);
+    else expect(zodError?.formErrors.join(" ")).toMatch(/unrecognized key/i);
+    expect(await state()).toEqual(before);
+  }
+
   const order = () => ({
     accountId: trader.accountId,
     symbol: "BTCUSDT",
@@ -48,23 +68,24 @@ describe("bad input", () => {
     ["an unknown side", { side: "HOLD" }, "side"],
     ["an unknown order type", { type: "STOP_MARKET" }, "type"],
     ["leverage above 125", { leverage: 200 }, "leverage"],
+    ["leverage 0", { leverage: 0 }, "leverage"],
+    ["a quantity with a sign", { quantity: "+1" }, "quantity"],
+    ["a quantity with leading zeros", { quantity: "01" }, "quantity"],
+    ["a quantity with spaces", { quantity: " 1" }, "quantity"],
+    ["an empty quantity", { quantity: "" }, "quantity"],
+    ["no quantity", { quantity: undefined }, "quantity"],
+    ["a stop-loss with 19 fractional digits", { stopLoss: "60000.0000000000000000001" }, "stopLoss"],
+    ["a zero take-profit", { takeProfit: "0" }, "takeProfit"],
+    ["a take-profit above the ceiling", { takeProfit: "1000000000.1" }, "takeProfit"],
+    ["a symbol without its USDT quote", { symbol: "BTC" }, "symbol"],
     ["fractional leverage", { leverage: 1.5 }, "leverage"],
     ["a user id", { userId: randomUUID() }, ""],
   ];
 
   it.each(orderCases)(
-    "orders.create rejects %s with BAD_REQUEST naming the field, and writes nothing",
-    async (_name, patch, field) => {
-      const placed = f.exchange.stats().calls.placeOrder;
-      const orders = await f.prisma.order.count();
-      const error = await failureOf(trader.api.orders.create({ ...order(), ...patch } as never));
-      expect(error.code).toBe("BAD_REQUEST");
-      const { zodError } = shapeOf(error).data;
-      if (field) expect(Object.keys(zodError?.fieldErrors ?? {})).toContain(field);
-      else expect(zodError?.formErrors.join(" ")).toMatch(/unrecognized key/i);
-      expect(f.exchange.stats().calls.placeOrder).toBe(placed);
-      expect(await f.prisma.order.count()).toBe(orders);
-    },
+    "orders.create rejects %s with BAD_REQUEST naming the field; database and exchange untouched",
+    (_name, patch, field) =>
+      rejected(() => trader.api.orders.create({ ...order(), ...patch } as never), field),
   );
 
   it("rejects a stop-loss on the wrong side of the mark with BAD_REQUEST on that field, before any order", async () => {
@@ -82,14 +103,61 @@ describe("bad input", () => {
     ["a position id that is not a uuid", { positionId: "abc", stopLoss: "3000" }, "positionId"],
     ["a negative stop-loss", { stopLoss: "-3000" }, "stopLoss"],
     ["a take-profit with a comma", { takeProfit: "3,900" }, "takeProfit"],
+    ["a stop-loss with 19 fractional digits", { stopLoss: "3000.1234567890123456789" }, "stopLoss"],
+    ["a take-profit above the ceiling", { takeProfit: "1000000001" }, "takeProfit"],
+    ["a stop-loss as a JS number", { stopLoss: 3000 }, "stopLoss"],
+    ["a user id", { stopLoss: "3000", userId: randomUUID() }, ""],
   ];
 
-  it.each(modifyCases)("positions.modifySlTp rejects %s", async (_name, patch, field) => {
-    const orders = await f.prisma.order.count();
-    const error = await failureOf(trader.api.positions.modifySlTp({ positionId, ...patch } as never));
-    expect(error.code).toBe("BAD_REQUEST");
-    expect(Object.keys(shapeOf(error).data.zodError?.fieldErrors ?? {})).toContain(field);
-    expect(await f.prisma.order.count()).toBe(orders);
+  it.each(modifyCases)(
+    "positions.modifySlTp rejects %s; database and exchange untouched",
+    (_name, patch, field) =>
+      rejected(() => trader.api.positions.modifySlTp({ positionId, ...patch } as never), field),
+  );
+
+  const otherCases: [string, (api: typeof trader.api) => Promise<unknown>, string][] = [
+    [
+      "positions.close with a clientOrderId that is not a uuid",
+      (api) => api.positions.close({ positionId, clientOrderId: "retry-1" }),
+      "clientOrderId",
+    ],
+    [
+      "positions.close with a user id",
+      (api) => api.positions.close({ positionId, userId: randomUUID() } as never),
+      "",
+    ],
+    ["positions.close without a position id", (api) => api.positions.close({} as never), "positionId"],
+    ["orders.list with limit 0", (api) => api.orders.list({ limit: 0 }), "limit"],
+    ["orders.list with limit 101", (api) => api.orders.list({ limit: 101 }), "limit"],
+    ["orders.list with a fractional limit", (api) => api.orders.list({ limit: 2.5 }), "limit"],
+    [
+      "orders.list with a cursor that is not a uuid",
+      (api) => api.orders.list({ cursor: "0 OR 1=1" }),
+      "cursor",
+    ],
+    [
+      "orders.list with an account id that is not a uuid",
+      (api) => api.orders.list({ accountId: "x" }),
+      "accountId",
+    ],
+    ["orders.list with a user id", (api) => api.orders.list({ userId: randomUUID() } as never), ""],
+    ["cache.invalidate with a user id", (api) => api.cache.invalidate({ userId: randomUUID() } as never), ""],
+  ];
+
+  it.each(otherCases)("rejects %s; database and exchange untouched", (_name, call, field) =>
+    rejected(() => call(trader.api), field),
+  );
+
+  it("auth.login rejects an over-long email, an empty password and unknown keys", async () => {
+    await rejected(
+      () => f.anonymous.auth.login({ email: `${"a".repeat(250)}@example.com`, password: "x" }),
+      "email",
+    );
+    await rejected(() => f.anonymous.auth.login({ email: trader.email, password: "" }), "password");
+    await rejected(
+      () => f.anonymous.auth.login({ email: trader.email, password: "x", role: "ADMIN" } as never),
+      "",
+    );
   });
 
   it("rejects malformed login and close input", async () => {
