@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
+import { createLocalInvalidationBus } from "./invalidation-bus.ts";
+import { createPositionsCache, type PositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "./test-support.ts";
 
 /**
  * Random sequences of operations against the cache and against a reference model that is
  * obviously right (a Map in LRU order): values, fromCache and the metrics must agree.
+ * Invalidations come from this cache or, through the bus, from a peer instance.
  */
 
 const MAX_ENTRIES = 4;
@@ -19,15 +21,24 @@ type Op =
   | { kind: "set"; user: string; type: string; ttl: number | undefined }
   | { kind: "load"; user: string; type: string; ttl: number | undefined; fails: boolean }
   | { kind: "burst"; user: string; type: string; callers: number; fails: boolean }
-  | { kind: "race"; user: string; type: string; wholeUser: boolean }
-  | { kind: "invalidate"; user: string; type: string | undefined }
-  | { kind: "invalidateAll" }
+  | { kind: "race"; user: string; type: string; scope: Scope; via: Via; lateCaller: boolean }
+  | { kind: "invalidate"; user: string; type: string; scope: Scope; via: Via }
   | { kind: "advance"; ms: number }
   | { kind: "cleanup" };
+
+type Scope = "key" | "user" | "all";
+type Via = "local" | "bus";
 
 const user = fc.constantFrom(...users);
 const type = fc.constantFrom(...dataTypes);
 const ttl = fc.constantFrom(undefined, 1, 500, 3000);
+const scope = fc.constantFrom<Scope>("key", "user", "all");
+const via = fc.constantFrom<Via>("local", "bus");
+// Steps that land on and just past the TTLs above are likely, so an off-by-one shows up.
+const step = fc.oneof(
+  fc.constantFrom(1, 2, 499, 500, 501, 999, 1000, 1001, 2999, 3000, 3001),
+  fc.integer({ min: 0, max: 4000 }),
+);
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("get" as const), user, type }),
   fc.record({ kind: fc.constant("set" as const), user, type, ttl }),
@@ -39,10 +50,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     callers: fc.integer({ min: 2, max: 5 }),
     fails: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant("race" as const), user, type, wholeUser: fc.boolean() }),
-  fc.record({ kind: fc.constant("invalidate" as const), user, type: fc.option(type, { nil: undefined }) }),
-  fc.record({ kind: fc.constant("invalidateAll" as const) }),
-  fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 4000 }) }),
+  fc.record({ kind: fc.constant("race" as const), user, type, scope, via, lateCaller: fc.boolean() }),
+  fc.record({ kind: fc.constant("invalidate" as const), user, type, scope, via }),
+  fc.record({ kind: fc.constant("advance" as const), ms: step }),
   fc.record({ kind: fc.constant("cleanup" as const) }),
 );
 
@@ -130,14 +140,45 @@ class Model {
   }
 }
 
+/** The (userId, dataType) an invalidation of this scope covers; null = any. */
+function scoped(o: { user: string; type: string; scope: Scope }): [string | null, string | null] {
+  if (o.scope === "key") return [o.user, o.type];
+  return o.scope === "user" ? [o.user, null] : [null, null];
+}
+
+function invalidateIn(cache: PositionsCache, o: { user: string; type: string; scope: Scope }) {
+  if (o.scope === "key") return cache.invalidate(o.user, o.type);
+  return o.scope === "user" ? cache.invalidate(o.user) : cache.invalidateAll();
+}
+
 describe("the cache against a reference model", () => {
   it("agrees on values, fromCache and metrics for random operation sequences", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+      // size "max": sequences up to maxLength (the default keeps them to ~10 operations, too
+      // short to fill the cache and evict).
+      fc.asyncProperty(fc.array(op, { maxLength: 60, size: "max" }), async (ops) => {
         const clock = manualClock();
-        const cache = createPositionsCache({ now: clock.now, ttlMs: DEFAULT_TTL, maxEntries: MAX_ENTRIES });
+        const bus = createLocalInvalidationBus();
+        const cache = createPositionsCache({
+          now: clock.now,
+          ttlMs: DEFAULT_TTL,
+          maxEntries: MAX_ENTRIES,
+          bus,
+          instanceId: "cache",
+        });
+        // Another server instance: it holds nothing, it only invalidates through the bus.
+        const peer = createPositionsCache({ now: clock.now, bus, instanceId: "peer" });
         const model = new Model(clock.now);
         let next = 0;
+
+        /** Invalidates here or on the peer; the model's removed count must match either way. */
+        async function invalidate(o: { user: string; type: string; scope: Scope; via: Via }) {
+          const removed = model.invalidate(...scoped(o));
+          const before = cache.getMetrics().invalidatedEntries;
+          if (o.via === "local") expect(await invalidateIn(cache, o)).toBe(removed);
+          else await invalidateIn(peer, o);
+          expect(cache.getMetrics().invalidatedEntries - before).toBe(removed);
+        }
 
         for (const o of ops) {
           switch (o.kind) {
@@ -220,25 +261,32 @@ describe("the cache against a reference model", () => {
               const call = cache.getOrLoad(o.user, o.type, () => gate.promise);
               await settle();
               if (hit === undefined) model.m.loads++;
-              const removed = model.invalidate(o.user, o.wholeUser ? null : o.type);
-              expect(await cache.invalidate(o.user, o.wholeUser ? undefined : o.type)).toBe(removed);
+              await invalidate(o);
+              // A caller that arrives after the invalidation runs a load of its own.
+              const lateValue = next++;
+              const lateGate = deferred<number>();
+              let late: Promise<unknown> | undefined;
+              if (o.lateCaller) {
+                expect(model.read(o.user, o.type)).toBeUndefined();
+                model.m.loads++;
+                late = cache.getOrLoad(o.user, o.type, () => lateGate.promise);
+                await settle();
+              }
               gate.resolve(value);
               // The load finished after the invalidation: its caller gets it, the cache does not.
               expect(await call).toMatchObject(
                 hit === undefined ? { value, fromCache: false } : { value: hit.value, fromCache: true },
               );
+              if (late !== undefined) {
+                model.store(o.user, o.type, lateValue);
+                lateGate.resolve(lateValue);
+                expect(await late).toMatchObject({ value: lateValue, fromCache: false });
+              }
               break;
             }
-            case "invalidate": {
-              const removed = model.invalidate(o.user, o.type ?? null);
-              expect(await cache.invalidate(o.user, o.type)).toBe(removed);
+            case "invalidate":
+              await invalidate(o);
               break;
-            }
-            case "invalidateAll": {
-              const removed = model.invalidate(null, null);
-              expect(await cache.invalidateAll()).toBe(removed);
-              break;
-            }
             case "advance":
               clock.advance(o.ms);
               break;
@@ -254,8 +302,10 @@ describe("the cache against a reference model", () => {
             hitRate: m.totalRequests === 0 ? 0 : m.hits / m.totalRequests,
           });
         }
+        cache.stop();
+        peer.stop();
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 });
