@@ -47,6 +47,59 @@ describe("errors as clients see them", () => {
     expect(await f.prisma.order.count({ where: { accountId: trader.accountId } })).toBe(0);
   });
 
+  /** Every row and every open exchange order of the trader, to show a failed request changed nothing. */
+  async function everything() {
+    return {
+      orders: await f.prisma.order.findMany({ orderBy: { id: "asc" } }),
+      positions: await f.prisma.position.findMany({ orderBy: { id: "asc" } }),
+      onExchange: await f.exchange.openOrders({ id: trader.accountId }),
+    };
+  }
+
+  async function protectedLong(symbol: string, mark: string, stopLoss: string, takeProfit: string) {
+    await f.exchange.setMarkPrice(symbol, mark);
+    const created = await trader.api.orders.create({
+      ...market(),
+      symbol,
+      stopLoss,
+      takeProfit,
+    });
+    return created.position!.id;
+  }
+
+  it("modifySlTp: the exchange failing on the second new order -> TOO_MANY_REQUESTS, the first taken back, nothing written", async () => {
+    const positionId = await protectedLong("BNBUSDT", "600", "550", "650");
+    const before = await everything();
+    let placed = 0;
+    f.hooks.afterPlaceOrder = async () => {
+      placed += 1;
+      if (placed === 1)
+        f.exchange.injectFault({ kind: "rate-limited", retryAfterMs: 2_500 }, { operation: "placeOrder" });
+    };
+    try {
+      const error = await failureOf(
+        trader.api.positions.modifySlTp({ positionId, stopLoss: "560", takeProfit: "660" }),
+      );
+      expect(error.code).toBe("TOO_MANY_REQUESTS");
+      expect(shapeOf(error).data).toMatchObject({ httpStatus: 429, retryAfterMs: 2_500 });
+    } finally {
+      delete f.hooks.afterPlaceOrder;
+    }
+    expect(placed).toBe(1);
+    expect(await everything()).toEqual(before);
+  });
+
+  it("close: the exchange unavailable for the exit -> SERVICE_UNAVAILABLE, position and protection as they were", async () => {
+    const positionId = await protectedLong("XRPUSDT", "0.6", "0.5", "0.7");
+    const before = await everything();
+    f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });
+    const error = await failureOf(trader.api.positions.close({ positionId }));
+    expect(error.code).toBe("SERVICE_UNAVAILABLE");
+    expect(await everything()).toEqual(before);
+    // Still closable once the exchange answers.
+    expect((await trader.api.positions.close({ positionId })).position.status).toBe("CLOSED");
+  });
+
   it("exchange rejection -> BAD_REQUEST carrying the exchange's reason", async () => {
     const error = await failureOf(trader.api.orders.create({ ...market(), symbol: "NOPEUSDT" }));
     expect(error.code).toBe("BAD_REQUEST");
