@@ -463,7 +463,8 @@ describe("closing the gateway", () => {
     gateway.subscribeMarkPrices(["BTCUSDT"], () => {});
     await gateway.streamsReady();
     expect(vi.getTimerCount()).toBe(1);
-    expect((setIntervalSpy.mock.results[0]?.value as NodeJS.Timeout).hasRef()).toBe(false);
+    const keepAlive = setIntervalSpy.mock.results[0]?.value as NodeJS.Timeout | undefined;
+    expect(keepAlive?.hasRef()).toBe(false);
     await gateway.close();
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(60 * 60_000);

@@ -242,21 +242,8 @@ describe("the simulated exchange's books", () => {
   });
 });
 
+// The walk itself and close() stopping it: request-weight.test.ts ("walks the prices every priceTickMs").
 describe("the simulated exchange's price walk timer", () => {
-  it("moves the marks every priceTickMs by itself and stops when the exchange closes", async () => {
-    vi.useFakeTimers();
-    const exchange = open({ priceTickMs: 1000, seed: 5 });
-    const marks: string[] = [];
-    exchange.subscribeMarkPrices(["BTCUSDT"], (tick) => marks.push(tick.markPrice.toFixed()));
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(marks).toHaveLength(10);
-    expect(new Set(marks).size).toBeGreaterThan(1);
-    await exchange.close();
-    expect(vi.getTimerCount()).toBe(0);
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(marks).toHaveLength(10);
-  });
-
   it("never keeps the process alive: the walk's timer is unref'd", async () => {
     const handles: NodeJS.Timeout[] = [];
     const exchange = open({
