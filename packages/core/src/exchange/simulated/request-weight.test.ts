@@ -1,6 +1,7 @@
 import Decimal from "decimal.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ExchangeRateLimitedError } from "../errors.ts";
+import { DEFAULT_SYMBOLS } from "./market.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "./simulated-exchange.ts";
 
 const account = { id: "acc-weight" };
@@ -15,7 +16,8 @@ describe("request weight on the simulated exchange", () => {
     exchange = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0 });
     await exchange.getAccountSnapshot(account); // account v3 (5) + positionRisk (5)
     await exchange.getMarkPrices(["BTCUSDT"]); // premiumIndex with a symbol: 1
-    await exchange.getMarkPrices(["BTCUSDT", "ETHUSDT"]); // premiumIndex for all symbols: 10
+    await exchange.getMarkPrices(["BTCUSDT", "ETHUSDT"]); // premiumIndex per symbol: 2
+    await exchange.getMarkPrices(Object.keys(DEFAULT_SYMBOLS)); // 6 symbols: 6, still under 10
     await exchange.placeOrder(account, {
       clientOrderId: "w-1",
       symbol: "ETHUSDT",
@@ -30,12 +32,26 @@ describe("request weight on the simulated exchange", () => {
       { symbol: "ETHUSDT", clientOrderId: "sl-1", kind: "trigger" },
     ]); // batchOrders (1) + one algo order (1)
     expect(exchange.stats()).toEqual({
-      calls: { getAccountSnapshot: 1, getMarkPrices: 2, placeOrder: 1, getOrder: 1, cancelOrders: 1 },
-      weight: 24,
-      usedWeight1m: 24,
+      calls: { getAccountSnapshot: 1, getMarkPrices: 3, placeOrder: 1, getOrder: 1, cancelOrders: 1 },
+      weight: 22,
+      usedWeight1m: 22,
     });
     exchange.resetStats();
     expect(exchange.stats()).toEqual({ calls: {}, weight: 0, usedWeight1m: 0 });
+  });
+
+  it("weighs mark prices as the Binance gateway spends them: 1 per symbol, at most 10", async () => {
+    const symbols = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`S${i}USDT`, "1"]));
+    exchange = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, symbols });
+    const weighs = async (list: string[]) => {
+      exchange.resetStats();
+      await exchange.getMarkPrices(list);
+      return exchange.stats().weight;
+    };
+    expect(await weighs(["S0USDT"])).toBe(1);
+    expect(await weighs(["S0USDT", "S1USDT", "S1USDT"])).toBe(2);
+    expect(await weighs(Object.keys(symbols).slice(0, 9))).toBe(9);
+    expect(await weighs(Object.keys(symbols))).toBe(10);
   });
 
   it("forgets weight older than a minute in usedWeight1m, but not in the total", async () => {

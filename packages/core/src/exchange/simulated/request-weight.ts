@@ -3,7 +3,8 @@
  * Weights (Binance USD-M docs): GET /fapi/v3/account 5, GET /fapi/v3/positionRisk 5,
  * POST /fapi/v1/order 0 (orders count against the order-rate limit, not the IP weight),
  * GET /fapi/v1/order 1, DELETE /fapi/v1/batchOrders 1, DELETE /fapi/v1/algoOrder 1,
- * GET /fapi/v1/premiumIndex 1 with a symbol, 10 without.
+ * GET /fapi/v1/premiumIndex 1 with a symbol, 10 without (mark prices for n symbols cost
+ * min(n, 10), as the Binance gateway picks the cheaper).
  */
 export const REQUEST_WEIGHT = {
   /** account (5) + positionRisk (5): a snapshot needs both on Binance. */

@@ -329,7 +329,12 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     },
 
     getMarkPrices(symbols) {
-      const weight = symbols.length === 1 ? REQUEST_WEIGHT.markPriceOne : REQUEST_WEIGHT.markPriceAll;
+      // What the Binance gateway spends: premiumIndex per symbol (1 each) or for all symbols (10),
+      // whichever is cheaper.
+      const weight = Math.min(
+        new Set(symbols).size * REQUEST_WEIGHT.markPriceOne,
+        REQUEST_WEIGHT.markPriceAll,
+      );
       return request("getMarkPrices", weight, async () => {
         for (const symbol of symbols) requireSymbol(symbol);
         return new Map(symbols.map((symbol) => [symbol, market.mark(symbol)]));
