@@ -54,7 +54,9 @@ async function start(
     router: test.router,
     createContext: async ({ authorization }) => ({ authorization }),
     readiness,
-    metrics: createMetricsRegistry({ cacheMetrics: () => ({ hits: 3, misses: 1, size: 2, hitRate: 0.75 }) }),
+    metrics: createMetricsRegistry({
+      cacheMetrics: () => ({ hits: 3, misses: 1, size: 2, hitRate: 0.75, inFlight: 1 }),
+    }),
     webDistDir: null,
   });
   servers.push(server);
@@ -121,6 +123,9 @@ describe("HTTP host", () => {
     expect(text).toContain('tradedesk_cache_events_total{event="misses"} 1');
     expect(text).toContain("tradedesk_cache_size 2");
     expect(text).toContain("tradedesk_cache_hit_ratio 0.75");
+    // A level that goes down again is a gauge, never a counter.
+    expect(text).toContain("tradedesk_cache_loads_in_flight 1");
+    expect(text).not.toContain('event="inFlight"');
     expect(text).toMatch(
       /tradedesk_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/,
     );

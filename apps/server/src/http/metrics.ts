@@ -14,7 +14,8 @@ export interface MetricsOptions {
   cacheMetrics: () => CacheFigures;
 }
 
-const CACHE_GAUGES = new Set(["size", "hitRate"]);
+/** Levels, not counts since start: a counter must never go down, so these are gauges of their own. */
+const CACHE_GAUGES = new Set(["size", "hitRate", "inFlight"]);
 
 export function createMetricsRegistry(options: MetricsOptions): Registry {
   const registry = new Registry();
@@ -40,6 +41,15 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
     collect() {
       const { size } = options.cacheMetrics() as { size?: unknown };
       if (typeof size === "number") this.set(size);
+    },
+  });
+  new Gauge({
+    name: "tradedesk_cache_loads_in_flight",
+    help: "Positions cache loads running now",
+    registers: [registry],
+    collect() {
+      const { inFlight } = options.cacheMetrics() as { inFlight?: unknown };
+      if (typeof inFlight === "number") this.set(inFlight);
     },
   });
   new Gauge({
