@@ -18,6 +18,9 @@ export const DEFAULT_TTL_MS = 3_000;
 export const DEFAULT_CLEANUP_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
+/** The engine's clock reading at the cache's creation, ms (2^40 ms is ~35 years). */
+const ENGINE_EPOCH = 2 ** 40;
+
 /** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
 const MAX_LOAD_ATTEMPTS = 3;
 
@@ -147,9 +150,11 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     ((error: unknown, source: CacheErrorSource) =>
       process.emitWarning(`positions cache (${source}): ${String(error)}`));
 
-  // lru-cache treats a start time of 0 as "no TTL", so its clock starts at 1 whatever `now` returns.
+  // lru-cache treats a start time of 0 as "no TTL", so its clock runs from ENGINE_EPOCH at our
+  // creation: a wall clock that steps back (NTP) would have to go back ~35 years to reach 0,
+  // whereas starting at 1 made an entry stored 1 ms before our creation immortal.
   const origin = now();
-  const engineTime = (ms: number) => ms - origin + 1;
+  const engineTime = (ms: number) => ms - origin + ENGINE_EPOCH;
 
   const countersByType = new Map<string, DataTypeCounters>();
   const entryCounters = emptyEntryCounters();

@@ -74,6 +74,19 @@ describe("TTL", () => {
     clock.advance(11);
     expect(cache.cleanup()).toBe(1);
   });
+
+  it("expires an entry stored while the clock had stepped back to just before the cache's creation", async () => {
+    // Wall clocks step back (NTP); lru-cache reads a start time of 0 as "no TTL", so no reading
+    // of the clock, even one before the cache existed, may become that.
+    const clock = manualClock();
+    const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
+    clock.advance(-1);
+    await cache.set("alice", "balances_summary", "v1");
+    clock.advance(10);
+    expect(await cache.get("alice", "balances_summary")).toBe("v1");
+    clock.advance(1);
+    expect(await cache.get("alice", "balances_summary")).toBeUndefined();
+  });
 });
 
 describe("cleanup", () => {
