@@ -1,6 +1,6 @@
 import type { AppRouter } from "@tradedesk/api";
 import { TRPCClientError } from "@trpc/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { formatBalancesReport } from "../src/scripts/balances-report.ts";
@@ -159,6 +159,52 @@ describe("tradedesk server", () => {
   });
 });
 
+describe("event stream lifetime", () => {
+  it("drops the stream's listeners on the server when the client goes away", async () => {
+    const { token } = await client().auth.login.mutate({
+      email: "demo@example.com",
+      password: "tradedesk-demo",
+    });
+    // Counts the listeners the stream holds on the desk: each one taken must be given back.
+    const held = { changes: 0, prices: 0 };
+    const onUserDataChanged = app.desk.onUserDataChanged.bind(app.desk);
+    const watchMarkPrices = app.desk.watchMarkPrices.bind(app.desk);
+    const spies = [
+      vi.spyOn(app.desk, "onUserDataChanged").mockImplementation((listener) => {
+        const stop = onUserDataChanged(listener);
+        held.changes += 1;
+        return () => {
+          held.changes -= 1;
+          stop();
+        };
+      }),
+      vi.spyOn(app.desk, "watchMarkPrices").mockImplementation(async (userId, listener) => {
+        const watch = await watchMarkPrices(userId, listener);
+        held.prices += 1;
+        return Object.assign(() => {
+          held.prices -= 1;
+          watch();
+        }, watch);
+      }),
+    ];
+    try {
+      let firstEvent: () => void = () => {};
+      const subscribed = new Promise<void>((resolve) => {
+        firstEvent = resolve;
+      });
+      const subscription = client(token).dashboard.events.subscribe(undefined, {
+        onData: () => firstEvent(),
+      });
+      await subscribed;
+      expect(held).toEqual({ changes: 1, prices: 1 });
+      subscription.unsubscribe();
+      await expect.poll(() => held, { timeout: 5_000 }).toEqual({ changes: 0, prices: 0 });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
+
 describe("internal scripts (in-process caller, no HTTP)", () => {
   it("report the user's balances as a table marked fresh or cached", async () => {
     const caller = await callerForEmail(app, "ops@example.com");
@@ -184,8 +230,26 @@ describe("internal scripts (in-process caller, no HTTP)", () => {
   });
 });
 
-// Last: it takes the database away from the app above.
+// Last: they take the database away from the app above.
 describe("readiness", () => {
+  it("reports not ready, naming the migration, while one is pending", async () => {
+    const history = '"_prisma_migrations"';
+    await app.db.prisma.$executeRawUnsafe(`UPDATE ${history} SET migration_name = migration_name || '.gone'`);
+    try {
+      const response = await fetch(`${url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({
+        status: "not ready",
+        reason: expect.stringMatching(/^pending migrations: \d+_init$/),
+      });
+    } finally {
+      await app.db.prisma.$executeRawUnsafe(
+        `UPDATE ${history} SET migration_name = left(migration_name, -length('.gone'))`,
+      );
+    }
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
   it("reports not ready, with the reason, once the database is unreachable", async () => {
     await app.db.close();
     const response = await fetch(`${url}/readyz`);
