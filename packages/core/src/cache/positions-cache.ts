@@ -24,7 +24,13 @@ const ENGINE_EPOCH = 2 ** 40;
 /** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
 const MAX_LOAD_ATTEMPTS = 3;
 
-export type CacheErrorSource = "invalidate-listener" | "bus-publish" | "bus-message" | "cleanup";
+export type CacheErrorSource =
+  | "invalidate-listener"
+  | "bus-publish"
+  | "bus-message"
+  | "cleanup"
+  /** A loader error that a stale value stood in for: its callers got the value, not the error. */
+  | "stale-if-error";
 
 export interface PositionsCacheOptions {
   /** Default time to live of an entry, ms. Default 3000. */
@@ -131,6 +137,8 @@ interface Load {
   controller: AbortController;
   /** Invalidated or overwritten while running: its result is not stored. */
   cancelled: boolean;
+  /** Its error was reported to onError because a stale value stood in for it (once per load). */
+  staleReported: boolean;
   promise: Promise<Entry>;
 }
 
@@ -245,6 +253,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       dataType,
       controller: new AbortController(),
       cancelled: false,
+      staleReported: false,
       promise: undefined as unknown as Promise<Entry>,
     };
     // Registered before the loader runs, so even a loader that throws at once is cleaned up.
@@ -380,6 +389,11 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
         const fallback = staleFallback(key, staleMs);
         if (fallback === undefined) throw error;
         counters.staleServed++;
+        // The callers see `stale`; the operator must see why, or an outage would go unnoticed.
+        if (!load.staleReported) {
+          load.staleReported = true;
+          onError(error, "stale-if-error");
+        }
         return {
           value: fallback.entry.value as T,
           fromCache: true,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createPositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "./test-support.ts";
 
@@ -21,6 +21,25 @@ describe("stale-if-error", () => {
       storedAt: first.storedAt,
     });
     expect(cache.getMetrics()).toMatchObject({ staleServed: 1, loadErrors: 1, misses: 2 });
+  });
+
+  it("reports the error it stood in for to onError, once per failed load", async () => {
+    const clock = manualClock();
+    const onError = vi.fn();
+    const cache = createPositionsCache({ now: clock.now, ttlMs: 1000, staleIfErrorMs: 5000, onError });
+    await cache.getOrLoad("alice", SUMMARY, () => "v1");
+    clock.advance(2000);
+    const reload = deferred<string>();
+    const waiters = [1, 2, 3].map(() => cache.getOrLoad("alice", SUMMARY, () => reload.promise));
+    await settle();
+    reload.reject(new Error("exchange down"));
+
+    expect((await Promise.all(waiters)).map((r) => r.stale)).toEqual([true, true, true]);
+    expect(onError).toHaveBeenCalledOnce();
+    expect(onError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: "exchange down" }),
+      "stale-if-error",
+    );
   });
 
   it("keeps serving the fallback while the source stays down", async () => {
