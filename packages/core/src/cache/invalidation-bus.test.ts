@@ -4,7 +4,7 @@ import {
   type InvalidationBus,
   type InvalidationMessage,
 } from "./invalidation-bus.ts";
-import { createPositionsCache, type InvalidationEvent } from "./positions-cache.ts";
+import { createPositionsCache, type InvalidationEvent, type PositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "./test-support.ts";
 
 const SUMMARY = "balances_summary";
@@ -61,18 +61,34 @@ describe("invalidation bus", () => {
     expect(cache.getMetrics().invalidations).toBe(1);
   });
 
-  it("cancels another instance's in-flight load for an invalidated key", async () => {
-    const bus = createLocalInvalidationBus();
-    const a = createPositionsCache({ now: manualClock().now, bus });
-    const b = createPositionsCache({ now: manualClock().now, bus });
-    const load = deferred<string>();
-    const pending = b.getOrLoad("alice", SUMMARY, () => load.promise);
-    await settle();
-    await a.invalidate("alice", SUMMARY);
-    load.resolve("old");
-    await pending;
-    expect(await b.get("alice", SUMMARY)).toBeUndefined();
-  });
+  const scopes: [string, (cache: PositionsCache) => Promise<number>][] = [
+    ["the key", (cache) => cache.invalidate("alice", SUMMARY)],
+    ["the user", (cache) => cache.invalidate("alice")],
+    ["everything", (cache) => cache.invalidateAll()],
+  ];
+
+  for (const [scope, invalidate] of scopes) {
+    it(`cancels another instance's in-flight load when ${scope} is invalidated there`, async () => {
+      const bus = createLocalInvalidationBus();
+      const a = createPositionsCache({ now: manualClock().now, bus });
+      const b = createPositionsCache({ now: manualClock().now, bus });
+      const oldLoad = deferred<string>();
+      const newLoad = deferred<string>();
+      const early = b.getOrLoad("alice", SUMMARY, () => oldLoad.promise);
+      await settle();
+
+      await invalidate(a);
+      const late = b.getOrLoad("alice", SUMMARY, () => newLoad.promise);
+      oldLoad.resolve("old");
+      expect(await early).toMatchObject({ value: "old", fromCache: false });
+      expect(await b.get("alice", SUMMARY)).toBeUndefined();
+
+      newLoad.resolve("new");
+      expect(await late).toMatchObject({ value: "new", fromCache: false });
+      expect(await b.get("alice", SUMMARY)).toBe("new");
+      expect(b.getMetrics()).toMatchObject({ loads: 2, coalesced: 0 });
+    });
+  }
 
   it("applies a data type invalidated for every user", async () => {
     const bus = createLocalInvalidationBus();
