@@ -4,7 +4,7 @@ import { BALANCES_SUMMARY } from "../cache/index.ts";
 import { type BalancesSnapshot, loadBalancesSnapshot, type SnapshotProtection } from "./balances-snapshot.ts";
 import type { DeskDeps } from "./deps.ts";
 import { gatewayFor } from "./exchange-accounts.ts";
-import { pnl, sum, toWire } from "./money.ts";
+import { pnl, sum, toDecimal, toWire } from "./money.ts";
 import { positionBasics } from "./presenters.ts";
 import type { BalancesRead, BalancesSummaryView, PositionView, ProtectionView } from "./views.ts";
 
@@ -60,7 +60,8 @@ export async function withMarkPrices(
   const unrealized: Decimal[] = [];
   const notionals: Decimal[] = [];
   const positions = snapshot.positions.map((position): PositionView => {
-    const mark = marks.get(position.exchange)?.get(position.symbol) ?? null;
+    const quoted = marks.get(position.exchange)?.get(position.symbol);
+    const mark = quoted ? toDecimal(quoted) : null;
     const positionPnl = mark ? pnl(position.side, position.quantity, position.entryPrice, mark) : null;
     const notional = mark ? mark.times(position.quantity) : null;
     if (positionPnl) unrealized.push(positionPnl);
