@@ -32,11 +32,15 @@ describe("placeWithReconciliation", () => {
   });
 
   it("returns the order found by clientOrderId when the outcome was unknown, placing once", async () => {
+    const failure = new ExchangeUnavailableError("502 after accept");
     const place = vi.fn(async (): Promise<ExchangeOrder> => {
-      throw new ExchangeUnavailableError("502 after accept");
+      throw failure;
     });
-    await expect(placeWithReconciliation(place, async () => order, isUnknown, "c-1")).resolves.toBe(order);
+    const lookup = vi.fn(async (_placeError: unknown) => order);
+    await expect(placeWithReconciliation(place, lookup, isUnknown, "c-1")).resolves.toBe(order);
     expect(place).toHaveBeenCalledTimes(1);
+    // The lookup learns what went wrong (Binance: when the request stops being processable).
+    expect(lookup).toHaveBeenCalledWith(failure);
   });
 
   it("says 'unavailable, safe to retry' when the lookup finds nothing", async () => {

@@ -11,7 +11,8 @@ import type { ExchangeOrder } from "./gateway.ts";
  */
 export async function placeWithReconciliation(
   place: () => Promise<ExchangeOrder>,
-  lookup: () => Promise<ExchangeOrder | null>,
+  /** Gets the error that made the outcome unknown (a gateway may learn from it when to look). */
+  lookup: (placeError: unknown) => Promise<ExchangeOrder | null>,
   isUnknownOutcome: (e: unknown) => boolean,
   clientOrderId = "",
 ): Promise<ExchangeOrder> {
@@ -21,7 +22,7 @@ export async function placeWithReconciliation(
     if (!isUnknownOutcome(placeError)) throw placeError;
     let found: ExchangeOrder | null;
     try {
-      found = await lookup();
+      found = await lookup(placeError);
     } catch (lookupError) {
       const unknown = new ExchangeOrderStatusUnknownError(
         `order ${clientOrderId} may or may not have been placed: the lookup failed too`,

@@ -30,15 +30,21 @@ async function setup(
   const clock = manualClock();
   const fake = await startFakeBinance({ now: clock.now, ...fakeOptions });
   open.push(fake);
+  // The gateway's waits move the shared clock instead of taking time.
+  const slept: number[] = [];
   const gateway = createBinanceGateway({
     baseUrl: fake.url,
     wsBaseUrl: fake.wsUrl,
     now: clock.now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock.advance(ms);
+    },
     ...options,
   });
   open.push(gateway);
   const account = fake.accountRef("acc-1");
-  return { clock, fake, gateway, account };
+  return { clock, fake, gateway, account, slept };
 }
 
 const market = (clientOrderId: string, quantity = "0.01"): PlaceOrderRequest => ({
@@ -240,17 +246,40 @@ describe("placing orders when the outcome is unknown", () => {
     );
   });
 
-  it("after a 5xx on an order that was not accepted, says so and the retry places it once", async () => {
-    const { fake, gateway, account } = await setup();
+  it("after a 5xx on an order that was not accepted, says so once its recvWindow closed, and the retry places it once", async () => {
+    const { fake, gateway, account, slept } = await setup();
     fake.failNext("500", { path: "/fapi/v1/order", method: "POST" });
-    await expect(gateway.placeOrder(account, market("not-placed"))).rejects.toBeInstanceOf(
-      ExchangeUnavailableError,
-    );
+    await expect(gateway.placeOrder(account, market("not-placed"))).rejects.toThrow(/safe to retry/);
+    // Looked up, waited out recvWindow (5000) + 1 s of clock skew, looked up again.
+    expect(slept).toEqual([6000]);
+    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(2);
     expect((await gateway.getAccountSnapshot(account)).positions).toEqual([]);
     await expect(gateway.placeOrder(account, market("not-placed"))).resolves.toMatchObject({
       status: "FILLED",
     });
     expect((await gateway.getAccountSnapshot(account)).positions).toHaveLength(1);
+  });
+
+  it("finds an order Binance processed after answering 5xx, by looking again once the recvWindow closed", async () => {
+    let lateProcessing = async () => {};
+    const { fake, gateway, account, clock } = await setup({
+      sleep: async (ms) => {
+        await lateProcessing(); // Binance executes the request it did not answer, meanwhile
+        clock.advance(ms);
+      },
+    });
+    const request = market("late-1");
+    lateProcessing = async () => {
+      await fake.engine.placeOrder({ id: fake.accounts[0]!.accountId }, request);
+    };
+    fake.failNext("500", { path: "/fapi/v1/order", method: "POST" });
+    await expect(gateway.placeOrder(account, request)).resolves.toMatchObject({
+      clientOrderId: "late-1",
+      status: "FILLED",
+    });
+    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(2);
+    const snapshot = await gateway.getAccountSnapshot(account);
+    expect(snapshot.positions.map((p) => p.quantity.toFixed())).toEqual(["0.01"]);
   });
 
   it("gives up on a read Binance does not answer within timeoutMs, as unavailable", async () => {
@@ -265,14 +294,17 @@ describe("placing orders when the outcome is unknown", () => {
   });
 
   it("after a timeout on an order Binance never took, finds nothing, says so, and the retry places it once", async () => {
-    const { fake, gateway, account } = await setup({ timeoutMs: 5_000 });
+    const { fake, gateway, account, clock, slept } = await setup({ timeoutMs: 5_000 });
     fake.failNext("timeout", { path: "/fapi/v1/order", method: "POST" });
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const placing = gateway.placeOrder(account, market("timeout-1"));
     await fake.hungRequest();
+    clock.advance(5_000);
     vi.advanceTimersByTime(5_000);
     await expect(placing).rejects.toThrow(/safe to retry/);
-    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(1);
+    // 5 s of the 5 s recvWindow (+1 s of clock skew) went by waiting: 1 s more, then the last look.
+    expect(slept).toEqual([1000]);
+    expect(calls(fake, "GET", "/fapi/v1/order")).toHaveLength(2);
     vi.useRealTimers();
     await expect(gateway.placeOrder(account, market("timeout-1"))).resolves.toMatchObject({
       status: "FILLED",

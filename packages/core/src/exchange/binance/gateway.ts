@@ -52,6 +52,8 @@ export interface BinanceGatewayOptions {
   listenKeyKeepAliveMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** How the gateway waits (tests move a manual clock instead); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   logger?: BinanceLogger;
 }
 
@@ -75,6 +77,10 @@ const WEIGHT = {
   listenKey: 1,
 } as const;
 
+// Binance refuses a timestamp more than 1 s ahead of its clock, so ours may run up to 1 s ahead
+// of Binance's for a request it accepted: its recvWindow can end that much later on our clock.
+const CLOCK_AHEAD_MS = 1000;
+
 // Binance's "Order does not exist" / "Unknown order sent".
 const ORDER_NOT_FOUND = new Set<number | string>([-2013, -2011]);
 const BATCH_CANCEL_MAX = 10;
@@ -84,6 +90,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
   const baseUrl = options.baseUrl ?? (testnet ? BINANCE_USDM_TESTNET_URL : BINANCE_USDM_URL);
   const wsBaseUrl = options.wsBaseUrl ?? (testnet ? BINANCE_USDM_TESTNET_WS_URL : BINANCE_USDM_WS_URL);
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const logger = options.logger;
   const keepAliveMs = options.listenKeyKeepAliveMs ?? 30 * 60_000;
   const budget =
@@ -344,7 +351,18 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       };
       return placeWithReconciliation(
         () => place(account, request, trigger),
-        () => lookup(account, ref, trigger),
+        async (placeError) => {
+          const found = await lookup(account, ref, trigger);
+          const expiresAt = placeError instanceof BinanceUnknownOutcomeError ? placeError.expiresAt : null;
+          if (found || expiresAt === null) return found;
+          // Binance may still process an unanswered request until its recvWindow has passed (and
+          // a clientOrderId is unique only among open orders, so a retry of a filled one would
+          // trade again): "not found" means "never placed" only once that window has closed.
+          const wait = expiresAt + CLOCK_AHEAD_MS - now();
+          if (wait <= 0) return found;
+          await sleep(wait);
+          return lookup(account, ref, trigger);
+        },
         (error) => error instanceof BinanceUnknownOutcomeError,
         request.clientOrderId,
       );

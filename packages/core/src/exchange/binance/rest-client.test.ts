@@ -26,6 +26,22 @@ describe("createBinanceRestClient outcome mapping", () => {
     await expect(client.request(order)).rejects.toBeInstanceOf(BinanceUnknownOutcomeError);
   });
 
+  it("tells when a signed request with an unknown outcome can no longer be processed: timestamp + recvWindow", async () => {
+    const now = () => 1_700_000_000_000;
+    const client = createBinanceRestClient({
+      baseUrl: "http://127.0.0.1:9",
+      recvWindowMs: 5000,
+      timeoutMs: 1000,
+      budget: createWeightBudget({ limitPerMinute: 100, now }),
+      fetch: async () => new Response('{"code":-1001,"msg":"Internal error"}', { status: 503 }),
+      now,
+    });
+    await expect(
+      client.request({ ...order, security: "SIGNED", credentials: () => ({ apiKey: "k", apiSecret: "s" }) }),
+    ).rejects.toMatchObject({ name: "BinanceUnknownOutcomeError", expiresAt: 1_700_000_005_000 });
+    await expect(client.request(order)).rejects.toMatchObject({ expiresAt: null });
+  });
+
   it("turns a 4xx with Binance's error body into a rejection carrying the code", async () => {
     const client = clientAnswering(400, '{"code":-2019,"msg":"Margin is insufficient."}');
     await expect(client.request(order)).rejects.toMatchObject({

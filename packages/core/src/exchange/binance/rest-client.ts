@@ -34,6 +34,15 @@ export interface BinanceRestClient {
 /** The request went out and Binance's answer is unknown (5xx, timeout, dropped connection). */
 export class BinanceUnknownOutcomeError extends ExchangeUnavailableError {
   override readonly name: string = "BinanceUnknownOutcomeError";
+  /**
+   * A signed request's timestamp + recvWindow: Binance rejects the request if it has not
+   * processed it by then, so only after that is "not found" final. Null for unsigned requests.
+   */
+  readonly expiresAt: number | null;
+  constructor(message: string, options: { cause?: unknown; expiresAt?: number | null } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.expiresAt = options.expiresAt ?? null;
+  }
 }
 
 export interface RestClientOptions {
@@ -65,13 +74,16 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
         if (value !== undefined) params.append(key, value);
       }
       const headers: Record<string, string> = {};
+      let expiresAt: number | null = null;
       if (req.security !== "NONE") {
         if (!req.credentials) throw new ExchangeRejectedError(`${req.path} needs exchange API credentials`);
         const credentials = req.credentials();
         headers["X-MBX-APIKEY"] = credentials.apiKey;
         if (req.security === "SIGNED") {
+          const timestamp = now();
+          expiresAt = timestamp + recvWindowMs;
           params.append("recvWindow", String(recvWindowMs));
-          params.append("timestamp", String(now()));
+          params.append("timestamp", String(timestamp));
           const query = params.toString();
           params.append("signature", signQuery(query, credentials.apiSecret));
         }
@@ -98,7 +110,7 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
           controller.signal.aborted
             ? `Binance did not answer ${req.method} ${req.path} within ${timeoutMs} ms`
             : `Binance could not be reached for ${req.method} ${req.path}`,
-          { cause: error },
+          { cause: error, expiresAt },
         );
       } finally {
         clearTimeout(timer);
@@ -132,7 +144,9 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
       if (response.status >= 500 || response.status === 408) {
         // Binance: 5xx / 408 (backend timeout) mean "the execution status is UNKNOWN and could
         // have been a success".
-        throw new BinanceUnknownOutcomeError(`Binance answered ${response.status}: ${body.msg}`);
+        throw new BinanceUnknownOutcomeError(`Binance answered ${response.status}: ${body.msg}`, {
+          expiresAt,
+        });
       }
       throw new ExchangeRejectedError(`Binance rejected ${req.method} ${req.path}: ${body.msg}`, body.code);
     },
