@@ -6,6 +6,8 @@ describe("bad arguments", () => {
     [{ ttlMs: 0 }, "ttlMs"],
     [{ ttlMs: 1.5 }, "ttlMs"],
     [{ cleanupIntervalMs: -1 }, "cleanupIntervalMs"],
+    // Node would run a longer interval every 1 ms.
+    [{ cleanupIntervalMs: 2 ** 31 }, "cleanupIntervalMs"],
     [{ maxEntries: Number.NaN }, "maxEntries"],
     [{ staleIfErrorMs: -5 }, "staleIfErrorMs"],
     [{ instanceId: "" }, "instanceId"],

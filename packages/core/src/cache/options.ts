@@ -15,6 +15,17 @@ export function requirePositiveInteger(field: string, value: unknown): number {
   return value;
 }
 
+/** Node runs a timer with a longer delay after 1 ms (TimeoutOverflowWarning): cleanup would spin. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+export function requireTimerDelay(field: string, value: unknown): number {
+  const ms = requirePositiveInteger(field, value);
+  if (ms > MAX_TIMER_DELAY_MS) {
+    throw new RangeError(`positions cache: ${field} must be at most ${MAX_TIMER_DELAY_MS} ms, got ${ms}`);
+  }
+  return ms;
+}
+
 export function requireNonNegativeInteger(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(

@@ -9,7 +9,12 @@ import {
   emptyEntryCounters,
   snapshotMetrics,
 } from "./metrics.ts";
-import { requireId, requireNonNegativeInteger, requirePositiveInteger } from "./options.ts";
+import {
+  requireId,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  requireTimerDelay,
+} from "./options.ts";
 
 /** The data type under which the domain caches a user's balances summary. */
 export const BALANCES_SUMMARY = "balances_summary";
@@ -144,7 +149,7 @@ interface Load {
 
 export function createPositionsCache(options: PositionsCacheOptions = {}): PositionsCache {
   const defaultTtlMs = requirePositiveInteger("ttlMs", options.ttlMs ?? DEFAULT_TTL_MS);
-  const cleanupIntervalMs = requirePositiveInteger(
+  const cleanupIntervalMs = requireTimerDelay(
     "cleanupIntervalMs",
     options.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS,
   );
