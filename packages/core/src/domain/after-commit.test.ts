@@ -118,4 +118,51 @@ describe("idempotency survives a restart of the desk", () => {
       cache.stop();
     }
   });
+
+  it("a retry after the exchange accepted the order but the desk recorded nothing records the exchange's order, without placing another", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    const command = market(accountId, "SOLUSDT", "BUY", "4");
+    // The desk placed it, then stopped before its transaction (a crash, a lost answer).
+    await f.exchange.placeOrder({ id: accountId }, { ...command, type: "MARKET" });
+
+    const entry = await f.desk.orders.create(userId, command);
+
+    expect(entry).toMatchObject({
+      created: true,
+      order: { clientOrderId: command.clientOrderId, status: "FILLED", averagePrice: "150" },
+      position: { quantity: "4", entryPrice: "150", status: "OPEN" },
+    });
+    expect(await f.exchange.openOrders({ id: accountId })).toEqual([]);
+    const snapshot = await f.exchange.getAccountSnapshot({ id: accountId });
+    expect(snapshot.positions.map((p) => p.quantity.toFixed())).toEqual(["4"]);
+
+    // The same for a close whose exit filled but was never recorded.
+    const exit = { positionId: entry.position!.id, clientOrderId: crypto.randomUUID() };
+    await f.exchange.placeOrder(
+      { id: accountId },
+      {
+        clientOrderId: exit.clientOrderId,
+        symbol: "SOLUSDT",
+        side: "SELL",
+        type: "MARKET",
+        quantity: new Decimal("4"),
+        reduceOnly: true,
+      },
+    );
+    const closed = await f.desk.positions.close(userId, exit);
+    expect(closed).toMatchObject({ closed: true, position: { status: "CLOSED" }, order: { role: "EXIT" } });
+    expect((await f.exchange.getAccountSnapshot({ id: accountId })).positions).toEqual([]);
+  });
+
+  it("a clientOrderId the exchange knows for a different order stays a rejection, and nothing is written", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const command = market(accountId, "SOLUSDT", "BUY", "4");
+    await f.exchange.placeOrder({ id: accountId }, { ...command, quantity: new Decimal("1") });
+    await expect(f.desk.orders.create(userId, command)).rejects.toMatchObject({
+      name: "ExchangeRejectedError",
+      code: -4116,
+    });
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+  });
 });

@@ -1,6 +1,11 @@
 import type { Exchange } from "@tradedesk/db";
-import { ExchangeUnavailableError } from "../exchange/errors.ts";
-import type { ExchangeAccountRef, ExchangeGateway } from "../exchange/gateway.ts";
+import { ExchangeRejectedError, ExchangeUnavailableError } from "../exchange/errors.ts";
+import type {
+  ExchangeAccountRef,
+  ExchangeGateway,
+  ExchangeOrder,
+  PlaceOrderRequest,
+} from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 
 /** The columns needed to talk to an account's exchange. */
@@ -41,4 +46,36 @@ export function closingSide(side: "LONG" | "SHORT"): "BUY" | "SELL" {
 
 export function positionSideOf(orderSide: "BUY" | "SELL"): "LONG" | "SHORT" {
   return orderSide === "BUY" ? "LONG" : "SHORT";
+}
+
+/** Binance's (and the simulated exchange's) code for a clientOrderId it has already accepted. */
+const DUPLICATE_CLIENT_ORDER_ID = -4116;
+
+/**
+ * Places an entry or exit order. If the exchange already holds this clientOrderId with the same
+ * symbol, side, type and quantity, we placed it before and never recorded it (the process
+ * stopped, the database failed, or the answer was lost): that order is the answer, so a retry
+ * with the same clientOrderId records it instead of failing as a duplicate.
+ */
+export async function placeOrAdoptOrder(
+  gateway: ExchangeGateway,
+  account: ExchangeAccountRef,
+  request: PlaceOrderRequest,
+): Promise<ExchangeOrder> {
+  try {
+    return await gateway.placeOrder(account, request);
+  } catch (error) {
+    if (!(error instanceof ExchangeRejectedError && error.code === DUPLICATE_CLIENT_ORDER_ID)) throw error;
+    const existing = await gateway.getOrder(account, {
+      symbol: request.symbol,
+      clientOrderId: request.clientOrderId,
+    });
+    const same =
+      existing?.symbol === request.symbol &&
+      existing.side === request.side &&
+      existing.type === request.type &&
+      existing.quantity.eq(request.quantity);
+    if (!same) throw error;
+    return existing;
+  }
 }

@@ -3,7 +3,7 @@ import type Decimal from "decimal.js";
 import type { CreateOrderCommand, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError, NotFoundError } from "./errors.ts";
-import { accountRef, gatewayFor, positionSideOf } from "./exchange-accounts.ts";
+import { accountRef, gatewayFor, placeOrAdoptOrder, positionSideOf } from "./exchange-accounts.ts";
 import { toWire, ZERO } from "./money.ts";
 import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
 import { findOwnedPosition } from "./owned-position.ts";
@@ -55,7 +55,7 @@ export function createOrdersService(deps: DeskDeps) {
     const added = await findOwnedPosition(prisma, userId, positionId);
     if (!added) throw new NotFoundError("position");
     const gateway = gatewayFor(deps, added.account.exchange);
-    const entry = await gateway.placeOrder(accountRef(deps, added.account), {
+    const entry = await placeOrAdoptOrder(gateway, accountRef(deps, added.account), {
       clientOrderId: command.clientOrderId,
       symbol: command.symbol,
       side: command.side,
@@ -154,7 +154,7 @@ export function createOrdersService(deps: DeskDeps) {
       }
       if (open) return addToPosition(userId, open.id, command);
 
-      const entry = await gateway.placeOrder(ref, {
+      const entry = await placeOrAdoptOrder(gateway, ref, {
         clientOrderId: command.clientOrderId,
         symbol: command.symbol,
         side: command.side,

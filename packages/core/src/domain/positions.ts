@@ -1,7 +1,7 @@
 import type { ClosePositionCommand, ModifySlTpCommand } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
-import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
+import { accountRef, closingSide, gatewayFor, placeOrAdoptOrder } from "./exchange-accounts.ts";
 import { pnl, toWire } from "./money.ts";
 import { exchangeOrderRow } from "./order-rows.ts";
 import { cancelOrdersStatement, findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
@@ -46,7 +46,7 @@ export function createPositionsService(deps: DeskDeps) {
       const position = found;
 
       const gateway = gatewayFor(deps, position.account.exchange);
-      const exit = await gateway.placeOrder(accountRef(deps, position.account), {
+      const exit = await placeOrAdoptOrder(gateway, accountRef(deps, position.account), {
         clientOrderId: command.clientOrderId,
         symbol: position.symbol,
         side: closingSide(position.side),
