@@ -266,6 +266,23 @@ describe("the simulated exchange's price walk timer", () => {
   });
 });
 
+describe("closing the simulated exchange", () => {
+  it("refuses a call still on its way in when close() ran, and acts on nothing after", async () => {
+    vi.useFakeTimers();
+    const store = createMemoryBookStore();
+    const exchange = open({ latencyMs: 120, store });
+    await vi.advanceTimersByTimeAsync(0);
+    const placing = exchange.placeOrder(account, request({ clientOrderId: "late" }));
+    const refused = expect(placing).rejects.toThrow(/closed/);
+    await exchange.close();
+    await vi.advanceTimersByTimeAsync(120);
+    await refused;
+    vi.useRealTimers();
+    const reopened = open({ store });
+    expect((await reopened.getAccountSnapshot(account)).positions).toEqual([]);
+  });
+});
+
 describe("the simulated exchange's order history", () => {
   it("keeps open orders and the latest finished ones, forgetting the oldest finished", async () => {
     const exchange = open({ finishedOrdersKept: 3 });

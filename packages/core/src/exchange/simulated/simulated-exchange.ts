@@ -116,6 +116,8 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   const markListeners = new Set<{ symbols: ReadonlySet<string>; listener: (tick: MarkPriceTick) => void }>();
   let bannedUntil = 0;
   let closed = false;
+  // Calls refused because the exchange closed certainly did nothing: no reconciliation needed.
+  const refusedWhileClosed = new WeakSet<Error>();
 
   // Nothing reads a mark before the stored market (if any) is restored.
   const ready = options.persistMarkPrices
@@ -211,9 +213,17 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     weight: number,
     perform: () => Promise<T>,
   ): Promise<T> {
-    if (closed) throw new ExchangeUnavailableError(`${operation}: the simulated exchange is closed`);
+    const refuseIfClosed = () => {
+      if (!closed) return;
+      const error = new ExchangeUnavailableError(`${operation}: the simulated exchange is closed`);
+      refusedWhileClosed.add(error);
+      throw error;
+    };
+    refuseIfClosed();
     await ready;
     await delay(latencyMs / 2);
+    // A call still on its way in when close() ran never acts (its store may be closing too).
+    refuseIfClosed();
     const now = timers.now();
     if (now < bannedUntil) {
       counter.record(operation, 0);
@@ -292,7 +302,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
             clientOrderId: order.clientOrderId,
             kind: engine.orderKind(order.type),
           }),
-        (error) => error instanceof ExchangeUnavailableError,
+        (error) => error instanceof ExchangeUnavailableError && !refusedWhileClosed.has(error),
         order.clientOrderId,
       );
     },
