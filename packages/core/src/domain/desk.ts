@@ -5,6 +5,7 @@ import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
+import { createPerUserQueue } from "./one-at-a-time.ts";
 import { createOrdersService } from "./orders.ts";
 import { createPositionsService } from "./positions.ts";
 import type { TradingDesk, UserDataChangedListener } from "./trading-desk.ts";
@@ -48,6 +49,9 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     },
   };
   const users = createUsersService(options.prisma);
+  const orders = createOrdersService(deps);
+  const positions = createPositionsService(deps);
+  const oneAtATime = createPerUserQueue();
 
   const onUserDataChanged = (listener: UserDataChangedListener) =>
     cache.onInvalidate((event) => {
@@ -65,8 +69,14 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
       deps,
       options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {},
     ),
-    orders: createOrdersService(deps),
-    positions: createPositionsService(deps),
+    orders: {
+      create: (userId, command) => oneAtATime(userId, () => orders.create(userId, command)),
+      list: orders.list,
+    },
+    positions: {
+      close: (userId, command) => oneAtATime(userId, () => positions.close(userId, command)),
+      modifySlTp: (userId, command) => oneAtATime(userId, () => positions.modifySlTp(userId, command)),
+    },
     cache: {
       metrics: () => cache.getMetrics(),
       invalidate: (userId, dataType) => cache.invalidate(userId, dataType),

@@ -173,6 +173,38 @@ describe("orders.create", () => {
     expect(await f.prisma.position.count({ where: { accountId, status: "OPEN" } })).toBe(1);
   });
 
+  it("keeps one position per symbol when two orders for it run at once (a double click, two tabs)", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("XRPUSDT", "0.6");
+    const results = await Promise.all([
+      f.desk.orders.create(userId, market(accountId, "XRPUSDT", "BUY", "100", { stopLoss: "0.5" })),
+      f.desk.orders.create(userId, market(accountId, "XRPUSDT", "BUY", "50")),
+    ]);
+    expect(results.map((result) => result.created)).toEqual([true, true]);
+    const open = await f.prisma.position.findMany({ where: { accountId, status: "OPEN" } });
+    expect(open.map((p) => p.quantity.toString())).toEqual(["150"]);
+    const snapshot = await f.exchange.getAccountSnapshot({ id: accountId });
+    expect(snapshot.positions.map((p) => p.quantity.toString())).toEqual(["150"]);
+    // Its stop-loss covers the whole position.
+    expect((await f.exchange.openOrders({ id: accountId })).map((o) => o.quantity.toString())).toEqual([
+      "150",
+    ]);
+  });
+
+  it("closes exactly what is open when a close and an order for the same position run at once", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("XRPUSDT", "0.6");
+    const opened = await f.desk.orders.create(userId, market(accountId, "XRPUSDT", "BUY", "100"));
+    await Promise.all([
+      f.desk.orders.create(userId, market(accountId, "XRPUSDT", "BUY", "50")),
+      f.desk.positions.close(userId, { positionId: opened.position!.id, clientOrderId: randomUUID() }),
+    ]);
+    const open = await f.prisma.position.findMany({ where: { accountId, status: "OPEN" } });
+    const onExchange = (await f.exchange.getAccountSnapshot({ id: accountId })).positions;
+    // Whichever ran first, the database and the exchange agree.
+    expect(open.map((p) => p.quantity.toString())).toEqual(onExchange.map((p) => p.quantity.toString()));
+  });
+
   it("refuses an order against the open position's side, and a LIMIT order onto it", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1"));
