@@ -91,6 +91,7 @@ export interface CancelResult {
 
 export type AccountEvent =
   | { type: "order"; accountId: string; order: ExchangeOrder; at: number }
+  /** The positions that changed; one that went flat comes with quantity 0. */
   | { type: "position"; accountId: string; positions: ExchangePosition[]; at: number }
   | { type: "balance"; accountId: string; balances: AssetBalance[]; at: number }
   /** A stop-loss / take-profit fired and closed (part of) a position. */

@@ -46,14 +46,18 @@ const accountUpdate = {
 };
 
 describe("toAccountEvents", () => {
-  it("maps ACCOUNT_UPDATE to balance and position events with exact decimals; flat positions drop out", () => {
+  it("maps ACCOUNT_UPDATE to balance and position events with exact decimals; a flat position has quantity 0", () => {
     const [balance, position] = toAccountEvents(accountUpdate, context());
     expect(balance).toMatchObject({ type: "balance", accountId: "acc-1", at: 1564745798939 });
     expect(balance?.type === "balance" && balance.balances[0]?.walletBalance.toFixed()).toBe(
       "122624.12345678",
     );
-    expect(position?.type === "position" && position.positions).toHaveLength(1);
-    const btc = position?.type === "position" ? position.positions[0] : undefined;
+    const positions = position?.type === "position" ? position.positions : [];
+    expect(positions.map((p) => [p.symbol, p.quantity.toFixed()])).toEqual([
+      ["ETHUSDT", "0"],
+      ["BTCUSDT", "10"],
+    ]);
+    const btc = positions[1];
     expect(btc).toMatchObject({ symbol: "BTCUSDT", side: "SHORT", leverage: 20 });
     expect(btc?.quantity.toFixed()).toBe("10");
     expect(btc?.entryPrice.toFixed()).toBe("6563.86");

@@ -91,7 +91,8 @@ export function toAccountEvents(message: unknown, ctx: UserEventContext): Accoun
       });
     }
     if (u.a.P.length > 0) {
-      const positions: ExchangePosition[] = u.a.P.filter((p) => !p.pa.isZero()).map((p) => ({
+      // A flat position stays in, with quantity 0: it is how a subscriber learns the symbol closed.
+      const positions: ExchangePosition[] = u.a.P.map((p) => ({
         symbol: p.s,
         side: p.ps === "BOTH" ? (p.pa.isNegative() ? "SHORT" : "LONG") : p.ps,
         quantity: p.pa.abs(),

@@ -359,6 +359,17 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       expect(balance.type === "balance" && balance.balances.some((b) => b.asset === "USDT")).toBe(true);
     });
 
+    it("tells account subscribers when a position goes flat: the symbol with quantity 0", async () => {
+      const events = await recordAccountEvents();
+      await market("ETHUSDT", "BUY", "1");
+      await market("ETHUSDT", "SELL", "1", true);
+      const flat = await events.next(
+        (e) =>
+          e.type === "position" && e.positions.some((p) => p.symbol === "ETHUSDT" && p.quantity.isZero()),
+      );
+      expect(flat.accountId).toBe(account.id);
+    });
+
     it("pushes mark prices to subscribers of the symbol", async () => {
       const ticks: MarkPriceTick[] = [];
       let resolve: (tick: MarkPriceTick) => void = () => {};
