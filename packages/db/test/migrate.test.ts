@@ -198,4 +198,16 @@ describe.runIf(inject("testDatabaseUrl"))("migrate on PostgreSQL", () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  it("reports the migration, not the advisory unlock, when the connection is lost mid-migration", async () => {
+    await migrate(db, { migrationsDir: dir });
+    const lost = "20261124110000_connection_lost";
+    addMigration(lost, "SELECT pg_terminate_backend(pg_backend_pid());");
+
+    const failure = await migrate(db, { migrationsDir: dir }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationError);
+    expect((failure as Error).message).toContain(`migration ${lost} failed`);
+    // Rolled back by the server with the connection: nothing is applied, the next run is not blocked.
+    expect(await migrationStatus(db, { migrationsDir: dir })).toMatchObject({ pending: [lost], failed: [] });
+  });
 });

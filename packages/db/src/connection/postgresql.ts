@@ -41,6 +41,12 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
       const client = await pool.connect();
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
       let broken: Error | undefined;
+      // The pool only listens for errors of idle clients. A connection lost while we hold it would
+      // emit an unhandled 'error' and crash the process; the query in flight reports it instead.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
       try {
         const runner: SqlRunner = {
           query: async <Row>(text: string, params?: unknown[]) =>
@@ -67,6 +73,7 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
           },
         });
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
     },

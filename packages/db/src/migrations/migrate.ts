@@ -54,7 +54,10 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
       }
       return { applied, skipped: status.applied, modified: status.modified };
     } finally {
-      if (locked) await session.query("SELECT pg_advisory_unlock($1)", [PRISMA_ADVISORY_LOCK_KEY]);
+      // A lost connection has released the lock already; its error must not hide the migration's.
+      if (locked) {
+        await session.query("SELECT pg_advisory_unlock($1)", [PRISMA_ADVISORY_LOCK_KEY]).catch(() => {});
+      }
     }
   });
 }
