@@ -96,6 +96,7 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
       const controller = new AbortController();
       // A plain timer (not AbortSignal.timeout) so tests can drive it with fake timers.
       const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const sentAt = now();
       let response: Response;
       let text: string;
       try {
@@ -118,7 +119,7 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
 
       const usedWeight1m = headerNumber(response.headers.get("x-mbx-used-weight-1m"));
       const retryAfterSeconds = headerNumber(response.headers.get("retry-after"));
-      budget.observe({ status: response.status, usedWeight1m, retryAfterSeconds });
+      budget.observe({ status: response.status, usedWeight1m, retryAfterSeconds, sentAt });
       logger?.debug(
         { method: req.method, path: req.path, status: response.status, weight: req.weight, usedWeight1m },
         "binance request",

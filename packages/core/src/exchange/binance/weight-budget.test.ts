@@ -36,6 +36,20 @@ describe("createWeightBudget", () => {
     expect(budget.state().usedWeight1m).toBe(95);
   });
 
+  it("does not carry a previous minute's used-weight header into the new minute", () => {
+    const c = clock(Date.UTC(2026, 10, 24, 10, 0, 59, 900));
+    const budget = createWeightBudget({ limitPerMinute: 1800, now: c.now });
+    budget.acquire(5);
+    const sentAt = c.now();
+    c.advance(200); // the answer arrives in the next minute, counting the minute it was sent in
+    budget.observe({ status: 200, usedWeight1m: 1700, retryAfterSeconds: null, sentAt });
+    expect(budget.state().usedWeight1m).toBe(0);
+    budget.acquire(1000);
+    // Sent and answered in this minute: adopted.
+    budget.observe({ status: 200, usedWeight1m: 1200, retryAfterSeconds: null, sentAt: c.now() });
+    expect(budget.state().usedWeight1m).toBe(1200);
+  });
+
   it("backs off for Retry-After after a 429, then lets requests through again", () => {
     const c = clock();
     const budget = createWeightBudget({ limitPerMinute: 100, now: c.now });

@@ -9,7 +9,13 @@ export interface WeightBudget {
   /** Reserves weight for a request about to go out, or throws without sending anything. */
   acquire(weight: number): void;
   /** Feeds back what Binance said: the used-weight header, 429 and 418 with Retry-After. */
-  observe(response: { status: number; usedWeight1m: number | null; retryAfterSeconds: number | null }): void;
+  observe(response: {
+    status: number;
+    usedWeight1m: number | null;
+    retryAfterSeconds: number | null;
+    /** When the request went out: a header counts only for the minute it was sent in. */
+    sentAt?: number;
+  }): void;
   state(): WeightState;
 }
 
@@ -61,12 +67,14 @@ export function createWeightBudget(options: { limitPerMinute: number; now: () =>
       used += weight;
     },
 
-    observe({ status, usedWeight1m, retryAfterSeconds }) {
+    observe({ status, usedWeight1m, retryAfterSeconds, sentAt }) {
       const at = now();
       roll(at);
       // The header is the IP's true count (other processes on the IP included); our own count
-      // also holds requests still in flight, so keep the larger of the two.
-      if (usedWeight1m !== null) used = Math.max(used, usedWeight1m);
+      // also holds requests still in flight, so keep the larger of the two. An answer to a
+      // request sent in the previous minute reports that minute's count: not this one's.
+      const sameMinute = sentAt === undefined || Math.floor(sentAt / MINUTE_MS) === minute;
+      if (usedWeight1m !== null && sameMinute) used = Math.max(used, usedWeight1m);
       const retryAfterMs = retryAfterSeconds === null ? null : retryAfterSeconds * 1000;
       if (status === 418) bannedUntil = Math.max(bannedUntil, at + (retryAfterMs ?? DEFAULT_BAN_MS));
       if (status === 429) backoffUntil = Math.max(backoffUntil, at + (retryAfterMs ?? DEFAULT_BACKOFF_MS));
