@@ -102,7 +102,7 @@ describe("embedded database on disk", () => {
     const first = await openDatabase({ url: `file:${dataDir}` });
     const error = await configError(`file:${dataDir}`);
     expect(error.message).toBe(
-      `cannot open embedded database for DATABASE_URL at ${dataDir}: it is in use by process ${process.pid}; stop that first`,
+      `cannot open embedded database for DATABASE_URL at ${dataDir}: it is in use by process ${process.pid}; stop that first (lock file ${dataDir}.lock)`,
     );
     await first.close();
 

@@ -21,7 +21,12 @@ export async function openPglite(dataDir: string | undefined, snapshot?: Blob): 
   if (dataDir !== undefined) {
     mkdirSync(dataDir, { recursive: true });
     const lock = lockDirectory(dataDir);
-    if ("ownerPid" in lock) throw new Error(`it is in use by process ${lock.ownerPid}; stop that first`);
+    if ("ownerPid" in lock) {
+      // Named, so that an operator can delete a lock whose pid was reused (e.g. a restarted container).
+      throw new Error(
+        `it is in use by process ${lock.ownerPid}; stop that first (lock file ${dataDir}.lock)`,
+      );
+    }
     release = lock.release;
   }
   let pglite: PGlite;
