@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jwtKey, signToken } from "../src/auth/token.ts";
@@ -98,6 +99,27 @@ describe("errors as clients see them", () => {
     expect(await everything()).toEqual(before);
     // Still closable once the exchange answers.
     expect((await trader.api.positions.close({ positionId })).position.status).toBe("CLOSED");
+  });
+
+  it("order status unknown -> SERVICE_UNAVAILABLE naming the clientOrderId; the retry with it records the one order", async () => {
+    const clientOrderId = randomUUID();
+    const input = { ...market(), symbol: "ETHUSDT", clientOrderId };
+    f.exchange.injectFault({ kind: "server-error-after-accept" }, { operation: "placeOrder" });
+    f.exchange.injectFault({ kind: "timeout" }, { operation: "getOrder" });
+    const error = await failureOf(trader.api.orders.create(input));
+    expect(error.code).toBe("SERVICE_UNAVAILABLE");
+    expect(error.message).toContain(`retry with the same clientOrderId`);
+    expect(error.message).toContain(clientOrderId);
+    expect(await f.prisma.order.count({ where: { clientOrderId } })).toBe(0);
+
+    // The exchange did take it: the retry records that order instead of failing as a duplicate.
+    const retried = await trader.api.orders.create(input);
+    expect(retried).toMatchObject({ created: true, order: { clientOrderId, status: "FILLED" } });
+    const onExchange = (await f.exchange.getAccountSnapshot({ id: trader.accountId })).positions;
+    expect(onExchange.find((p) => p.symbol === "ETHUSDT")?.quantity.toFixed()).toBe(
+      retried.position!.quantity,
+    );
+    expect((await trader.api.orders.create(input)).created).toBe(false);
   });
 
   it("exchange rejection -> BAD_REQUEST carrying the exchange's reason", async () => {
