@@ -227,6 +227,33 @@ describe("the simulated exchange's books", () => {
     expect(await statusOf(exchange, "lost")).toBeUndefined();
   });
 
+  it("keeps a book's stop-loss following the market after a failed save made it forget the book", async () => {
+    const memory = createMemoryBookStore();
+    let failSaves = false;
+    const store: SimulatedBookStore = {
+      load: (id) => memory.load(id),
+      save: async (id, book) => {
+        if (failSaves) throw new Error("database restarting");
+        await memory.save(id, book);
+      },
+    };
+    const exchange = open({ store });
+    const events: AccountEvent[] = [];
+    exchange.subscribeAccountEvents(account, (event) => events.push(event));
+    await exchange.placeOrder(account, request({ clientOrderId: "entry" }));
+    await exchange.placeOrder(account, stopLoss("sl", "64000"));
+
+    failSaves = true;
+    await expect(exchange.setMarkPrice("BTCUSDT", "63900")).rejects.toThrow(/database restarting/);
+    expect(events.some((e) => e.type === "protective-triggered")).toBe(false);
+
+    failSaves = false;
+    // No call for this account in between: the market alone must fire the stop-loss.
+    await exchange.setMarkPrice("BTCUSDT", "63800");
+    const fired = events.find((e) => e.type === "protective-triggered");
+    expect(fired?.type === "protective-triggered" && fired.order.averagePrice?.toFixed()).toBe("63800");
+  });
+
   it("serves one account's calls in arrival order", async () => {
     const exchange = open();
     const results = await Promise.all([

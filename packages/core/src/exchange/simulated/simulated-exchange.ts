@@ -111,6 +111,9 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   const counter = createRequestWeightCounter(() => timers.now());
 
   const books = new Map<string, Book>();
+  // Accounts whose orders follow the market: every book loaded once, even if since forgotten
+  // after a failed save (the next match reloads it, so its stop-losses never go dormant).
+  const trading = new Set<string>();
   const queues = new Map<string, Promise<void>>();
   const accountListeners = new Map<string, Set<AccountListener>>();
   const markListeners = new Set<{ symbols: ReadonlySet<string>; listener: (tick: MarkPriceTick) => void }>();
@@ -170,6 +173,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     const events = engine.matchOrders(book, context(accountId));
     if (stored === null || events.length > 0) await store.save(accountId, serializeBook(book));
     books.set(accountId, book);
+    trading.add(accountId);
     return { book, events };
   }
 
@@ -245,7 +249,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
 
   async function matchAll(symbols?: ReadonlySet<string>) {
     await Promise.all(
-      [...books.keys()].map((accountId) =>
+      [...trading].map((accountId) =>
         withBook(accountId, (book, ctx) => {
           const events = engine.matchOrders(book, ctx, symbols);
           return { result: undefined, events, changed: events.length > 0 };
