@@ -53,5 +53,13 @@ describe("balances with 18 fractional digits", () => {
       equity: toWire(sum([wallet, d("0.0123456789012345678")])),
     });
     expect(toDecimal(data.totals.equity).minus(wallet).toFixed()).toBe("0.0123456789012345678");
+
+    const closed = await f.desk.positions.close(userId, {
+      positionId: opened.position!.id,
+      clientOrderId: crypto.randomUUID(),
+    });
+    // numeric(38,18) keeps 18 fractional digits: the 19th rounds, nothing before it moves.
+    expect(closed.position.realizedPnl).toBe("0.012345678901234568");
+    expect(closed.order).toMatchObject({ quantity: "0.123456789012345678", averagePrice: "65000.6" });
   });
 });
