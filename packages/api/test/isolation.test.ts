@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DeskEvent } from "@tradedesk/core";
 import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
 
 describe("isolation between users", () => {
   let f: ApiFixture;
@@ -30,9 +30,12 @@ describe("isolation between users", () => {
   afterAll(() => f.close());
 
   it("another user's position is NOT_FOUND exactly like a missing one, for close and modify", async () => {
+    const calls = { ...f.exchange.stats().calls };
+    const rows = await f.prisma.order.findMany({ orderBy: { id: "asc" } });
     for (const call of [
       (id: string) => bob.api.positions.close({ positionId: id }),
       (id: string) => bob.api.positions.modifySlTp({ positionId: id, stopLoss: "61000" }),
+      (id: string) => bob.api.positions.modifySlTp({ positionId: id, stopLoss: null }),
     ]) {
       const theirs = await failureOf(call(positionId));
       const missing = await failureOf(call(randomUUID()));
@@ -41,7 +44,11 @@ describe("isolation between users", () => {
         code: missing.code,
         message: missing.message,
       });
+      // What the client receives is the same, to the byte.
+      expect(shapeOf(theirs)).toEqual(shapeOf(missing));
     }
+    expect(f.exchange.stats().calls).toEqual(calls);
+    expect(await f.prisma.order.findMany({ orderBy: { id: "asc" } })).toEqual(rows);
     const alicesView = await alice.api.dashboard.balances();
     expect(alicesView.data.positions).toEqual([
       expect.objectContaining({
@@ -72,7 +79,7 @@ describe("isolation between users", () => {
       }),
     );
     expect(theirs.code).toBe("NOT_FOUND");
-    expect(theirs.message).toBe(missing.message);
+    expect(shapeOf(theirs)).toEqual(shapeOf(missing));
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
 
