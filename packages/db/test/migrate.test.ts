@@ -126,7 +126,9 @@ describe("migrate", () => {
 
     const failure = await migrate(db, { migrationsDir: dir }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationError);
-    expect((failure as Error).message).toMatch(new RegExp(`${broken} failed.*no_such_table`));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`${broken} failed.*no_such_table.*prisma migrate resolve --rolled-back ${broken}`),
+    );
     // The statement before the failing one was rolled back with it.
     expect(await columnsOf("users")).not.toContain("half");
     expect((await history()).find((row) => row.migration_name === broken)).toMatchObject({
@@ -207,6 +209,8 @@ describe.runIf(inject("testDatabaseUrl"))("migrate on PostgreSQL", () => {
     const failure = await migrate(db, { migrationsDir: dir }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationError);
     expect((failure as Error).message).toContain(`migration ${lost} failed`);
+    // Nothing could be recorded, so there is nothing to resolve.
+    expect((failure as Error).message).toContain("Nothing was recorded; fix the cause and start again.");
     // Rolled back by the server with the connection: nothing is applied, the next run is not blocked.
     expect(await migrationStatus(db, { migrationsDir: dir })).toMatchObject({ pending: [lost], failed: [] });
   });

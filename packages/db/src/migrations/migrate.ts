@@ -105,18 +105,22 @@ async function applyMigration(session: SqlSession, schema: string, file: Migrati
     const reason = error instanceof Error ? error.message : String(error);
     // Recorded like Prisma records a failure, so `prisma migrate status` and our next start see it.
     // If even that fails (the connection is gone), the migration's own error still is what we report.
-    await session
+    const recorded = await session
       .query(
         `INSERT INTO ${table} (id, checksum, migration_name, logs, started_at, applied_steps_count)
          VALUES ($1, $2, $3, $4, now(), 0)`,
         [randomUUID(), file.checksum, file.name, reason],
       )
-      .catch(() => {});
-    throw new MigrationError(
-      `migration ${file.name} failed and was rolled back: ${reason}. Fix it, then mark it rolled back ` +
-        `(prisma migrate resolve --rolled-back ${file.name}) before starting again.`,
-      { cause: error },
-    );
+      .then(
+        () => true,
+        () => false,
+      );
+    const next = recorded
+      ? `Fix it, then mark it rolled back (prisma migrate resolve --rolled-back ${file.name}) before starting again.`
+      : "Nothing was recorded; fix the cause and start again.";
+    throw new MigrationError(`migration ${file.name} failed and was rolled back: ${reason}. ${next}`, {
+      cause: error,
+    });
   }
 }
 
