@@ -19,6 +19,17 @@ const row = (p: Page, name: string) => p.getByRole("row", { name: `${name} posit
 const cacheFigure = (p: Page, name: string) =>
   text(p.getByRole("region", { name: "Cache" }).getByLabel(name, { exact: true })).then(Number);
 
+/** Roles a person operates: each needs a name a screen reader announces, told apart from the rest. */
+const CONTROL = /^\s*- (button|link|textbox|searchbox|combobox|checkbox|radio|switch|slider|spinbutton)\b/;
+async function unnamedOrAmbiguousControls(p: Page): Promise<string[]> {
+  const controls = (await p.ariaSnapshot()).split("\n").filter((line) => CONTROL.test(line));
+  // `- button "Close BTCUSDT long position"`, `- textbox "Quantity": 2`: the role and its name.
+  const names = controls.map(
+    (line) => /- (\w+)(?: "((?:[^"\\]|\\.)*)")?/.exec(line)?.slice(1, 3).join(" ") ?? line,
+  );
+  return names.filter((name, i) => !/^\w+ \S/.test(name) || names.indexOf(name) !== i);
+}
+
 beforeAll(async () => {
   ({ app, url } = await startServer(inject("webDistDir")));
   browser = await launchChromium(inject("chromiumPath"));
@@ -107,8 +118,29 @@ describe("dashboard in Chromium", () => {
     await screenshot(page, "05-cache-panel");
   });
 
+  it("gives every control an accessible name of its own", async () => {
+    const form = page.getByRole("form", { name: "New order" });
+    await form.getByLabel("Order type").selectOption("LIMIT");
+    await page.getByRole("button", { name: "Edit stop-loss and take-profit of ETHUSDT short" }).click();
+    const editor = page.getByRole("form", { name: "Stop-loss and take-profit of ETHUSDT short" });
+    await editor.waitFor();
+    expect(await unnamedOrAmbiguousControls(page)).toEqual([]);
+    await editor.getByRole("button", { name: "Cancel" }).click();
+    await form.getByLabel("Order type").selectOption("MARKET");
+
+    const signedOut = await context.newPage(); // sessionStorage is per tab: the sign-in form
+    await signedOut.goto(url);
+    await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await unnamedOrAmbiguousControls(signedOut)).toEqual([]);
+    await signedOut.close();
+  });
+
   it("shows a second tab the first tab's order within 1 s, before its 5 s poll", async () => {
     const second = await context.newPage();
+    const eventStreams: string[] = [];
+    second.on("request", (request) => {
+      if (request.url().includes("dashboard.events")) eventStreams.push(request.url());
+    });
     await signIn(second, url);
     await row(second, "SOLUSDT long").waitFor();
     await second.getByRole("status", { name: "Live updates" }).waitFor();
@@ -129,6 +161,8 @@ describe("dashboard in Chromium", () => {
     const seenAt = Date.now();
     expect(seenAt - orderedAt).toBeLessThanOrEqual(1_000);
     expect(seenAt - polledAt).toBeLessThan(5_000);
+    // One stream per tab carries both the changes and the prices.
+    expect(eventStreams).toHaveLength(1);
     await screenshot(second, "06-second-tab");
     await second.close();
   });

@@ -9,10 +9,13 @@ export const SCREENSHOT_DIR = new URL("../test-results/screenshots/", import.met
  * The whole product as `pnpm start` runs it, on port 0 and in-memory PGlite (migrated and seeded
  * with the demo desk), simulated exchange without latency and with prices moved only by the test.
  */
-export async function startServer(webDistDir: string): Promise<{ app: App; url: string }> {
+export async function startServer(
+  webDistDir: string,
+  options: { port?: number; databaseUrl?: string } = {},
+): Promise<{ app: App; url: string }> {
   const config = loadConfig({
-    PORT: "0",
-    DATABASE_URL: "memory://",
+    PORT: String(options.port ?? 0),
+    DATABASE_URL: options.databaseUrl ?? "memory://",
     SIMULATED_LATENCY_MS: "0",
     SIMULATED_PRICE_TICK_MS: "0",
     WEB_DIST_DIR: webDistDir,

@@ -1,5 +1,5 @@
 import type { AppRouter } from "@tradedesk/api";
-import { httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { httpBatchLink, httpSubscriptionLink, retryLink, splitLink } from "@trpc/client";
 import { createTRPCReact } from "@trpc/react-query";
 import { getToken } from "./session.ts";
 
@@ -13,14 +13,22 @@ export function createTrpcClient() {
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        // EventSource cannot send headers: the token travels as a connection param.
-        true: httpSubscriptionLink({
-          url: TRPC_URL,
-          connectionParams: () => {
-            const token = getToken();
-            return token ? { token } : {};
-          },
-        }),
+        true: [
+          // EventSource gives up for good on an HTTP error (a proxy's 502/503 while the server
+          // restarts): start the stream again, so the tab keeps hearing of changes.
+          retryLink({
+            retry: ({ error }) => error.data?.code !== "UNAUTHORIZED",
+            retryDelayMs: (attempt) => Math.min(1_000 * attempt, 5_000),
+          }),
+          // EventSource cannot send headers: the token travels as a connection param.
+          httpSubscriptionLink({
+            url: TRPC_URL,
+            connectionParams: () => {
+              const token = getToken();
+              return token ? { token } : {};
+            },
+          }),
+        ],
         false: httpBatchLink({
           url: TRPC_URL,
           headers: () => {

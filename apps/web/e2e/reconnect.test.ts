@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import type { App } from "@tradedesk/server";
+import type { Browser, Page, Response } from "playwright-core";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { DEMO, launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+
+/**
+ * A deploy under an open dashboard: the server goes away, a proxy answers 503 for a while, a new
+ * server comes up on the same port. The tab's event stream must come back by itself and carry
+ * the next change at once. The database is on disk so the new server knows the same users.
+ */
+
+const dataDir = mkdtempSync(`${tmpdir()}/tradedesk-e2e-restart-`);
+const databaseUrl = `file:${dataDir}/pglite`;
+const apps: App[] = [];
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchChromium(inject("chromiumPath"));
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(apps.map((app) => app.close()));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** What a proxy or load balancer answers while no server is behind it. */
+function unavailable(port: number): Promise<Server> {
+  const server = createServer((_request, response) => {
+    response.writeHead(503, { "content-type": "application/json", connection: "close" });
+    response.end('{"error":{"message":"unavailable","code":-32603}}');
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+const isEventStream = (response: Response) => response.url().includes("dashboard.events");
+
+it("reconnects the live stream after a server restart and hears the next change at once", async () => {
+  const first = await startServer(inject("webDistDir"), { databaseUrl });
+  apps.push(first.app);
+  const port = Number(new URL(first.url).port);
+  await signIn(page, first.url);
+  await page.getByRole("row", { name: "BTCUSDT long position", exact: true }).waitFor();
+
+  // The stream gives up on the 503: only starting it again brings it back.
+  const refused = page.waitForResponse((r) => isEventStream(r) && r.status() === 503, { timeout: 15_000 });
+  await first.app.close();
+  const stub = await unavailable(port);
+  await refused;
+  await new Promise<void>((resolve, reject) => stub.close((error) => (error ? reject(error) : resolve())));
+
+  const reconnected = page.waitForResponse((r) => isEventStream(r) && r.status() === 200, {
+    timeout: 20_000,
+  });
+  const second = await startServer(inject("webDistDir"), { databaseUrl, port });
+  apps.push(second.app);
+  await reconnected;
+  await expect
+    .poll(() => page.getByRole("status", { name: "Live updates" }).textContent(), { timeout: 10_000 })
+    .toBe("live");
+
+  // Right after the tab's own poll, so the 5 s poll cannot be what shows the order.
+  await page.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+  await placeOrder(second.url, { symbol: "XRPUSDT", side: "SELL", type: "MARKET", quantity: "50" });
+  await page.getByRole("row", { name: "XRPUSDT short position", exact: true }).waitFor({ timeout: 1_000 });
+  await screenshot(page, "07-after-restart");
+}, 120_000);
+
+/** The order another client (a script, another device) places, over the API's plain HTTP. */
+async function placeOrder(url: string, order: Record<string, string>): Promise<void> {
+  const call = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${url}/trpc/${path}`, init);
+    const body = (await response.json()) as { result?: { data: unknown }; error?: unknown };
+    if (!response.ok) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
+    return body.result?.data;
+  };
+  const json = { "content-type": "application/json" };
+  const { token } = (await call("auth.login", {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify(DEMO),
+  })) as {
+    token: string;
+  };
+  const authorization = `Bearer ${token}`;
+  const accounts = (await call("accounts.list", { headers: { authorization } })) as { id: string }[];
+  await call("orders.create", {
+    method: "POST",
+    headers: { ...json, authorization },
+    body: JSON.stringify({ accountId: accounts[0]?.id, ...order }),
+  });
+}
