@@ -263,18 +263,7 @@ export function createOrdersService(deps: DeskDeps) {
     },
   };
 
-  // Concurrent requests with one clientOrderId share the first one's run: the database check
-  // alone would let both through to the exchange before either has committed.
-  const inFlight = new Map<string, Promise<CreateOrderResult>>();
-  return {
-    ...service,
-    async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
-      const key = `${userId}:${command.accountId}:${command.clientOrderId}`;
-      const running = inFlight.get(key);
-      if (running) return { ...(await running), created: false, warnings: [] };
-      const run = service.create(userId, command).finally(() => inFlight.delete(key));
-      inFlight.set(key, run);
-      return run;
-    },
-  };
+  // Concurrent repeats of one clientOrderId never overlap: the desk runs a user's mutations one
+  // at a time (one-at-a-time.ts), so a repeat finds the first order in the database.
+  return service;
 }
