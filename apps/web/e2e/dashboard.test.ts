@@ -166,4 +166,18 @@ describe("dashboard in Chromium", () => {
     await screenshot(second, "06-second-tab");
     await second.close();
   });
+  it("refreshes the trader's own tab after an order through the mutation, without the live stream", async () => {
+    const offline = await context.newPage();
+    await offline.route(/dashboard\.events/, (route) => route.abort());
+    await signIn(offline, url);
+    // Right after its own poll: only the mutation's invalidation can show the order within 1 s.
+    await offline.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+    const form = offline.getByRole("form", { name: "New order" });
+    await form.getByLabel("Symbol").fill("BNBUSDT");
+    await form.getByLabel("Side").selectOption("BUY");
+    await form.getByLabel("Quantity").fill("3");
+    await form.getByRole("button", { name: "Place order" }).click();
+    await row(offline, "BNBUSDT long").waitFor({ timeout: 1_000 });
+    await offline.close();
+  });
 });
