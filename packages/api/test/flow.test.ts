@@ -171,4 +171,37 @@ describe("a trader's session, through the API", () => {
     expect((await events.next()).done).toBe(true);
     expect(listening).toBe(0);
   });
+  it("coalesces changes not yet sent on dashboard.events: one refetch for a burst of invalidations", async () => {
+    const { accountId, token } = await f.signedInTrader();
+    const api = await f.callerFor(`Bearer ${token}`);
+    await api.orders.create({ accountId, symbol: "SOLUSDT", side: "BUY", type: "MARKET", quantity: "3" });
+    const controller = new AbortController();
+    const streaming = createCaller(
+      await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
+      { signal: controller.signal },
+    );
+    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
+    const next = async () => {
+      const envelope: unknown = (await stream.next()).value;
+      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
+      return envelope[1];
+    };
+    expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
+
+    // Three invalidations while the client has not read the stream: it hears of them once.
+    await api.cache.invalidate();
+    await api.cache.invalidate();
+    await api.cache.invalidate();
+    expect(await next()).toEqual({ type: "balances-changed", reason: "all data changed" });
+    // Two price moves unread: the latest price is what arrives, once.
+    await f.exchange.setMarkPrice("SOLUSDT", "151.25");
+    await f.exchange.setMarkPrice("SOLUSDT", "152.5");
+    expect(await next()).toEqual({
+      type: "mark-prices",
+      prices: { SOLUSDT: "152.5" },
+      at: expect.any(String),
+    });
+    controller.abort();
+    expect((await stream.next()).done).toBe(true);
+  });
 });

@@ -13,7 +13,17 @@ export const dashboardRouter = router({
     const userId = ctx.user.id;
     const queue: DeskEvent[] = [];
     let wake: (() => void) | null = null;
+    // Events not yet sent are coalesced: one order brings several invalidations (the mutation,
+    // then the exchange's order, position and balance events), and a client that has not yet
+    // been told "changed" refetches once for all of them. Prices keep only the latest per symbol.
     const push = (event: DeskEvent) => {
+      const pending = queue.find((queued) => queued.type === event.type);
+      if (pending?.type === "balances-changed") return;
+      if (pending?.type === "mark-prices" && event.type === "mark-prices") {
+        pending.prices = { ...pending.prices, ...event.prices };
+        pending.at = event.at;
+        return;
+      }
       queue.push(event);
       wake?.();
     };
