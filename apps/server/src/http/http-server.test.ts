@@ -1,4 +1,4 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestClient } from "../../test/support/trpc-client.ts";
@@ -20,6 +20,13 @@ function testRouter() {
   });
   const router = t.router({
     whoami: t.procedure.query(({ ctx }) => ctx.authorization ?? "anonymous"),
+    limited: t.procedure.query(() => {
+      throw new TRPCError({
+        code: "TOO_MANY_REQUESTS",
+        message: "rate limited",
+        cause: Object.assign(new Error("429"), { retryAfterMs: 1_500 }),
+      });
+    }),
     slow: t.procedure.mutation(async () => {
       slowStarted();
       await new Promise<void>((resolve) => {
@@ -83,6 +90,15 @@ describe("HTTP host", () => {
   it("serves tRPC with the Authorization header as the caller", async () => {
     const { client } = await start();
     expect(await client.whoami.query()).toBe("Bearer header-token");
+  });
+
+  it("answers a rate-limited call with 429 and a Retry-After header in seconds", async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/trpc/limited`);
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("2");
+    const ok = await fetch(`${url}/trpc/whoami`);
+    expect(ok.headers.get("retry-after")).toBeNull();
   });
 
   it("authenticates event streams with the token connection param", async () => {

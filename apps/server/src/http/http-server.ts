@@ -86,6 +86,11 @@ export async function createHttpServer<TRouter extends AnyRouter>(
         const authorization = req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
         return options.createContext({ authorization });
       },
+      // A rate-limited answer (the exchange's 429 passed on) tells HTTP clients when to retry.
+      responseMeta: ({ errors }) => {
+        const retryAfterMs = Math.max(0, ...errors.map((error) => retryAfterMsOf(error.cause)));
+        return retryAfterMs > 0 ? { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } } : {};
+      },
       onError: ({ error, path }) => {
         // Expected client errors are the client's business; only the server's own are logged loud.
         if (error.code === "INTERNAL_SERVER_ERROR") app.log.error({ err: error, path }, "tRPC error");
@@ -110,4 +115,9 @@ export async function createHttpServer<TRouter extends AnyRouter>(
       return closing;
     },
   };
+}
+
+function retryAfterMsOf(cause: unknown): number {
+  const value = (cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
