@@ -144,14 +144,15 @@ describe("dashboard in Chromium", () => {
     await signIn(second, url);
     await row(second, "SOLUSDT long").waitFor();
     await second.getByRole("status", { name: "Live updates" }).waitFor();
-    // Right after the second tab's own poll, its next one is ~5 s away.
-    await second.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
-    const polledAt = Date.now();
-
+    // The order is ready before the wait, so under load the click follows the poll at once.
     const form = page.getByRole("form", { name: "New order" });
     await form.getByLabel("Symbol").fill("XRPUSDT");
     await form.getByLabel("Side").selectOption("SELL");
     await form.getByLabel("Quantity").fill("100");
+    // Right after the second tab's own poll, its next one is ~5 s away.
+    await second.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+    const polledAt = Date.now();
+
     const placed = page.waitForResponse((r) => r.url().includes("orders.create"));
     await form.getByRole("button", { name: "Place order" }).click();
     await placed;
