@@ -225,6 +225,12 @@ describe("internal scripts (in-process caller, no HTTP)", () => {
     expect((await demo.dashboard.balances()).fromCache).toBe(true);
   });
 
+  it("find the user by email as sign-in does: case-insensitive, wildcards literal", async () => {
+    const shouted = await callerForEmail(app, " OPS@Example.com ");
+    expect((await shouted.auth.me()).email).toBe("ops@example.com");
+    await expect(callerForEmail(app, "ops@example.co_")).rejects.toThrow(UnknownUserError);
+  });
+
   it("name an unknown email", async () => {
     await expect(callerForEmail(app, "nobody@example.com")).rejects.toThrow(UnknownUserError);
   });

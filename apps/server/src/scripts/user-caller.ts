@@ -10,7 +10,7 @@ export class UnknownUserError extends Error {
  * procedures, validation and ownership checks as the dashboard.
  */
 export async function callerForEmail(app: App, email: string) {
-  const user = await app.db.prisma.user.findUnique({ where: { email }, select: { id: true } });
+  const user = await app.desk.users.findByEmail(email);
   if (!user) throw new UnknownUserError(`no user with email ${email}`);
   const anonymous = await app.createContext(null);
   const token = await signToken(anonymous.jwtKey, user.id);

@@ -63,7 +63,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     });
 
   return {
-    users: { authenticate: users.authenticate, get: users.get },
+    users: { authenticate: users.authenticate, get: users.get, findByEmail: users.findByEmail },
     accounts: { list: users.listAccounts },
     balances: createBalancesService(
       deps,

@@ -30,6 +30,8 @@ export interface TradingDesk {
     /** null for an unknown email or a wrong password (same cost either way). */
     authenticate(email: string, password: string): Promise<UserView | null>;
     get(userId: string): Promise<UserView | null>;
+    /** The same email match as sign-in (case-insensitive), for operators' scripts. */
+    findByEmail(email: string): Promise<UserView | null>;
   };
   accounts: {
     list(userId: string): Promise<AccountView[]>;

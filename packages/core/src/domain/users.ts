@@ -10,16 +10,25 @@ export function createUsersService(prisma: PrismaClient) {
     return decoyHash;
   };
 
+  /** Emails match case-insensitively (Prisma sends ILIKE), LIKE's wildcards taken literally. */
+  const findByEmail = (email: string) =>
+    prisma.user.findFirst({
+      where: { email: { equals: literalLikePattern(email.trim()), mode: "insensitive" } },
+      orderBy: { createdAt: "asc" },
+      select: { id: true, email: true, role: true, passwordHash: true },
+    });
+
   return {
     async authenticate(email: string, password: string): Promise<UserView | null> {
-      const user = await prisma.user.findFirst({
-        // Case-insensitive (Prisma sends ILIKE), with LIKE's wildcards taken literally.
-        where: { email: { equals: literalLikePattern(email.trim()), mode: "insensitive" } },
-        orderBy: { createdAt: "asc" },
-        select: { id: true, email: true, role: true, passwordHash: true },
-      });
+      const user = await findByEmail(email);
       const valid = await verifyPassword(password, user?.passwordHash ?? (await decoy()));
       return user && valid ? { id: user.id, email: user.email, role: user.role } : null;
+    },
+
+    /** For operators' scripts: the same lookup as sign-in, without a password. */
+    async findByEmail(email: string): Promise<UserView | null> {
+      const user = await findByEmail(email);
+      return user ? { id: user.id, email: user.email, role: user.role } : null;
     },
 
     async get(userId: string): Promise<UserView | null> {
