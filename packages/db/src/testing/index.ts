@@ -30,7 +30,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const db = serverUrl
     ? await openDatabase({
         url: withSchema(serverUrl, `test_${randomBytes(6).toString("hex")}`),
-        role: "TEST_DATABASE_URL",
+        role: "the PostgreSQL test database (vitest --mode postgres)",
         ...(hook ? { onQuery: hook } : {}),
       })
     : assembleDatabase(
