@@ -75,6 +75,27 @@ export interface ExchangeOrder {
   reduceOnly: boolean;
 }
 
+/** One fill of an order, as the exchange's trade history reports it. */
+export interface ExchangeTrade {
+  /** The exchange's trade id; increases with time within an account and symbol. */
+  tradeId: string;
+  exchangeOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  quantity: Decimal;
+  price: Decimal;
+  /** The PnL this fill realized (0 for a fill that opens or adds to a position). */
+  realizedPnl: Decimal;
+  /** Exchange time of the fill, ms since epoch. */
+  time: number;
+}
+
+export interface TradeQuery {
+  symbol: string;
+  /** Fills at or after this exchange time (ms since epoch). */
+  startTime: number;
+}
+
 export interface OrderRef {
   symbol: string;
   clientOrderId: string;
@@ -111,6 +132,16 @@ export interface ExchangeGateway {
   placeOrder(account: ExchangeAccountRef, request: PlaceOrderRequest): Promise<ExchangeOrder>;
   /** Looks an order up by our clientOrderId; null if the exchange never accepted it. */
   getOrder(account: ExchangeAccountRef, ref: OrderRef): Promise<ExchangeOrder | null>;
+  /**
+   * Every open order of the account, resting (regular) and trigger (Binance algo) orders alike:
+   * what the reconciler compares with the database. Not cached; weigh it like a snapshot.
+   */
+  getOpenOrders(account: ExchangeAccountRef): Promise<ExchangeOrder[]>;
+  /**
+   * The account's fills on one symbol since `startTime`, oldest first, however many there are
+   * (the gateway pages): the reconciler books realized PnL from them, never from a guess.
+   */
+  getTrades(account: ExchangeAccountRef, query: TradeQuery): Promise<ExchangeTrade[]>;
   /** Cancels a batch; orders already gone come back with cancelled: false. */
   cancelOrders(account: ExchangeAccountRef, refs: OrderRef[]): Promise<CancelResult[]>;
   getMarkPrices(symbols: readonly string[]): Promise<Map<string, Decimal>>;

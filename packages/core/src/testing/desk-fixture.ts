@@ -121,6 +121,8 @@ function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeH
       return order;
     },
     getOrder: (account, ref) => exchange.getOrder(account, ref),
+    getOpenOrders: (account) => exchange.getOpenOrders(account),
+    getTrades: (account, query) => exchange.getTrades(account, query),
     cancelOrders(account, refs) {
       calls.push(`cancelOrders:${refs.length}`);
       return exchange.cancelOrders(account, refs);

@@ -1,5 +1,5 @@
 import type Decimal from "decimal.js";
-import { ExchangeRejectedError } from "../errors.ts";
+import { ExchangeRejectedError, ExchangeUnavailableError } from "../errors.ts";
 import type {
   AccountEvent,
   AccountSnapshot,
@@ -366,6 +366,14 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         (error) => error instanceof BinanceUnknownOutcomeError,
         request.clientOrderId,
       );
+    },
+
+    // Implemented with the reconciler's Binance endpoints (openOrders, openAlgoOrders, userTrades).
+    async getOpenOrders() {
+      throw new ExchangeUnavailableError("getOpenOrders is not implemented for Binance yet");
+    },
+    async getTrades() {
+      throw new ExchangeUnavailableError("getTrades is not implemented for Binance yet");
     },
 
     async getOrder(account, ref) {

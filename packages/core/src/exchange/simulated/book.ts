@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
-import type { ExchangeOrder, OrderSide, PositionSide } from "../gateway.ts";
+import type { ExchangeOrder, ExchangeTrade, OrderSide, PositionSide } from "../gateway.ts";
 
 /** One account's books on the simulated exchange: balances, positions and every order it took. */
 export interface Book {
@@ -11,6 +11,9 @@ export interface Book {
   /** Every order by clientOrderId, in the order they were placed (Map keeps insertion order). */
   orders: Map<string, ExchangeOrder>;
   nextOrderId: number;
+  /** Fills, oldest first (the latest ones only, like the orders): the trade history. */
+  trades: ExchangeTrade[];
+  nextTradeId: number;
 }
 
 export interface BookPosition {
@@ -49,6 +52,8 @@ export function createBook(startingBalance: Decimal, initial: InitialBook | null
     positions: new Map(),
     orders: new Map(),
     nextOrderId: 1,
+    trades: [],
+    nextTradeId: 1,
   };
   if (!initial) return book;
   for (const balance of initial.balances ?? []) {
@@ -98,8 +103,19 @@ const persistedOrder = z.object({
   triggerPrice: decimalString.nullable(),
   reduceOnly: z.boolean(),
 });
+const persistedTrade = z.object({
+  tradeId: z.string(),
+  exchangeOrderId: z.string(),
+  symbol: z.string(),
+  side: z.enum(["BUY", "SELL"]),
+  quantity: decimalString,
+  price: decimalString,
+  realizedPnl: decimalString,
+  time: z.number().int(),
+});
 const persistedBook = z.object({
-  version: z.literal(1),
+  // Version 1 books (before trade history) read as books with no trades yet.
+  version: z.union([z.literal(1), z.literal(2)]),
   balances: z.array(z.object({ asset: z.string(), walletBalance: decimalString })),
   positions: z.array(
     z.object({
@@ -112,13 +128,15 @@ const persistedBook = z.object({
   ),
   orders: z.array(persistedOrder),
   nextOrderId: z.number().int().positive(),
+  trades: z.array(persistedTrade).default([]),
+  nextTradeId: z.number().int().positive().default(1),
 });
 export type PersistedBook = z.infer<typeof persistedBook>;
 
 export function serializeBook(book: Book): PersistedBook {
   const nullable = (value: Decimal | null) => (value === null ? null : value.toFixed());
   return {
-    version: 1,
+    version: 2,
     balances: [...book.balances].map(([asset, wallet]) => ({ asset, walletBalance: wallet.toFixed() })),
     positions: [...book.positions.values()].map((p) => ({
       symbol: p.symbol,
@@ -136,6 +154,13 @@ export function serializeBook(book: Book): PersistedBook {
       triggerPrice: nullable(o.triggerPrice),
     })),
     nextOrderId: book.nextOrderId,
+    trades: book.trades.map((t) => ({
+      ...t,
+      quantity: t.quantity.toFixed(),
+      price: t.price.toFixed(),
+      realizedPnl: t.realizedPnl.toFixed(),
+    })),
+    nextTradeId: book.nextTradeId,
   };
 }
 
@@ -165,5 +190,12 @@ export function parseBook(stored: unknown): Book {
       ]),
     ),
     nextOrderId: state.nextOrderId,
+    trades: state.trades.map((t) => ({
+      ...t,
+      quantity: new Decimal(t.quantity),
+      price: new Decimal(t.price),
+      realizedPnl: new Decimal(t.realizedPnl),
+    })),
+    nextTradeId: state.nextTradeId,
   };
 }

@@ -17,6 +17,8 @@ export type SimulatedOperation =
   | "placeOrder"
   | "cancelOrders"
   | "getOrder"
+  | "getOpenOrders"
+  | "getTrades"
   | "getMarkPrices";
 
 export interface FaultOptions {

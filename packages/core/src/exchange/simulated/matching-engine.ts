@@ -7,7 +7,9 @@ import type {
   CancelResult,
   ExchangeOrder,
   ExchangePosition,
+  ExchangeTrade,
   OrderRef,
+  TradeQuery,
   PlaceOrderRequest,
 } from "../gateway.ts";
 import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
@@ -141,6 +143,7 @@ export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySe
  * stays small; Binance forgets old orders too. A forgotten clientOrderId can be used again.
  */
 function forgetOldOrders(book: Book, kept: number): void {
+  if (book.trades.length > kept) book.trades.splice(0, book.trades.length - kept);
   let finished = 0;
   for (const order of book.orders.values()) if (order.status !== "NEW") finished++;
   for (const [clientOrderId, order] of book.orders) {
@@ -173,6 +176,13 @@ export function snapshot(book: Book, ctx: EngineContext): AccountSnapshot {
     positions: [...book.positions.values()].map((p) => toExchangePosition(p, ctx)),
     asOf: ctx.now,
   };
+}
+
+/** Fills on a symbol since a time, oldest first. */
+export function trades(book: Book, query: TradeQuery): ExchangeTrade[] {
+  return book.trades
+    .filter((trade) => trade.symbol === query.symbol && trade.time >= query.startTime)
+    .map((trade) => ({ ...trade }));
 }
 
 export function openOrders(book: Book): ExchangeOrder[] {
@@ -296,8 +306,19 @@ function fill(
   } else {
     book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs() });
   }
+  const realizedPnl = realized.toDecimalPlaces(MONEY_DP);
   const wallet = book.balances.get(MARGIN_ASSET) ?? ZERO;
-  book.balances.set(MARGIN_ASSET, wallet.plus(realized.toDecimalPlaces(MONEY_DP)));
+  book.balances.set(MARGIN_ASSET, wallet.plus(realizedPnl));
+  book.trades.push({
+    tradeId: String(book.nextTradeId++),
+    exchangeOrderId: order.exchangeOrderId,
+    symbol: order.symbol,
+    side: order.side,
+    quantity,
+    price,
+    realizedPnl,
+    time: ctx.now,
+  });
 
   const isTrigger = order.type === "STOP_MARKET" || order.type === "TAKE_PROFIT_MARKET";
   events.push(orderEvent(isTrigger && order.reduceOnly ? "protective-triggered" : "order", order, ctx));

@@ -4,7 +4,8 @@
  * POST /fapi/v1/order 0 (orders count against the order-rate limit, not the IP weight),
  * GET /fapi/v1/order 1, DELETE /fapi/v1/batchOrders 1, DELETE /fapi/v1/algoOrder 1,
  * GET /fapi/v1/premiumIndex 1 with a symbol, 10 without (mark prices for n symbols cost
- * min(n, 10), as the Binance gateway picks the cheaper).
+ * min(n, 10), as the Binance gateway picks the cheaper), GET /fapi/v1/openOrders without a
+ * symbol 40 + GET /fapi/v1/openAlgoOrders without a symbol 40, GET /fapi/v1/userTrades 5 a page.
  */
 export const REQUEST_WEIGHT = {
   /** account (5) + positionRisk (5): a snapshot needs both on Binance. */
@@ -16,6 +17,9 @@ export const REQUEST_WEIGHT = {
   cancelTrigger: 1,
   markPriceOne: 1,
   markPriceAll: 10,
+  /** openOrders (40) + openAlgoOrders (40), every symbol. */
+  getOpenOrders: 80,
+  getTrades: 5,
 } as const;
 
 const MINUTE_MS = 60_000;

@@ -324,6 +324,16 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       );
     },
 
+    getOpenOrders(account) {
+      return request("getOpenOrders", REQUEST_WEIGHT.getOpenOrders, () => exchange.openOrders(account));
+    },
+
+    getTrades(account, query) {
+      return request("getTrades", REQUEST_WEIGHT.getTrades, () =>
+        withBook(account.id, (book) => ({ result: engine.trades(book, query), events: [], changed: false })),
+      );
+    },
+
     async cancelOrders(account, refs) {
       if (refs.length === 0) return [];
       const triggers = refs.filter((ref) => ref.kind === "trigger").length;
