@@ -81,6 +81,11 @@ export interface SimulatedExchange extends ExchangeGateway {
   resetStats(): void;
   /** Open (resting and trigger) orders of an account, for protocol layers over this engine; not counted. */
   openOrders(account: ExchangeAccountRef): Promise<ExchangeOrder[]>;
+  /** An account's fills on a symbol since startTime, oldest first, for protocol layers over this engine; not counted. */
+  trades(
+    account: ExchangeAccountRef,
+    query: Parameters<ExchangeGateway["getTrades"]>[1],
+  ): ReturnType<ExchangeGateway["getTrades"]>;
   /** Listed symbols. */
   readonly symbols: readonly string[];
 }
@@ -410,6 +415,14 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     openOrders(account) {
       return withBook(account.id, (book) => ({
         result: engine.openOrders(book),
+        events: [],
+        changed: false,
+      }));
+    },
+
+    trades(account, query) {
+      return withBook(account.id, (book) => ({
+        result: engine.trades(book, query),
         events: [],
         changed: false,
       }));
