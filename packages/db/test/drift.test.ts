@@ -25,6 +25,8 @@ describe("drift between prisma/migrations and prisma/schema.prisma", () => {
       "exchange_accounts",
       "orders",
       "positions",
+      "reconcile_repairs",
+      "reconcile_runs",
       "simulated_books",
       "users",
     ]);
@@ -85,11 +87,11 @@ describe("drift between prisma/migrations and prisma/schema.prisma", () => {
   });
 
   it("reports a changed enum, a changed relation action and a missing table", async () => {
-    const schema = editedSchema("  EXPIRED\n}", "  EXPIRED\n  PENDING_CANCEL\n}")
+    const schema = editedSchema("  PENDING_CANCEL\n}", "  PENDING_CANCEL\n  SUSPENDED\n}")
       .replace("references: [id], onDelete: SetNull)", "references: [id], onDelete: Cascade)")
       .replace('@@map("simulated_books")', '@@map("simulated_book")');
     expect(await checkDrift(db, schema)).toEqual([
-      "enum OrderStatus: values (NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, PENDING_CANCEL) in schema.prisma, (NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED) in the database",
+      "enum OrderStatus: values (NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, PENDING, PENDING_CANCEL, SUSPENDED) in schema.prisma, (NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, PENDING, PENDING_CANCEL) in the database",
       "foreign key orders_position_id_fkey (position_id) -> positions (id) on delete CASCADE on update CASCADE: in schema.prisma, missing in the database",
       "foreign key orders_position_id_fkey (position_id) -> positions (id) on delete SET NULL on update CASCADE: in the database, not in schema.prisma",
       "table simulated_book: in schema.prisma, missing in the database",
