@@ -1,5 +1,11 @@
 import Decimal from "decimal.js";
-import type { AccountEvent, AccountSnapshot, ExchangeOrder, OrderStatus } from "../../gateway.ts";
+import type {
+  AccountEvent,
+  AccountSnapshot,
+  ExchangeOrder,
+  ExchangeTrade,
+  OrderStatus,
+} from "../../gateway.ts";
 
 /**
  * The fake server's side of the wire: the simulated engine's objects rendered as Binance's
@@ -42,6 +48,7 @@ export function orderJson(order: ExchangeOrder, at: number) {
     priceMatch: "NONE",
     selfTradePreventionMode: "EXPIRE_MAKER",
     goodTillDate: 0,
+    time: at,
     updateTime: at,
   };
 }
@@ -85,6 +92,44 @@ export function algoOrderJson(order: ExchangeOrder, at: number) {
     updateTime: at,
     triggerTime: order.status === "FILLED" ? at : 0,
     goodTillDate: 0,
+  };
+}
+
+/**
+ * An algo order as GET /fapi/v1/openAlgoOrders lists it: Binance's documented row has no
+ * executedQty / avgPrice (nothing of an open one executed), but the triggered order's fields.
+ */
+export function openAlgoOrderJson(order: ExchangeOrder, at: number) {
+  const { executedQty: _executed, avgPrice: _average, ...row } = algoOrderJson(order, at);
+  return {
+    ...row,
+    actualOrderId: "",
+    actualPrice: "0",
+    tpTriggerPrice: "0",
+    tpPrice: "0",
+    slTriggerPrice: "0",
+    slPrice: "0",
+    tpOrderType: "",
+  };
+}
+
+/** A fill as GET /fapi/v1/userTrades lists it (the engine charges no commission). */
+export function userTradeJson(trade: ExchangeTrade) {
+  return {
+    buyer: trade.side === "BUY",
+    commission: "0",
+    commissionAsset: "USDT",
+    id: numericId(trade.tradeId),
+    maker: false,
+    orderId: numericId(trade.exchangeOrderId),
+    price: trade.price.toFixed(),
+    qty: trade.quantity.toFixed(),
+    quoteQty: trade.price.times(trade.quantity).toFixed(),
+    realizedPnl: trade.realizedPnl.toFixed(),
+    side: trade.side,
+    positionSide: "BOTH",
+    symbol: trade.symbol,
+    time: trade.time,
   };
 }
 

@@ -18,9 +18,11 @@ import {
   accountJson,
   algoOrderJson,
   isTriggerOrder,
+  openAlgoOrderJson,
   orderJson,
   positionRiskJson,
   userStreamMessages,
+  userTradeJson,
 } from "./binance-json.ts";
 
 /**
@@ -70,6 +72,11 @@ export interface FakeBinanceOptions {
   now?: () => number;
   /** Close the engine when the server closes (default true). */
   closeEngine?: boolean;
+  /**
+   * Which fills a userTrades time window holding more than `limit` answers with: Binance does not
+   * document it, so tests run the gateway against both. Default the oldest.
+   */
+  tradeWindowPage?: "oldest" | "newest";
 }
 
 export interface FakeBinance {
@@ -119,6 +126,10 @@ class BinanceHttpError extends Error {
 
 const MINUTE_MS = 60_000;
 const DEFAULT_BAN_SECONDS = 120;
+// userTrades: startTime..endTime at most 7 days apart; limit default 500, max 1000.
+const TRADES_WINDOW_MS = 7 * 24 * 60 * 60_000;
+const TRADES_LIMIT_DEFAULT = 500;
+const TRADES_LIMIT_MAX = 1000;
 
 export async function startFakeBinance(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
   const engine = options.engine ?? createSimulatedExchange({ latencyMs: 0, priceTickMs: 0 });
@@ -184,7 +195,53 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
       throw new BinanceHttpError(400, -1100, `Illegal characters found in parameter '${name}'.`);
     return new Decimal(value);
   };
+  const integerParam = (params: URLSearchParams, name: string): number | undefined => {
+    const value = params.get(name);
+    if (value === null) return undefined;
+    if (!/^\d{1,15}$/.test(value))
+      throw new BinanceHttpError(400, -1100, `Illegal characters found in parameter '${name}'.`);
+    return Number(value);
+  };
+  const symbolParam = (params: URLSearchParams, mandatory: boolean): string | null => {
+    const symbol = mandatory ? need(params, "symbol") : params.get("symbol");
+    if (symbol !== null && !engine.symbols.includes(symbol))
+      throw new BinanceHttpError(400, -1121, "Invalid symbol.");
+    return symbol;
+  };
   const accountOf = (ctx: RouteContext) => ctx.account!;
+
+  /** GET /fapi/v1/userTrades: Binance's window, fromId and limit rules over the engine's trade history. */
+  async function userTrades(ctx: RouteContext) {
+    const symbol = symbolParam(ctx.params, true)!;
+    const limit = integerParam(ctx.params, "limit") ?? TRADES_LIMIT_DEFAULT;
+    if (limit < 1 || limit > TRADES_LIMIT_MAX)
+      throw new BinanceHttpError(400, -1130, "Data sent for parameter 'limit' is not valid.");
+    const fromId = integerParam(ctx.params, "fromId");
+    const orderId = ctx.params.get("orderId");
+    const startTime = integerParam(ctx.params, "startTime");
+    const endTime = integerParam(ctx.params, "endTime");
+    if (fromId !== undefined && (startTime !== undefined || endTime !== undefined))
+      throw new BinanceHttpError(400, -1128, "Combination of optional parameters invalid.");
+    const all = (await engine.trades(engineRef(accountOf(ctx)), { symbol, startTime: 0 })).filter(
+      (t) => orderId === null || t.exchangeOrderId === orderId,
+    );
+    let rows: typeof all;
+    if (fromId !== undefined) {
+      rows = all.filter((t) => Number(t.tradeId) >= fromId).slice(0, limit);
+    } else if (startTime !== undefined || endTime !== undefined) {
+      // One bound alone spans 7 days from it (the fake's reading; the gateway always sends both).
+      const from = startTime ?? endTime! - TRADES_WINDOW_MS;
+      const to = endTime ?? startTime! + TRADES_WINDOW_MS;
+      if (!(to >= from && to - from <= TRADES_WINDOW_MS))
+        throw new BinanceHttpError(400, -1127, "More than 168 hours between startTime and endTime.");
+      const inWindow = all.filter((t) => t.time >= from && t.time <= to);
+      rows = options.tradeWindowPage === "newest" ? inWindow.slice(-limit) : inWindow.slice(0, limit);
+    } else {
+      // Neither: the most recent trades of the last 7 days.
+      rows = all.filter((t) => t.time >= ctx.now - TRADES_WINDOW_MS).slice(-limit);
+    }
+    return rows.map(userTradeJson);
+  }
 
   async function findAlgo(account: FakeBinanceAccount, params: URLSearchParams) {
     const book = algoBook(account.accountId);
@@ -384,26 +441,38 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
         };
       },
     },
+    "GET /fapi/v1/openOrders": {
+      security: "SIGNED",
+      weight: (p) => (p.has("symbol") ? 1 : 40),
+      handle: async (ctx) => {
+        const symbol = symbolParam(ctx.params, false);
+        const open = await engine.openOrders(engineRef(accountOf(ctx)));
+        // Conditional orders are algo orders on Binance: openAlgoOrders lists them, not this.
+        return open
+          .filter((o) => !isTriggerOrder(o) && (!symbol || o.symbol === symbol))
+          .map((o) => orderJson(o, ctx.now));
+      },
+    },
     "GET /fapi/v1/openAlgoOrders": {
       security: "SIGNED",
       weight: (p) => (p.has("symbol") ? 1 : 40),
       handle: async (ctx) => {
-        const account = accountOf(ctx);
-        const symbol = ctx.params.get("symbol");
-        const open = [];
-        for (const [clientOrderId, s] of algoBook(account.accountId)) {
-          if (symbol && s !== symbol) continue;
-          const order = await engine.getOrder(engineRef(account), {
-            symbol: s,
-            clientOrderId,
-            kind: "trigger",
-          });
-          if (order && (order.status === "NEW" || order.status === "PARTIALLY_FILLED"))
-            open.push(algoOrderJson(order, ctx.now));
-        }
-        return open;
+        const symbol = symbolParam(ctx.params, false);
+        const algoType = ctx.params.get("algoType");
+        const algoId = ctx.params.get("algoId");
+        if (algoType !== null && algoType !== "CONDITIONAL") return [];
+        const open = await engine.openOrders(engineRef(accountOf(ctx)));
+        return open
+          .filter(
+            (o) =>
+              isTriggerOrder(o) &&
+              (!symbol || o.symbol === symbol) &&
+              (algoId === null || o.exchangeOrderId === algoId),
+          )
+          .map((o) => openAlgoOrderJson(o, ctx.now));
       },
     },
+    "GET /fapi/v1/userTrades": { security: "SIGNED", weight: () => 5, handle: userTrades },
     "POST /fapi/v1/listenKey": {
       security: "USER_STREAM",
       weight: () => 1,
