@@ -7,6 +7,7 @@ import {
   ExchangeUnavailableError,
 } from "../errors.ts";
 import type { AccountEvent, ExchangeAccountRef, PlaceOrderRequest } from "../gateway.ts";
+import { createSimulatedExchange, type SimulatedTimers } from "../simulated/index.ts";
 import { type BinanceGatewayOptions, createBinanceGateway } from "./gateway.ts";
 import { signQuery } from "./sign.ts";
 import { type FakeBinance, startFakeBinance } from "./testing/fake-binance.ts";
@@ -26,8 +27,8 @@ afterEach(async () => {
 async function setup(
   options: BinanceGatewayOptions = {},
   fakeOptions: Parameters<typeof startFakeBinance>[0] = {},
+  clock = manualClock(),
 ) {
-  const clock = manualClock();
   const fake = await startFakeBinance({ now: clock.now, ...fakeOptions });
   open.push(fake);
   // The gateway's waits move the shared clock instead of taking time.
@@ -551,5 +552,199 @@ describe("when even the lookup fails", () => {
       clientOrderId: "twice-unknown",
     });
     expect(calls(fake, "POST", "/fapi/v1/order")).toHaveLength(1);
+  });
+});
+
+describe("open orders for the reconciler", () => {
+  it("reads regular and algo open orders for every symbol: one call each, 40 weight apiece", async () => {
+    const { fake, gateway, account } = await setup();
+    await gateway.placeOrder(account, market("pos", "0.1"));
+    await gateway.placeOrder(account, {
+      ...market("rest-1", "1"),
+      symbol: "ETHUSDT",
+      type: "LIMIT",
+      price: new Decimal("3000"),
+    });
+    await gateway.placeOrder(account, {
+      ...market("sl-1", "0.1"),
+      side: "SELL",
+      type: "STOP_MARKET",
+      triggerPrice: new Decimal("60000"),
+      reduceOnly: true,
+    });
+    const before = gateway.weight().usedWeight1m;
+    const open = await gateway.getOpenOrders(account);
+    expect(open.map((o) => [o.clientOrderId, o.type])).toEqual([
+      ["rest-1", "LIMIT"],
+      ["sl-1", "STOP_MARKET"],
+    ]);
+    const reads = fake.requests.filter((r) => r.path.startsWith("/fapi/v1/open"));
+    expect(reads.map((r) => [r.method, r.path, r.params.symbol, r.weight])).toEqual([
+      ["GET", "/fapi/v1/openOrders", undefined, 40],
+      ["GET", "/fapi/v1/openAlgoOrders", undefined, 40],
+    ]);
+    expect(gateway.weight().usedWeight1m - before).toBe(80);
+  });
+
+  it("skips an open order of a type it does not model (placed by hand on Binance) and says so, keeping the others", async () => {
+    const warnings: unknown[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (o: object) => warnings.push(o) };
+    // Binance lists a trailing stop someone placed in its web app next to our limit order.
+    const withTrailingStop: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes("/fapi/v1/openOrders?")) return response;
+      const rows = (await response.json()) as object[];
+      rows.push({ ...rows[0], orderId: 999, clientOrderId: "web-trailing", type: "TRAILING_STOP_MARKET" });
+      return new Response(JSON.stringify(rows), { status: response.status, headers: response.headers });
+    };
+    const { gateway, account } = await setup({ fetch: withTrailingStop, logger });
+    await gateway.placeOrder(account, {
+      ...market("rest-2", "1"),
+      type: "LIMIT",
+      price: new Decimal("60000"),
+    });
+    const open = await gateway.getOpenOrders(account);
+    expect(open.map((o) => o.clientOrderId)).toEqual(["rest-2"]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ accountId: "acc-1", symbol: "BTCUSDT", type: "TRAILING_STOP_MARKET" }),
+    ]);
+  });
+});
+
+describe("trade history for the reconciler", () => {
+  const DAY = 24 * 60 * 60_000;
+  const WEEK = 7 * DAY;
+
+  /** A fake Binance whose engine stamps fills with the shared manual clock. */
+  async function setupOnClock(fakeOptions: Parameters<typeof startFakeBinance>[0] = {}) {
+    const clock = manualClock();
+    const timers: SimulatedTimers = {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      setInterval: (callback, ms) => setInterval(callback, ms),
+      clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+      now: clock.now,
+    };
+    const engine = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, timers });
+    const context = await setup({}, { ...fakeOptions, engine }, clock);
+    const engineAccount = { id: context.fake.accounts[0]!.accountId };
+    /** Fills straight on the engine (no REST weight spent), at the current clock time. */
+    const fill = (clientOrderId: string, symbol = "BTCUSDT", side: "BUY" | "SELL" = "BUY") =>
+      engine.placeOrder(engineAccount, { ...market(clientOrderId, "0.001"), symbol, side });
+    return { ...context, fill };
+  }
+
+  const tradeReads = (fake: FakeBinance) =>
+    calls(fake, "GET", "/fapi/v1/userTrades").map(({ params, status, weight }) => {
+      const { recvWindow: _recvWindow, timestamp: _timestamp, ...sent } = params;
+      return { sent, status, weight };
+    });
+
+  for (const tradeWindowPage of ["oldest", "newest"] as const) {
+    it(`returns all of 1200 fills in one window, oldest first, when Binance answers a busy window with its ${tradeWindowPage} 1000`, async () => {
+      const { fake, gateway, account, clock, fill } = await setupOnClock({ tradeWindowPage });
+      const since = clock.now();
+      clock.advance(1);
+      for (let i = 0; i < 1200; i++) {
+        await fill(`f-${i}`, "BTCUSDT", i % 2 === 0 ? "BUY" : "SELL");
+        clock.advance(1000);
+      }
+      const before = gateway.weight().usedWeight1m;
+      const trades = await gateway.getTrades(account, { symbol: "BTCUSDT", startTime: since });
+
+      expect(trades.map((t) => t.tradeId)).toEqual(Array.from({ length: 1200 }, (_, i) => String(i + 1)));
+      expect(trades.every((t, i) => t.time === since + 1 + i * 1000)).toBe(true);
+      const window = { symbol: "BTCUSDT", limit: "1000", startTime: String(since) };
+      const lookBefore = { ...window, endTime: String(since) }; // up to the first fill it was given, exclusive
+      expect(tradeReads(fake)).toEqual(
+        tradeWindowPage === "oldest"
+          ? [
+              { sent: { ...window, endTime: String(since + WEEK - 1) }, status: 200, weight: 5 },
+              // Nothing before the page's first fill: it was the window's oldest 1000.
+              { sent: lookBefore, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "1001" }, status: 200, weight: 5 },
+            ]
+          : [
+              { sent: { ...window, endTime: String(since + WEEK - 1) }, status: 200, weight: 5 },
+              // The newest 1000 came first: the 200 before them, then on by trade id.
+              { sent: { ...window, endTime: String(since + 200 * 1000) }, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "201" }, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "1201" }, status: 200, weight: 5 },
+            ],
+      );
+      expect(gateway.weight().usedWeight1m - before).toBe(tradeReads(fake).length * 5);
+    });
+  }
+
+  it("walks 7-day windows across a month: every fill since startTime of that symbol, none before, a window per empty week", async () => {
+    const { fake, gateway, account, clock, fill } = await setupOnClock();
+    await fill("before-start");
+    clock.advance(DAY);
+    const since = clock.now();
+    clock.advance(9 * DAY);
+    await fill("day-9");
+    await fill("day-9-eth", "ETHUSDT");
+    clock.advance(1);
+    await fill("day-9-later", "BTCUSDT", "SELL");
+    clock.advance(8 * DAY);
+    await fill("day-17");
+    clock.advance(13 * DAY); // now: day 30
+
+    const before = gateway.weight().usedWeight1m;
+    const trades = await gateway.getTrades(account, { symbol: "BTCUSDT", startTime: since });
+    expect(trades.map((t) => [t.side, t.time - since])).toEqual([
+      ["BUY", 9 * DAY],
+      ["SELL", 9 * DAY + 1],
+      ["BUY", 17 * DAY + 1],
+    ]);
+    const window = (from: number) => ({
+      sent: {
+        symbol: "BTCUSDT",
+        limit: "1000",
+        startTime: String(since + from),
+        endTime: String(since + from + WEEK - 1),
+      },
+      status: 200,
+      weight: 5,
+    });
+    expect(tradeReads(fake)).toEqual([
+      window(0), // empty
+      window(WEEK), // the first fills (day 9): short, but the window ends before now
+      // On from the day-9 window's last fill by id (the engine numbers an account's fills across symbols).
+      { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "5" }, status: 200, weight: 5 },
+    ]);
+    expect(gateway.weight().usedWeight1m - before).toBe(15);
+
+    // No fills at all since startTime: one request per 7-day window up to now (days 0..34).
+    const quiet = await gateway.getTrades(account, { symbol: "SOLUSDT", startTime: since });
+    expect(quiet).toEqual([]);
+    expect(
+      tradeReads(fake)
+        .filter((r) => r.sent.symbol === "SOLUSDT")
+        .map((r) => r.sent.startTime),
+    ).toEqual([0, 1, 2, 3, 4].map((week) => String(since + week * WEEK)));
+    expect(gateway.weight().usedWeight1m - before).toBe(15 + 25);
+  });
+
+  it("is served by a fake that refuses what Binance refuses: a window over 7 days, fromId with a window, over 1000 a page", async () => {
+    const { fake, clock } = await setupOnClock();
+    const get = async (query: string) => {
+      const q = `symbol=BTCUSDT&${query}&recvWindow=5000&timestamp=${clock.now()}`;
+      const response = await fetch(
+        `${fake.url}/fapi/v1/userTrades?${q}&signature=${signQuery(q, fake.apiSecret)}`,
+        {
+          headers: { "X-MBX-APIKEY": fake.apiKey },
+        },
+      );
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const start = clock.now() - WEEK;
+    expect(await get(`startTime=${start}&endTime=${start + WEEK}`)).toEqual({ status: 200, body: [] });
+    expect(await get(`startTime=${start - 1}&endTime=${start + WEEK}`)).toMatchObject({
+      status: 400,
+      body: { code: -1127 },
+    });
+    expect(await get(`startTime=${start}&fromId=1`)).toMatchObject({ status: 400, body: { code: -1128 } });
+    expect(await get("fromId=1&limit=1001")).toMatchObject({ status: 400, body: { code: -1130 } });
   });
 });

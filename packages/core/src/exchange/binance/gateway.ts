@@ -1,5 +1,5 @@
 import type Decimal from "decimal.js";
-import { ExchangeRejectedError, ExchangeUnavailableError } from "../errors.ts";
+import { ExchangeRejectedError } from "../errors.ts";
 import type {
   AccountEvent,
   AccountSnapshot,
@@ -7,9 +7,11 @@ import type {
   ExchangeAccountRef,
   ExchangeGateway,
   ExchangeOrder,
+  ExchangeTrade,
   MarkPriceTick,
   OrderRef,
   PlaceOrderRequest,
+  TradeQuery,
   Unsubscribe,
 } from "../gateway.ts";
 import { placeWithReconciliation } from "../reconcile-order.ts";
@@ -24,11 +26,13 @@ import { toAccountEvents } from "./user-events.ts";
 import { createWeightBudget, type WeightBudget, type WeightState } from "./weight-budget.ts";
 import {
   batchCancelSchema,
+  isModelledOrderType,
   premiumIndexSchema,
   toAlgoOrder,
   toBalances,
   toOrder,
   toPositions,
+  toTrade,
 } from "./wire.ts";
 
 export const BINANCE_USDM_URL = "https://fapi.binance.com";
@@ -75,6 +79,9 @@ const WEIGHT = {
   markPriceOne: 1,
   markPriceAll: 10,
   listenKey: 1,
+  openOrdersAll: 40,
+  openAlgoOrdersAll: 40,
+  userTrades: 5,
 } as const;
 
 // Binance refuses a timestamp more than 1 s ahead of its clock, so ours may run up to 1 s ahead
@@ -84,6 +91,9 @@ const CLOCK_AHEAD_MS = 1000;
 // Binance's "Order does not exist" / "Unknown order sent".
 const ORDER_NOT_FOUND = new Set<number | string>([-2013, -2011]);
 const BATCH_CANCEL_MAX = 10;
+// userTrades: at most 1000 rows a page, and startTime..endTime at most 7 days apart.
+const TRADES_PAGE = 1000;
+const TRADES_WINDOW_MS = 7 * 24 * 60 * 60_000;
 
 export function createBinanceGateway(options: BinanceGatewayOptions = {}): BinanceGateway {
   const testnet = options.testnet ?? false;
@@ -215,6 +225,74 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       // outside recvWindow) left the order working, so the caller must hear about it.
       if (isOrderNotFound(error)) return { clientOrderId, cancelled: false, reason: error.message };
       throw error;
+    }
+  }
+
+  /** Maps an open-orders answer, skipping (and logging) order types the gateway does not model. */
+  function openOrdersOf(
+    account: ExchangeAccountRef,
+    raw: unknown,
+    typeField: "type" | "orderType",
+    toExchangeOrder: (row: unknown) => ExchangeOrder,
+  ): ExchangeOrder[] {
+    if (!Array.isArray(raw)) throw new Error(`Binance answered open orders with ${typeof raw}, not a list`);
+    const orders: ExchangeOrder[] = [];
+    for (const row of raw) {
+      const type = (row as Record<string, unknown> | null)?.[typeField];
+      if (!isModelledOrderType(type)) {
+        // An order placed by hand on Binance (a trailing stop, a stop-limit) is none of ours; one
+        // such order must not stop the reconciler from seeing all the others.
+        const { symbol } = row as { symbol?: unknown };
+        logger?.warn(
+          { accountId: account.id, symbol, type },
+          "skipping an open order of a type we do not model",
+        );
+        continue;
+      }
+      orders.push(toExchangeOrder(row));
+    }
+    return orders;
+  }
+
+  /**
+   * Every fill on a symbol since startTime, oldest first. Binance answers a time window of at most
+   * 7 days, and no fromId together with a window: so walk windows up to the first fills, then
+   * follow trade ids (ascending within a symbol), which have no window.
+   */
+  async function getTrades(account: ExchangeAccountRef, query: TradeQuery): Promise<ExchangeTrade[]> {
+    const page = async (params: Record<string, string>) => {
+      const raw = await rest.request({
+        method: "GET",
+        path: "/fapi/v1/userTrades",
+        weight: WEIGHT.userTrades,
+        ...signed(account),
+        params: { symbol: query.symbol, ...params, limit: String(TRADES_PAGE) },
+      });
+      if (!Array.isArray(raw)) throw new Error(`Binance answered userTrades with ${typeof raw}, not a list`);
+      return raw.map(toTrade);
+    };
+    const window = (from: number, to: number) => page({ startTime: String(from), endTime: String(to) });
+
+    let trades: ExchangeTrade[] = [];
+    for (let windowStart = query.startTime; trades.length === 0; ) {
+      if (windowStart > now()) return [];
+      const windowEnd = windowStart + TRADES_WINDOW_MS - 1;
+      trades = await window(windowStart, windowEnd);
+      // A short page of a window that reaches now holds every fill there is.
+      if (trades.length < TRADES_PAGE && windowEnd >= now()) return trades;
+      // Binance does not document which 1000 fills of a busier window it answers with: make sure
+      // none come before the first it gave (those after its last follow by trade id below).
+      while (trades.length >= TRADES_PAGE && trades[0]!.time > windowStart) {
+        const earlier = await window(windowStart, trades[0]!.time - 1);
+        if (earlier.length === 0) break;
+        trades = earlier;
+      }
+      windowStart = windowEnd + 1;
+    }
+    for (;;) {
+      const rows = await page({ fromId: (BigInt(trades.at(-1)!.tradeId) + 1n).toString() });
+      trades.push(...rows);
+      if (rows.length < TRADES_PAGE) return trades;
     }
   }
 
@@ -368,13 +446,29 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       );
     },
 
-    // Implemented with the reconciler's Binance endpoints (openOrders, openAlgoOrders, userTrades).
-    async getOpenOrders() {
-      throw new ExchangeUnavailableError("getOpenOrders is not implemented for Binance yet");
+    async getOpenOrders(account) {
+      // Without a symbol: every symbol in one call each (40 weight apiece), instead of one per symbol.
+      const [regular, algo] = await Promise.all([
+        rest.request({
+          method: "GET",
+          path: "/fapi/v1/openOrders",
+          weight: WEIGHT.openOrdersAll,
+          ...signed(account),
+        }),
+        rest.request({
+          method: "GET",
+          path: "/fapi/v1/openAlgoOrders",
+          weight: WEIGHT.openAlgoOrdersAll,
+          ...signed(account),
+        }),
+      ]);
+      return [
+        ...openOrdersOf(account, regular, "type", toOrder),
+        ...openOrdersOf(account, algo, "orderType", toAlgoOrder),
+      ];
     },
-    async getTrades() {
-      throw new ExchangeUnavailableError("getTrades is not implemented for Binance yet");
-    },
+
+    getTrades,
 
     async getOrder(account, ref) {
       if (ref.kind === "trigger") return lookup(account, ref, true);

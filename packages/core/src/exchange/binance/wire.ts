@@ -4,6 +4,7 @@ import type {
   AssetBalance,
   ExchangeOrder,
   ExchangePosition,
+  ExchangeTrade,
   OrderSide,
   OrderStatus,
   OrderType,
@@ -53,6 +54,21 @@ export const algoOrderSchema = z.object({
 });
 export type BinanceAlgoOrder = z.input<typeof algoOrderSchema>;
 
+/** One row of GET /fapi/v1/userTrades. */
+export const userTradeSchema = z
+  .object({
+    id,
+    orderId: id,
+    symbol: z.string(),
+    side,
+    price: decimal,
+    qty: decimal,
+    realizedPnl: decimal,
+    time: z.number().int(),
+  })
+  .loose();
+export type BinanceUserTrade = z.input<typeof userTradeSchema>;
+
 export const accountSchema = z.object({
   assets: z.array(z.object({ asset: z.string(), walletBalance: decimal, availableBalance: decimal }).loose()),
 });
@@ -93,6 +109,11 @@ const orderStatuses: readonly OrderStatus[] = [
   "REJECTED",
   "EXPIRED",
 ];
+
+/** Whether a Binance order type is one the gateway models (others are placed by hand on Binance). */
+export function isModelledOrderType(value: unknown): boolean {
+  return typeof value === "string" && (orderTypes as readonly string[]).includes(value);
+}
 
 function orderType(value: string): OrderType {
   if ((orderTypes as readonly string[]).includes(value)) return value as OrderType;
@@ -162,6 +183,20 @@ export function toAlgoOrder(raw: unknown): ExchangeOrder {
     price: null,
     triggerPrice: o.triggerPrice,
     reduceOnly: o.reduceOnly,
+  };
+}
+
+export function toTrade(raw: unknown): ExchangeTrade {
+  const t = userTradeSchema.parse(raw);
+  return {
+    tradeId: t.id,
+    exchangeOrderId: t.orderId,
+    symbol: t.symbol,
+    side: t.side,
+    quantity: t.qty,
+    price: t.price,
+    realizedPnl: t.realizedPnl,
+    time: t.time,
   };
 }
 
