@@ -342,6 +342,108 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       expect(await position("BTCUSDT")).toBeUndefined();
     });
 
+    it("lists every open order, resting and trigger alike, and drops each once filled or cancelled", async () => {
+      await market("BTCUSDT", "BUY", "0.1");
+      const buy = await limitOrder("ETHUSDT", "BUY", "1", "3000");
+      const sell = await limitOrder("SOLUSDT", "SELL", "2", "155.5");
+      const stop = await protect("BTCUSDT", "SELL", "STOP_MARKET", "0.1", "64000");
+      const takeProfit = await protect("BTCUSDT", "SELL", "TAKE_PROFIT_MARKET", "0.1", "67000.5");
+
+      const open = await gateway.getOpenOrders(account);
+      // The market order filled at once: it was never open.
+      expect(open.map((o) => o.clientOrderId).sort()).toEqual(
+        [buy, sell, stop, takeProfit].map((o) => o.clientOrderId).sort(),
+      );
+      const listed = (clientOrderId: string) => open.find((o) => o.clientOrderId === clientOrderId);
+      expect(listed(buy.clientOrderId)).toMatchObject({
+        exchangeOrderId: buy.exchangeOrderId,
+        symbol: "ETHUSDT",
+        side: "BUY",
+        type: "LIMIT",
+        status: "NEW",
+        triggerPrice: null,
+        reduceOnly: false,
+      });
+      expectDecimal(listed(buy.clientOrderId)?.price, "3000");
+      expectDecimal(listed(buy.clientOrderId)?.quantity, "1");
+      expectDecimal(listed(sell.clientOrderId)?.price, "155.5");
+      expect(listed(stop.clientOrderId)).toMatchObject({
+        exchangeOrderId: stop.exchangeOrderId,
+        symbol: "BTCUSDT",
+        side: "SELL",
+        type: "STOP_MARKET",
+        status: "NEW",
+        price: null,
+        reduceOnly: true,
+      });
+      expectDecimal(listed(stop.clientOrderId)?.triggerPrice, "64000");
+      expectDecimal(listed(stop.clientOrderId)?.quantity, "0.1");
+      expect(listed(takeProfit.clientOrderId)).toMatchObject({
+        type: "TAKE_PROFIT_MARKET",
+        reduceOnly: true,
+      });
+      expectDecimal(listed(takeProfit.clientOrderId)?.triggerPrice, "67000.5");
+
+      const stillOpen = async () => (await gateway.getOpenOrders(account)).map((o) => o.clientOrderId).sort();
+      await gateway.cancelOrders(account, [{ symbol: "ETHUSDT", clientOrderId: buy.clientOrderId }]);
+      await harness.setMarkPrice("SOLUSDT", "156");
+      expect(await stillOpen()).toEqual([stop.clientOrderId, takeProfit.clientOrderId].sort());
+      // The stop fires and takes the take-profit with it.
+      await harness.setMarkPrice("BTCUSDT", "63900");
+      expect(await stillOpen()).toEqual([]);
+    });
+
+    it("returns each fill with the PnL it realized: what the wallet moved by", async () => {
+      const { asOf: since } = await gateway.getAccountSnapshot(account);
+      const walletBefore = (await usdt()).walletBalance;
+      const opened = await market("BTCUSDT", "BUY", "0.1");
+      await harness.setMarkPrice("BTCUSDT", "66250.5");
+      const closed = await market("BTCUSDT", "SELL", "0.1", true);
+
+      const trades = await gateway.getTrades(account, { symbol: "BTCUSDT", startTime: since });
+      expect(trades.map((t) => [t.exchangeOrderId, t.symbol, t.side])).toEqual([
+        [opened.exchangeOrderId, "BTCUSDT", "BUY"],
+        [closed.exchangeOrderId, "BTCUSDT", "SELL"],
+      ]);
+      const [open, close] = trades;
+      expectDecimal(open?.quantity, "0.1");
+      expectDecimal(open?.price, "65000");
+      expectDecimal(open?.realizedPnl, "0");
+      expectDecimal(close?.quantity, "0.1");
+      expectDecimal(close?.price, "66250.5");
+      // A long closed: (exit - entry) * quantity.
+      expectDecimal(close?.realizedPnl, "125.05");
+      const walletAfter = (await usdt()).walletBalance;
+      expectDecimal(
+        walletAfter.minus(walletBefore),
+        trades.reduce((sum, t) => sum.plus(t.realizedPnl), new Decimal(0)).toFixed(),
+      );
+      expect(open!.time).toBeGreaterThanOrEqual(since);
+      expect(close!.time).toBeGreaterThanOrEqual(open!.time);
+    });
+
+    it("returns only the symbol's fills at or after startTime, oldest first", async () => {
+      const { asOf: since } = await gateway.getAccountSnapshot(account);
+      for (let i = 0; i < 3; i++) {
+        await market("SOLUSDT", "BUY", "1");
+        await market("ETHUSDT", "BUY", "0.1");
+      }
+      const all = await gateway.getTrades(account, { symbol: "SOLUSDT", startTime: since });
+      expect(all).toHaveLength(3);
+      expect(all.every((t) => t.symbol === "SOLUSDT")).toBe(true);
+      const ids = all.map((t) => BigInt(t.tradeId));
+      expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+      expect(new Set(ids).size).toBe(3);
+      expect(all.map((t) => t.time)).toEqual(all.map((t) => t.time).sort((a, b) => a - b));
+
+      const from = async (startTime: number) =>
+        (await gateway.getTrades(account, { symbol: "SOLUSDT", startTime })).map((t) => t.tradeId);
+      const second = all[1]!;
+      // startTime is inclusive: a fill at exactly that time is in.
+      expect(await from(second.time)).toEqual(all.filter((t) => t.time >= second.time).map((t) => t.tradeId));
+      expect(await from(all[2]!.time + 1)).toEqual([]);
+    });
+
     it("tells account subscribers about a fill: the order, the position and the balance", async () => {
       const events = await recordAccountEvents();
       const placed = await market("SOLUSDT", "BUY", "10");
