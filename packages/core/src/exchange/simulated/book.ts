@@ -133,6 +133,18 @@ const persistedBook = z.object({
 });
 export type PersistedBook = z.infer<typeof persistedBook>;
 
+/**
+ * Whether a stored book has an order the market can still fill (status NEW), read from the
+ * persisted JSON without parsing the whole book: the stores keep this next to each row, so a
+ * price move finds the books to match without reading every one.
+ */
+export function storedBookHasOpenOrders(stored: unknown): boolean {
+  const orders = (stored as { orders?: unknown } | null)?.orders;
+  return (
+    Array.isArray(orders) && orders.some((order) => (order as { status?: unknown } | null)?.status === "NEW")
+  );
+}
+
 export function serializeBook(book: Book): PersistedBook {
   const nullable = (value: Decimal | null) => (value === null ? null : value.toFixed());
   return {

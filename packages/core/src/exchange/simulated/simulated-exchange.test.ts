@@ -25,6 +25,26 @@ const stopLoss = (clientOrderId: string, triggerPrice: string, quantity = "0.1")
 const statusOf = async (exchange: SimulatedExchange, clientOrderId: string, symbol = "BTCUSDT") =>
   (await exchange.getOrder(account, { symbol, clientOrderId }))?.status;
 
+/** A memory store whose writes fail with `failure()` while it returns a message: nothing is written. */
+function failingWrites(failure: () => string | false): SimulatedBookStore {
+  const memory = createMemoryBookStore();
+  return {
+    read: (keys) => memory.read(keys),
+    accountsWithOpenOrders: () => memory.accountsWithOpenOrders(),
+    update: (key, change, options) =>
+      memory.update(
+        key,
+        async (stored, also) => {
+          const outcome = await change(stored, also);
+          const message = failure();
+          if (outcome.state !== undefined && message) throw new Error(message);
+          return outcome;
+        },
+        options,
+      ),
+  };
+}
+
 const opened: SimulatedExchange[] = [];
 function open(options: Parameters<typeof createSimulatedExchange>[0] = {}) {
   const exchange = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, ...options });
@@ -207,15 +227,8 @@ describe("the simulated exchange's books", () => {
   });
 
   it("forgets a change the store could not save, so memory never runs ahead of the store", async () => {
-    const memory = createMemoryBookStore();
     let failSaves = false;
-    const store: SimulatedBookStore = {
-      load: (id) => memory.load(id),
-      save: async (id, book) => {
-        if (failSaves) throw new Error("disk full");
-        await memory.save(id, book);
-      },
-    };
+    const store = failingWrites(() => failSaves && "disk full");
     const exchange = open({ store });
     await exchange.getAccountSnapshot(account);
     failSaves = true;
@@ -228,15 +241,8 @@ describe("the simulated exchange's books", () => {
   });
 
   it("keeps a book's stop-loss following the market after a failed save made it forget the book", async () => {
-    const memory = createMemoryBookStore();
     let failSaves = false;
-    const store: SimulatedBookStore = {
-      load: (id) => memory.load(id),
-      save: async (id, book) => {
-        if (failSaves) throw new Error("database restarting");
-        await memory.save(id, book);
-      },
-    };
+    const store = failingWrites(() => failSaves && "database restarting");
     const exchange = open({ store });
     const events: AccountEvent[] = [];
     exchange.subscribeAccountEvents(account, (event) => events.push(event));

@@ -23,7 +23,7 @@ import {
   type SimulatedFault,
   type SimulatedOperation,
 } from "./faults.ts";
-import { createMarket, DEFAULT_SYMBOLS } from "./market.ts";
+import { createMarket, DEFAULT_SYMBOLS, type Market } from "./market.ts";
 import * as engine from "./matching-engine.ts";
 import { createRequestWeightCounter, REQUEST_WEIGHT } from "./request-weight.ts";
 
@@ -100,25 +100,38 @@ const globalTimers: SimulatedTimers = {
 
 /** The store key of the market state; account ids are never this. */
 const MARKET_KEY = "@market";
+/**
+ * The walk's timer skips a step when the stored market stepped less than this share of
+ * priceTickMs ago: every server instance runs the timer, the shared walk still moves once a tick.
+ */
+const WALK_STEP_DUE = 0.75;
 
 type AccountListener = (event: AccountEvent) => void;
 type BookChange<T> = { result: T; events: AccountEvent[]; changed: boolean };
+/** What a change under the account's lock hands out once committed: its answer or its error. */
+type Outcome<T> = { events: AccountEvent[] } & ({ ok: true; result: T } | { ok: false; error: unknown });
+const NEEDS_INITIAL_BOOK = Symbol("needs initialBook");
 
 export function createSimulatedExchange(options: SimulatedExchangeOptions = {}): SimulatedExchange {
   const timers = options.timers ?? globalTimers;
   const latencyMs = options.latencyMs ?? 120;
-  const market = createMarket(options.seed ?? 1, options.symbols ?? { ...DEFAULT_SYMBOLS });
+  const seed = options.seed ?? 1;
+  const initialMarks = options.symbols ?? { ...DEFAULT_SYMBOLS };
+  // The market itself without persistMarkPrices; with it, only the symbols and the start of a
+  // market nobody has stored yet (the stored one is the market).
+  const localMarket = createMarket(seed, initialMarks);
+  const persisted = options.persistMarkPrices ?? false;
+  const marketKeys: readonly string[] = persisted ? [MARKET_KEY] : [];
   const store = options.store ?? createMemoryBookStore();
   const startingBalance = new Decimal(options.startingBalance ?? "100000");
   const defaultLeverage = options.defaultLeverage ?? 20;
+  const priceTickMs = options.priceTickMs ?? 1000;
   const reportError = options.onBackgroundError ?? (() => {});
   const faults = createFaultInjector();
   const counter = createRequestWeightCounter(() => timers.now());
 
-  const books = new Map<string, Book>();
-  // Accounts whose orders follow the market: every book loaded once, even if since forgotten
-  // after a failed save (the next match reloads it, so its stop-losses never go dormant).
-  const trading = new Set<string>();
+  // No book is kept here: every operation reads the stored one, so all exchanges on one store
+  // (server instances on one database) act on the same books.
   const queues = new Map<string, Promise<void>>();
   const accountListeners = new Map<string, Set<AccountListener>>();
   const markListeners = new Set<{ symbols: ReadonlySet<string>; listener: (tick: MarkPriceTick) => void }>();
@@ -127,19 +140,35 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   // Calls refused because the exchange closed certainly did nothing: no reconciliation needed.
   const refusedWhileClosed = new WeakSet<Error>();
 
-  // Nothing reads a mark before the stored market (if any) is restored.
-  const ready = options.persistMarkPrices
-    ? store.load(MARKET_KEY).then((stored) => {
-        if (stored !== null) market.restore(stored);
-      })
-    : Promise.resolve();
-  ready.catch(reportError);
-  const saveMarket = () =>
-    options.persistMarkPrices
-      ? serialize(MARKET_KEY, () => store.save(MARKET_KEY, market.save()))
-      : undefined;
+  /** The market as stored: a fresh copy per read, so concurrent operations never share one mid-step. */
+  function marketOf(stored: unknown): Market {
+    if (!persisted) return localMarket;
+    const market = createMarket(seed, initialMarks);
+    if (stored !== undefined && stored !== null) market.restore(stored);
+    return market;
+  }
 
-  const context = (accountId: string): engine.EngineContext => ({
+  // The market row exists before any account change share-locks it, so a price step always waits
+  // for the changes that read the previous price (see matchAll). Retried after a failure.
+  let marketStored: Promise<void> | undefined;
+  function storeMarketOnce(): Promise<void> {
+    if (!persisted) return Promise.resolve();
+    if (!marketStored) {
+      const storing = serialize(MARKET_KEY, () =>
+        store.update(MARKET_KEY, (stored) => ({
+          state: stored === null ? localMarket.save() : undefined,
+          result: undefined,
+        })),
+      );
+      marketStored = storing;
+      storing.catch(() => {
+        if (marketStored === storing) marketStored = undefined;
+      });
+    }
+    return marketStored;
+  }
+
+  const context = (accountId: string, market: Market): engine.EngineContext => ({
     accountId,
     now: timers.now(),
     mark: (symbol) => market.mark(symbol),
@@ -151,7 +180,10 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   const delay = (ms: number) =>
     ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => timers.setTimeout(resolve, ms));
 
-  /** One account's operations run one at a time, in arrival order, like a matching engine's queue. */
+  /**
+   * One account's operations in this process run one at a time, in arrival order, like a matching
+   * engine's queue (the store's lock orders them against other processes).
+   */
   function serialize<T>(accountId: string, task: () => Promise<T>): Promise<T> {
     const run = (queues.get(accountId) ?? Promise.resolve()).then(task);
     const tail = run.then(
@@ -165,40 +197,72 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     return run;
   }
 
-  async function loadBook(accountId: string): Promise<{ book: Book; events: AccountEvent[] }> {
-    const cached = books.get(accountId);
-    if (cached) return { book: cached, events: [] };
-    await ready;
-    const stored = await store.load(accountId);
-    const book =
-      stored === null
-        ? createBook(startingBalance, options.initialBook ? await options.initialBook(accountId) : null)
-        : parseBook(stored);
-    // Whatever the market crossed while this book was not loaded fills now.
-    const events = engine.matchOrders(book, context(accountId));
-    if (stored === null || events.length > 0) await store.save(accountId, serializeBook(book));
-    books.set(accountId, book);
-    trading.add(accountId);
-    return { book, events };
-  }
-
-  /** Runs a change on the account's book under its queue; persists it, then tells the listeners. */
-  function withBook<T>(accountId: string, change: (book: Book, ctx: engine.EngineContext) => BookChange<T>) {
-    return serialize(accountId, async () => {
-      const loaded = await loadBook(accountId);
-      emit(accountId, loaded.events);
-      const outcome = change(loaded.book, context(accountId));
-      if (outcome.changed) {
-        try {
-          await store.save(accountId, serializeBook(loaded.book));
-        } catch (error) {
-          // Memory and store disagree now: forget the book so the next call reloads what was stored.
-          books.delete(accountId);
-          throw error;
-        }
+  /**
+   * Runs a change on the account's stored book under the store's lock, with the latest stored
+   * market; commits it, then tells this process's listeners. Nothing is kept in memory, so a
+   * failed write forgets the change and the next operation reads what was stored.
+   */
+  async function changeBook<T>(
+    accountId: string,
+    change: (book: Book, ctx: engine.EngineContext) => BookChange<T>,
+  ): Promise<T> {
+    await storeMarketOnce();
+    let initial: InitialBook | null | undefined = options.initialBook ? undefined : null;
+    for (;;) {
+      const outcome = await store.update<Outcome<T> | typeof NEEDS_INITIAL_BOOK>(
+        accountId,
+        (stored, also) => {
+          if (stored === null && initial === undefined) return { result: NEEDS_INITIAL_BOOK };
+          const ctx = context(accountId, marketOf(also.get(MARKET_KEY)));
+          const book = stored === null ? createBook(startingBalance, initial ?? null) : parseBook(stored);
+          // What the market crossed since the book was last matched fills first (a restart on other
+          // prices, a match whose write failed).
+          const crossed = engine.matchOrders(book, ctx);
+          const matched = stored === null || crossed.length > 0 ? serializeBook(book) : undefined;
+          try {
+            const done = change(book, ctx);
+            return {
+              state: done.changed ? serializeBook(book) : matched,
+              result: { ok: true, result: done.result, events: [...crossed, ...done.events] },
+            };
+          } catch (error) {
+            // A rejected call changes nothing, but the fills before it stand.
+            return { state: matched, result: { ok: false, error, events: crossed } };
+          }
+        },
+        { alsoRead: marketKeys },
+      );
+      if (outcome === NEEDS_INITIAL_BOOK) {
+        // Asked outside the lock: the server's initialBook reads the database (on PGlite, one
+        // connection, a query beside an open transaction would wait for it forever).
+        initial = await options.initialBook!(accountId);
+        continue;
       }
       emit(accountId, outcome.events);
+      if (!outcome.ok) throw outcome.error;
       return outcome.result;
+    }
+  }
+
+  function withBook<T>(accountId: string, change: (book: Book, ctx: engine.EngineContext) => BookChange<T>) {
+    return serialize(accountId, () => changeBook(accountId, change));
+  }
+
+  /**
+   * A read of the stored book without the lock. A book that does not exist yet, or has orders the
+   * market has crossed, is a change: then it is made under the lock instead.
+   */
+  function readBook<T>(accountId: string, view: (book: Book, ctx: engine.EngineContext) => T): Promise<T> {
+    return serialize(accountId, async () => {
+      await storeMarketOnce();
+      const rows = await store.read([accountId, ...marketKeys]);
+      const stored = rows.get(accountId);
+      if (stored !== undefined) {
+        const book = parseBook(stored);
+        const ctx = context(accountId, marketOf(rows.get(MARKET_KEY)));
+        if (engine.matchOrders(book, ctx).length === 0) return view(book, ctx);
+      }
+      return changeBook(accountId, (book, ctx) => ({ result: view(book, ctx), events: [], changed: false }));
     });
   }
 
@@ -229,7 +293,6 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       throw error;
     };
     refuseIfClosed();
-    await ready;
     await delay(latencyMs / 2);
     // A call still on its way in when close() ran never acts (its store may be closing too).
     refuseIfClosed();
@@ -252,18 +315,56 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     return result;
   }
 
-  async function matchAll(symbols?: ReadonlySet<string>) {
-    await Promise.all(
-      [...trading].map((accountId) =>
-        withBook(accountId, (book, ctx) => {
-          const events = engine.matchOrders(book, ctx, symbols);
-          return { result: undefined, events, changed: events.length > 0 };
-        }),
-      ),
-    );
+  /**
+   * Matches every stored book with open orders, whichever process last touched it. Each is read
+   * without the lock and only locked when the market crossed one of its orders. Nothing is
+   * missed: a change that read the previous market held the market row (FOR SHARE) until it
+   * committed, so the step that called this waited for it and the read below sees its orders;
+   * a later change reads the new market itself, and every change matches its book first.
+   */
+  async function matchAll() {
+    const accounts = await store.accountsWithOpenOrders();
+    await Promise.all(accounts.map((accountId) => readBook(accountId, () => undefined)));
   }
 
-  function publishMarks(symbols: Iterable<string>) {
+  /**
+   * Moves the market (persisted: under the market row's lock, from the latest stored state), tells
+   * the mark listeners, then matches the books. `walk`: a step of the timer's walk, skipped when
+   * another instance has just stepped the shared market.
+   */
+  async function moveMarket(
+    move: (market: Market) => void,
+    symbols: readonly string[],
+    walk?: "timer" | "manual",
+  ): Promise<void> {
+    let moved: Market | null = localMarket;
+    if (!persisted) {
+      move(localMarket);
+    } else {
+      await storeMarketOnce();
+      moved = await serialize(MARKET_KEY, () =>
+        store.update(MARKET_KEY, (stored) => {
+          const now = timers.now();
+          const walkedAt = (stored as { walkedAt?: unknown } | null)?.walkedAt;
+          const recent =
+            typeof walkedAt === "number" && now >= walkedAt && now - walkedAt < priceTickMs * WALK_STEP_DUE;
+          if (walk === "timer" && recent) return { result: null };
+          const market = marketOf(stored);
+          move(market);
+          const state = {
+            ...market.save(),
+            ...(walk ? { walkedAt: now } : typeof walkedAt === "number" ? { walkedAt } : {}),
+          };
+          return { state, result: market };
+        }),
+      );
+    }
+    if (!moved) return;
+    publishMarks(moved, symbols);
+    await matchAll();
+  }
+
+  function publishMarks(market: Market, symbols: readonly string[]) {
     const at = timers.now();
     for (const symbol of symbols) {
       const tick = { symbol, markPrice: market.mark(symbol), at };
@@ -279,20 +380,16 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
   }
 
   function requireSymbol(symbol: string) {
-    if (!market.has(symbol)) throw new ExchangeRejectedError(`symbol: ${symbol} is not listed`, -1121);
+    if (!localMarket.has(symbol)) throw new ExchangeRejectedError(`symbol: ${symbol} is not listed`, -1121);
   }
 
   const exchange: SimulatedExchange = {
     name: "simulated",
-    symbols: market.symbols,
+    symbols: localMarket.symbols,
 
     getAccountSnapshot(account) {
       return request("getAccountSnapshot", REQUEST_WEIGHT.getAccountSnapshot, () =>
-        withBook(account.id, (book, ctx) => ({
-          result: engine.snapshot(book, ctx),
-          events: [],
-          changed: false,
-        })),
+        readBook(account.id, (book, ctx) => engine.snapshot(book, ctx)),
       );
     },
 
@@ -318,13 +415,9 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
 
     getOrder(account, ref) {
       return request("getOrder", REQUEST_WEIGHT.getOrder, () =>
-        withBook(account.id, (book) => {
+        readBook(account.id, (book) => {
           const order = engine.findOrder(book, ref);
-          return {
-            result: order ? { ...order } : null,
-            events: [],
-            changed: false,
-          };
+          return order ? { ...order } : null;
         }),
       );
     },
@@ -335,7 +428,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
 
     getTrades(account, query) {
       return request("getTrades", REQUEST_WEIGHT.getTrades, () =>
-        withBook(account.id, (book) => ({ result: engine.trades(book, query), events: [], changed: false })),
+        readBook(account.id, (book) => engine.trades(book, query)),
       );
     },
 
@@ -366,6 +459,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       );
       return request("getMarkPrices", weight, async () => {
         for (const symbol of symbols) requireSymbol(symbol);
+        const market = marketOf((await store.read(marketKeys)).get(MARKET_KEY));
         return new Map(symbols.map((symbol) => [symbol, market.mark(symbol)]));
       });
     },
@@ -383,49 +477,33 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
         accountListeners.set(account.id, listeners);
       }
       listeners.add(listener);
-      // Load the book so its stop-losses and take-profits follow the market from now on.
-      withBook(account.id, () => ({ result: undefined, events: [], changed: false })).catch(reportError);
+      // Bootstraps a new book (initialBook) and fills what the market crossed, as a first call would.
+      readBook(account.id, () => undefined).catch(reportError);
       return () => {
         listeners.delete(listener);
       };
     },
 
     async setMarkPrice(symbol, price) {
-      await ready;
       requireSymbol(symbol);
       const mark = new Decimal(price);
       if (!mark.isFinite() || mark.lte(0))
         throw new ExchangeRejectedError("price: must be greater than zero");
-      market.setMark(symbol, mark);
-      publishMarks([symbol]);
-      await Promise.all([saveMarket(), matchAll(new Set([symbol]))]);
+      await moveMarket((market) => market.setMark(symbol, mark), [symbol]);
     },
 
-    async tick() {
-      await ready;
-      market.step();
-      publishMarks(market.symbols);
-      await Promise.all([saveMarket(), matchAll()]);
-    },
+    tick: () => moveMarket((market) => market.step(), localMarket.symbols, "manual"),
 
     injectFault: (fault, faultOptions) => faults.inject(fault, faultOptions),
     stats: () => counter.stats(),
     resetStats: () => counter.reset(),
 
     openOrders(account) {
-      return withBook(account.id, (book) => ({
-        result: engine.openOrders(book),
-        events: [],
-        changed: false,
-      }));
+      return readBook(account.id, (book) => engine.openOrders(book));
     },
 
     trades(account, query) {
-      return withBook(account.id, (book) => ({
-        result: engine.trades(book, query),
-        events: [],
-        changed: false,
-      }));
+      return readBook(account.id, (book) => engine.trades(book, query));
     },
 
     async close() {
@@ -433,22 +511,21 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       if (walk !== undefined) timers.clearInterval(walk);
       markListeners.clear();
       accountListeners.clear();
+      await walking;
       await Promise.all(queues.values());
     },
   };
 
-  const priceTickMs = options.priceTickMs ?? 1000;
-  let stepping = false;
+  // The walk in flight, so close() waits for it.
+  let walking: Promise<void> | undefined;
   const walk =
     priceTickMs > 0
       ? timers.setInterval(() => {
-          if (stepping || closed) return;
-          stepping = true;
-          exchange
-            .tick()
+          if (walking || closed) return;
+          walking = moveMarket((market) => market.step(), localMarket.symbols, "timer")
             .catch(reportError)
             .finally(() => {
-              stepping = false;
+              walking = undefined;
             });
         }, priceTickMs)
       : undefined;
