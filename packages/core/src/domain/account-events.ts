@@ -3,20 +3,25 @@ import type {
   ExchangeAccountRef,
   ExchangeGateway,
   ExchangeOrder,
-  OrderRef,
   Unsubscribe,
 } from "../exchange/gateway.ts";
+import { requestCancelStatement, settleCancellations } from "./cancellations.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, positionSideOf } from "./exchange-accounts.ts";
+import { PROTECTING_STATUSES, statusesReplaceableBy } from "./intents.ts";
 import { pnl, toDecimal, toWire, toWireOrNull } from "./money.ts";
-import { cancelOrdersStatement } from "./owned-position.ts";
+import { realizedPnlFromExchange } from "./realized-pnl.ts";
 
 /**
  * Applies what the exchange tells us about an account: a stop-loss or take-profit that fired
  * closes our position (its siblings are cancelled), fills and cancellations update our orders,
  * a resting LIMIT entry that filled opens its position. Every event invalidates the owner's cache.
  */
-export function createAccountEvents(deps: DeskDeps) {
+export function createAccountEvents(
+  deps: DeskDeps,
+  /** The owner's one-at-a-time queue: an event never interleaves with their mutation or a reconcile run. */
+  runForUser: <T>(userId: string, task: () => Promise<T>) => Promise<T>,
+) {
   const { prisma } = deps;
   let subscriptions: Unsubscribe[] = [];
   // One account's events are applied one at a time, in order.
@@ -29,64 +34,88 @@ export function createAccountEvents(deps: DeskDeps) {
     event: AccountEvent,
   ) {
     if (event.type === "protective-triggered") {
-      const siblings = await protectiveTriggered(event.accountId, event.order, event.at);
-      // Exchanges differ on whether the other leg goes by itself; make sure it does.
-      if (siblings.length > 0) {
-        await gateway.cancelOrders(account, siblings).catch((error: unknown) => {
-          deps.logger.warn(
-            { err: error, accountId: account.id },
-            "cancelling the other protective order failed",
-          );
-        });
-      }
-    } else if (event.type === "order") await orderUpdated(event.accountId, event.order);
+      await protectiveTriggered(account, gateway, event.order, event.at);
+    } else if (event.type === "order") {
+      await orderUpdated(event.accountId, event.order);
+    } else if (event.type === "stream-restarted") {
+      // Events may have been missed while the stream was down: compare with the exchange.
+      deps.requestReconcile(account.id, "STREAM_RECONNECT");
+    }
     await deps.userDataChanged(userId);
   }
 
-  /** Returns the position's other protective orders, now cancelled in the database. */
+  /**
+   * A stop-loss / take-profit fired: its position is closed with the realized PnL the exchange
+   * booked, and the other protective orders are asked to cancel (PENDING_CANCEL, then settled).
+   */
   async function protectiveTriggered(
-    accountId: string,
+    account: ExchangeAccountRef,
+    gateway: ExchangeGateway,
     fired: ExchangeOrder,
     at: number,
-  ): Promise<OrderRef[]> {
+  ): Promise<void> {
     const order = await prisma.order.findUnique({
-      where: { accountId_clientOrderId: { accountId, clientOrderId: fired.clientOrderId } },
+      where: { accountId_clientOrderId: { accountId: account.id, clientOrderId: fired.clientOrderId } },
       include: {
         position: {
-          include: { orders: { where: { status: "NEW", role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } } } },
+          include: {
+            orders: {
+              where: { status: { in: [...PROTECTING_STATUSES] }, role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
+            },
+          },
         },
       },
     });
-    if (!order) return [];
+    if (!order) return;
     const position = order.position;
     const siblings = position?.orders.filter((other) => other.id !== order.id) ?? [];
-    const exitPrice = fired.averagePrice ?? toDecimal(order.triggerPrice ?? 0);
+    const closes = position && position.status === "OPEN";
+    let realized = { amount: toDecimal(0), pending: false };
+    if (closes) {
+      try {
+        realized = {
+          amount: await realizedPnlFromExchange(deps, gateway, account, position),
+          pending: false,
+        };
+      } catch (error) {
+        deps.logger.warn(
+          { err: error, positionId: position.id },
+          "reading the realized PnL from the exchange failed",
+        );
+        deps.requestReconcile(account.id);
+        const exitPrice = fired.averagePrice ?? toDecimal(order.triggerPrice ?? 0);
+        realized = {
+          amount: pnl(position.side, fired.filledQuantity, toDecimal(position.entryPrice), exitPrice),
+          pending: true,
+        };
+      }
+    }
     await prisma.$transaction([
-      prisma.order.update({ where: { id: order.id }, data: fillData(fired) }),
-      ...(position && position.status === "OPEN"
+      prisma.order.updateMany({
+        where: { id: order.id, status: { in: statusesReplaceableBy(fired.status) } },
+        data: fillData(fired),
+      }),
+      ...(closes
         ? [
             prisma.position.update({
               where: { id: position.id },
               data: {
                 status: "CLOSED",
                 closedAt: new Date(at),
-                realizedPnl: toWire(
-                  pnl(position.side, fired.filledQuantity, toDecimal(position.entryPrice), exitPrice),
-                ),
+                closedBy: order.role === "TAKE_PROFIT" ? "TAKE_PROFIT" : "STOP_LOSS",
+                realizedPnl: toWire(realized.amount),
+                realizedPnlPending: realized.pending,
               },
             }),
           ]
         : []),
-      cancelOrdersStatement(
+      requestCancelStatement(
         prisma,
         siblings.map((sibling) => sibling.id),
       ),
     ]);
-    return siblings.map((sibling) => ({
-      symbol: sibling.symbol,
-      clientOrderId: sibling.clientOrderId,
-      kind: "trigger",
-    }));
+    // Exchanges differ on whether the other leg goes by itself; make sure it does.
+    await settleCancellations(deps, gateway, account, siblings);
   }
 
   async function orderUpdated(accountId: string, update: ExchangeOrder): Promise<void> {
@@ -105,11 +134,12 @@ export function createAccountEvents(deps: DeskDeps) {
               side: positionSideOf(update.side),
               quantity: toWire(update.filledQuantity),
               entryPrice: toWire(update.averagePrice ?? 0),
+              openedAt: deps.now(),
             },
           })
         : null;
-      await tx.order.update({
-        where: { id: order.id },
+      await tx.order.updateMany({
+        where: { id: order.id, status: { in: statusesReplaceableBy(update.status) } },
         data: { ...fillData(update), ...(position ? { positionId: position.id } : {}) },
       });
     });
@@ -135,7 +165,7 @@ export function createAccountEvents(deps: DeskDeps) {
           gateway.subscribeAccountEvents(ref, (event) => {
             const previous = queues.get(account.id) ?? Promise.resolve();
             const next = previous
-              .then(() => apply(account.userId, ref, gateway, event))
+              .then(() => runForUser(account.userId, () => apply(account.userId, ref, gateway, event)))
               .catch((error: unknown) => {
                 deps.logger.error(
                   { err: error, accountId: account.id, event: event.type },

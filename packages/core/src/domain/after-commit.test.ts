@@ -155,7 +155,7 @@ describe("idempotency survives a restart of the desk", () => {
     expect((await f.exchange.getAccountSnapshot({ id: accountId })).positions).toEqual([]);
   });
 
-  it("a clientOrderId the exchange knows for a different order stays a rejection, and nothing is written", async () => {
+  it("a clientOrderId the exchange knows for a different order stays a rejection, recorded as one", async () => {
     const { userId, accountId } = await f.createTrader();
     const command = market(accountId, "SOLUSDT", "BUY", "4");
     await f.exchange.placeOrder({ id: accountId }, { ...command, quantity: new Decimal("1") });
@@ -163,6 +163,10 @@ describe("idempotency survives a restart of the desk", () => {
       name: "ExchangeRejectedError",
       code: -4116,
     });
-    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+    const rows = await f.prisma.order.findMany({ where: { accountId } });
+    expect(rows.map((o) => [o.clientOrderId, o.status, o.exchangeOrderId])).toEqual([
+      [command.clientOrderId, "REJECTED", null],
+    ]);
+    expect(await f.prisma.position.count({ where: { accountId } })).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import type Decimal from "decimal.js";
 import type { AssetBalance } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, gatewayFor } from "./exchange-accounts.ts";
+import { PROTECTING_STATUSES } from "./intents.ts";
 import { toDecimal } from "./money.ts";
 
 /**
@@ -57,7 +58,7 @@ export function findUserBook(prisma: PrismaClient, userId: string) {
         orderBy: [{ openedAt: "asc" }, { id: "asc" }],
         include: {
           orders: {
-            where: { status: "NEW", role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
+            where: { status: { in: [...PROTECTING_STATUSES] }, role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
             orderBy: [{ createdAt: "desc" }, { id: "asc" }],
           },
         },

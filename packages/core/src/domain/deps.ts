@@ -24,4 +24,9 @@ export interface DeskDeps {
   logger: DeskLogger;
   /** Invalidates the user's cache entries; call only after the transaction committed. */
   userDataChanged(userId: string): Promise<void>;
+  /**
+   * Asks for a reconcile run of the account soon (an unknown outcome, a cancel that failed):
+   * the reconciler settles what the mutation could not. Never waits, never throws.
+   */
+  requestReconcile(accountId: string, trigger?: "AFTER_MUTATION" | "STREAM_RECONNECT"): void;
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@tradedesk/db";
 import type { PositionsCache } from "../cache/index.ts";
+import { createReconciler, type ReconcilerOptions } from "../reconcile/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
 import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
@@ -23,6 +24,8 @@ export interface TradingDeskOptions {
   staleIfErrorMs?: number;
   /** Mark-price pushes per subscriber at most once per this many ms; default 1000. */
   markPriceThrottleMs?: number;
+  /** Reconciliation's schedule, budget and grace (reconcile/reconciler.ts); defaults there. */
+  reconcile?: Omit<ReconcilerOptions, "runForUser">;
 }
 
 export type TradingDeskInstance = TradingDesk & {
@@ -37,6 +40,9 @@ const consoleLogger: DeskLogger = {
 /** Builds the desk the API serves: one per process (the server), one per test. */
 export function createTradingDesk(options: TradingDeskOptions): TradingDeskInstance {
   const { cache } = options;
+  const oneAtATime = createPerUserQueue();
+  // Bound below, once the reconciler exists (it needs these deps too).
+  let requestReconcile: DeskDeps["requestReconcile"] = () => {};
   const deps: DeskDeps = {
     prisma: options.prisma,
     cache,
@@ -47,11 +53,13 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     userDataChanged: async (userId) => {
       await cache.invalidate(userId);
     },
+    requestReconcile: (accountId, trigger) => requestReconcile(accountId, trigger),
   };
+  const reconciler = createReconciler(deps, { ...options.reconcile, runForUser: oneAtATime });
+  requestReconcile = (accountId, trigger) => reconciler.request(accountId, trigger ?? "AFTER_MUTATION");
   const users = createUsersService(options.prisma);
   const orders = createOrdersService(deps);
   const positions = createPositionsService(deps);
-  const oneAtATime = createPerUserQueue();
 
   const onUserDataChanged = (listener: UserDataChangedListener) =>
     cache.onInvalidate((event) => {
@@ -82,8 +90,10 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
       invalidate: (userId, dataType) => cache.invalidate(userId, dataType),
     },
     onUserDataChanged,
-    watchMarkPrices: (userId, listener) =>
-      watchMarkPrices(
+    watchMarkPrices: async (userId, listener) => {
+      // An open dashboard: its accounts are reconciled at the active interval while it is open.
+      const unwatch = reconciler.watch(userId);
+      const watch = await watchMarkPrices(
         deps,
         {
           throttleMs: options.markPriceThrottleMs ?? 1000,
@@ -93,7 +103,16 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
         userId,
         onUserDataChanged,
         listener,
-      ),
-    accountEvents: createAccountEvents(deps),
+      );
+      return Object.assign(
+        () => {
+          unwatch();
+          watch();
+        },
+        { settled: watch.settled },
+      );
+    },
+    accountEvents: createAccountEvents(deps, oneAtATime),
+    reconciler,
   };
 }

@@ -1,10 +1,13 @@
 import type { ExchangeOrder } from "../exchange/gateway.ts";
 import { type DecimalLike, toWire, toWireOrNull } from "./money.ts";
+import type { OrderStatusName } from "./views.ts";
 
 type OrderAmounts = Omit<
   ExchangeOrder,
-  "quantity" | "filledQuantity" | "averagePrice" | "price" | "triggerPrice" | "exchangeOrderId"
+  "quantity" | "filledQuantity" | "averagePrice" | "price" | "triggerPrice" | "exchangeOrderId" | "status"
 > & {
+  /** The exchange's statuses, and the desk's PENDING / PENDING_CANCEL for a stored order. */
+  status: OrderStatusName;
   exchangeOrderId: string | null;
   quantity: DecimalLike;
   filledQuantity: DecimalLike;

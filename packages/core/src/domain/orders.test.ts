@@ -220,7 +220,7 @@ describe("orders.create", () => {
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
 
-  it("writes nothing when the exchange fails or refuses", async () => {
+  it("records a failed or refused order as a resolved intent, opens nothing, and sends it again on retry", async () => {
     const { userId, accountId } = await f.createTrader();
     f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });
     const command = market(accountId, "XRPUSDT", "BUY", "100");
@@ -228,11 +228,22 @@ describe("orders.create", () => {
     await expect(
       f.desk.orders.create(userId, { ...command, clientOrderId: randomUUID(), symbol: "NOPEUSDT" }),
     ).rejects.toThrow(ExchangeRejectedError);
-    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+    // Each intent was recorded before it was sent, and resolved REJECTED with the exchange's reason.
+    const attempts = await f.prisma.order.findMany({ where: { accountId }, orderBy: { symbol: "asc" } });
+    expect(attempts.map((o) => [o.symbol, o.status])).toEqual([
+      ["NOPEUSDT", "REJECTED"],
+      ["XRPUSDT", "REJECTED"],
+    ]);
+    expect(attempts.map((o) => o.statusReason)).toEqual([
+      expect.stringMatching(/not listed/),
+      expect.stringMatching(/not placed/),
+    ]);
     expect(await f.prisma.position.count({ where: { accountId } })).toBe(0);
-    // The same clientOrderId may be retried once the exchange answers again.
+    // The same clientOrderId may be retried once the exchange answers again: the same row is sent.
     const retried = await f.desk.orders.create(userId, command);
     expect(retried.created).toBe(true);
+    expect(retried.order).toMatchObject({ id: attempts[1]?.id, status: "FILLED", statusReason: null });
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(2);
   });
 
   it("keeps a filled entry when its take-profit is refused, and says so", async () => {
@@ -253,7 +264,12 @@ describe("orders.create", () => {
       expect(result.warnings).toEqual([
         expect.stringMatching(/^the take-profit was not placed: triggerPrice/),
       ]);
-      expect(await f.prisma.order.count({ where: { accountId } })).toBe(2);
+      const rows = await f.prisma.order.findMany({ where: { accountId }, orderBy: { role: "asc" } });
+      expect(rows.map((o) => [o.role, o.status])).toEqual([
+        ["ENTRY", "FILLED"],
+        ["STOP_LOSS", "NEW"],
+        ["TAKE_PROFIT", "REJECTED"],
+      ]);
     } finally {
       delete f.hooks.afterPlaceOrder;
     }

@@ -1,19 +1,30 @@
 import type { Order, Position } from "@tradedesk/db";
 import type Decimal from "decimal.js";
+import type { PlaceOrderRequest } from "../exchange/gateway.ts";
 import type { CreateOrderCommand, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
-import { InvalidCommandError, NotFoundError } from "./errors.ts";
-import { accountRef, gatewayFor, placeOrAdoptOrder, positionSideOf } from "./exchange-accounts.ts";
+import { ConflictError, InvalidCommandError, NotFoundError } from "./errors.ts";
+import { accountRef, gatewayFor, positionSideOf } from "./exchange-accounts.ts";
+import {
+  canResend,
+  intentRow,
+  type OrderRole,
+  PROTECTING_STATUSES,
+  protectiveClientOrderId,
+  resolvedRow,
+  sendIntent,
+} from "./intents.ts";
 import { toWire, ZERO } from "./money.ts";
-import { errorMessage, exchangeOrderRow } from "./order-rows.ts";
+import { errorMessage } from "./order-rows.ts";
 import { findOwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import {
   checkProtection,
   markPriceOf,
   type ProtectionRole,
-  placeProtection,
-  protectiveOrderRows,
+  protectionWarning,
+  protectiveRequest,
+  sendProtection,
 } from "./protection.ts";
 import { replaceProtection } from "./replace-protection.ts";
 import type { CreateOrderResult, OrderPage } from "./views.ts";
@@ -28,7 +39,7 @@ export function createOrdersService(deps: DeskDeps) {
           where: {
             positionId: order.positionId,
             role: { in: ["STOP_LOSS", "TAKE_PROFIT"] },
-            status: "NEW",
+            status: { in: [...PROTECTING_STATUSES] },
           },
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         })
@@ -43,6 +54,36 @@ export function createOrdersService(deps: DeskDeps) {
   }
 
   /**
+   * Records the order as a PENDING intent (or re-opens the one a crash or a refusal left under
+   * this clientOrderId), then sends it. The caller writes the exchange's answer into the row.
+   */
+  async function sendEntryIntent(
+    account: { id: string; exchange: Parameters<typeof gatewayFor>[1] } & Parameters<typeof accountRef>[1],
+    positionId: string | null,
+    role: OrderRole,
+    request: PlaceOrderRequest,
+    previous: Order | undefined,
+  ) {
+    if (previous && !sameOrder(previous, request)) {
+      throw new ConflictError("this clientOrderId was already used for another order");
+    }
+    const intent = previous
+      ? await prisma.order.update({
+          where: { id: previous.id },
+          data: { status: "PENDING", statusReason: null, positionId },
+        })
+      : await prisma.order.create({ data: intentRow(account.id, positionId, role, request) });
+    const placed = await sendIntent(
+      deps,
+      gatewayFor(deps, account.exchange),
+      accountRef(deps, account),
+      intent,
+      request,
+    );
+    return { intent, placed };
+  }
+
+  /**
    * A MARKET order on the side of an open position adds to it: quantity and average entry
    * change in one statement; then its stop-loss / take-profit are re-placed for the new
    * quantity (the order's levels, else the current ones).
@@ -51,17 +92,23 @@ export function createOrdersService(deps: DeskDeps) {
     userId: string,
     positionId: string,
     command: CreateOrderCommand,
+    previous: Order | undefined,
   ): Promise<CreateOrderResult> {
     const added = await findOwnedPosition(prisma, userId, positionId);
     if (!added) throw new NotFoundError("position");
-    const gateway = gatewayFor(deps, added.account.exchange);
-    const entry = await placeOrAdoptOrder(gateway, accountRef(deps, added.account), {
-      clientOrderId: command.clientOrderId,
-      symbol: command.symbol,
-      side: command.side,
-      type: "MARKET",
-      quantity: command.quantity,
-    });
+    const { intent, placed: entry } = await sendEntryIntent(
+      added.account,
+      positionId,
+      "ENTRY",
+      {
+        clientOrderId: command.clientOrderId,
+        symbol: command.symbol,
+        side: command.side,
+        type: "MARKET",
+        quantity: command.quantity,
+      },
+      previous,
+    );
     const quantity = entry.filledQuantity;
     const price = entry.averagePrice ?? ZERO;
     const [, order] = await prisma.$transaction([
@@ -72,9 +119,7 @@ export function createOrdersService(deps: DeskDeps) {
                quantity = quantity + ${toWire(quantity)}::numeric,
                updated_at = now()
          WHERE id = ${positionId}::uuid AND status = 'OPEN'`,
-      prisma.order.create({
-        data: { ...exchangeOrderRow(entry), accountId: added.account.id, positionId, role: "ENTRY" },
-      }),
+      prisma.order.update({ where: { id: intent.id }, data: resolvedRow(entry) }),
     ]);
 
     const warnings: string[] = [];
@@ -88,7 +133,7 @@ export function createOrdersService(deps: DeskDeps) {
     ].filter((change) => change.level !== null);
     if (grown && changes.length > 0) {
       try {
-        const replaced = await replaceProtection(deps, grown, changes);
+        const replaced = await replaceProtection(deps, grown, changes, command.clientOrderId);
         protectiveOrders = replaced.inserted;
         warnings.push(...replaced.warnings);
       } catch (error) {
@@ -121,7 +166,8 @@ export function createOrdersService(deps: DeskDeps) {
       });
       if (!account) throw new NotFoundError("account");
       const first = account.orders[0];
-      if (first) return repeatOf(first);
+      // A repeat answers with the first order, unless the exchange never took it: then it is sent again.
+      if (first && !canResend(first)) return repeatOf(first);
 
       const side = positionSideOf(command.side);
       const open = account.positions[0];
@@ -152,45 +198,41 @@ export function createOrdersService(deps: DeskDeps) {
       if (command.stopLoss || command.takeProfit) {
         checkProtection(side, await markPriceOf(gateway, command.symbol), command);
       }
-      if (open) return addToPosition(userId, open.id, command);
+      if (open) return addToPosition(userId, open.id, command, first);
 
-      const entry = await placeOrAdoptOrder(gateway, ref, {
-        clientOrderId: command.clientOrderId,
-        symbol: command.symbol,
-        side: command.side,
-        type: command.type,
-        quantity: command.quantity,
-        ...(command.price ? { price: command.price } : {}),
-      });
+      const { intent, placed: entry } = await sendEntryIntent(
+        account,
+        null,
+        "ENTRY",
+        {
+          clientOrderId: command.clientOrderId,
+          symbol: command.symbol,
+          side: command.side,
+          type: command.type,
+          quantity: command.quantity,
+          ...(command.price ? { price: command.price } : {}),
+        },
+        first,
+      );
       const filled = entry.filledQuantity.gt(0) && entry.averagePrice !== null;
-
-      const warnings: string[] = [];
       const levels = [
         ...(command.stopLoss ? [{ role: "STOP_LOSS" as const, triggerPrice: command.stopLoss }] : []),
         ...(command.takeProfit ? [{ role: "TAKE_PROFIT" as const, triggerPrice: command.takeProfit }] : []),
       ];
-      const protection =
-        filled && levels.length > 0
-          ? await placeProtection(
-              gateway,
-              ref,
+      const protection = filled
+        ? levels.map((level) => ({
+            role: level.role,
+            request: protectiveRequest(
               { symbol: command.symbol, side, quantity: entry.filledQuantity },
-              levels,
-            )
-          : { placed: [], failures: [] };
-      for (const failure of protection.failures) {
-        // The entry is filled on the exchange: record it anyway and say what is missing.
-        const what = failure.role === "STOP_LOSS" ? "stop-loss" : "take-profit";
-        warnings.push(
-          `the ${what} was not placed: ${errorMessage(failure.error)}; set it again with positions.modifySlTp`,
-        );
-        deps.logger.warn(
-          { err: failure.error, clientOrderId: command.clientOrderId },
-          `${what} placement failed`,
-        );
-      }
+              level,
+              protectiveClientOrderId(command.clientOrderId, level.role),
+            ),
+          }))
+        : [];
 
-      const result = await prisma.$transaction(async (tx) => {
+      // The fill, its position and the protective intents in one transaction; then the
+      // protective orders are sent, each resolving its own row.
+      const recorded = await prisma.$transaction(async (tx) => {
         const position = filled
           ? await tx.position.create({
               data: {
@@ -200,31 +242,43 @@ export function createOrdersService(deps: DeskDeps) {
                 quantity: toWire(entry.filledQuantity),
                 entryPrice: toWire(entry.averagePrice as Decimal),
                 leverage: command.leverage ?? 1,
+                openedAt: deps.now(),
               },
             })
           : null;
-        const order = await tx.order.create({
-          data: {
-            ...exchangeOrderRow(entry),
-            accountId: account.id,
-            positionId: position?.id ?? null,
-            role: "ENTRY",
-          },
+        const order = await tx.order.update({
+          where: { id: intent.id },
+          data: { ...resolvedRow(entry), positionId: position?.id ?? null },
         });
-        const protectiveOrders =
-          position && protection.placed.length > 0
+        const intents =
+          position && protection.length > 0
             ? await tx.order.createManyAndReturn({
-                data: protectiveOrderRows(account.id, position.id, protection.placed),
+                data: protection.map(({ role, request }) =>
+                  intentRow(account.id, position.id, role, request),
+                ),
               })
             : [];
-        return { position, order, protectiveOrders };
+        return { position, order, intents };
       });
+      const { placed, failures } = await sendProtection(
+        deps,
+        gateway,
+        ref,
+        recorded.intents.map((row, index) => ({ row, request: protection[index]!.request })),
+      );
+      const warnings = failures.map(protectionWarning);
+      for (const failure of failures) {
+        deps.logger.warn(
+          { err: failure.error, clientOrderId: command.clientOrderId, role: failure.role },
+          "placing a protective order failed",
+        );
+      }
       await deps.userDataChanged(userId);
       return {
         created: true,
-        order: presentOrder(result.order),
-        position: result.position ? presentPosition(result.position) : null,
-        protectiveOrders: result.protectiveOrders.map(presentOrder),
+        order: presentOrder(recorded.order),
+        position: recorded.position ? presentPosition(recorded.position) : null,
+        protectiveOrders: placed.map(presentOrder),
         warnings,
       };
     },
@@ -266,4 +320,17 @@ export function createOrdersService(deps: DeskDeps) {
   // Concurrent repeats of one clientOrderId never overlap: the desk runs a user's mutations one
   // at a time (one-at-a-time.ts), so a repeat finds the first order in the database.
   return service;
+}
+
+/** A resent clientOrderId must carry the same order it was first recorded with. */
+function sameOrder(row: Order, request: PlaceOrderRequest): boolean {
+  const samePrice = (a: { toString(): string } | null, b: Decimal | undefined) =>
+    a === null ? b === undefined : b !== undefined && b.eq(a.toString());
+  return (
+    row.symbol === request.symbol &&
+    row.side === request.side &&
+    row.type === request.type &&
+    request.quantity.eq(row.quantity.toString()) &&
+    samePrice(row.price, request.price)
+  );
 }

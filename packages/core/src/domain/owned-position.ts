@@ -6,6 +6,7 @@ import { toDecimal } from "./money.ts";
 export interface ProtectiveOrderRow {
   id: string;
   role: "STOP_LOSS" | "TAKE_PROFIT";
+  type: "STOP_MARKET" | "TAKE_PROFIT_MARKET";
   clientOrderId: string;
   triggerPrice: Decimal;
   createdAt: Date;
@@ -19,8 +20,9 @@ export interface OwnedPosition {
   entryPrice: Decimal;
   leverage: number;
   status: "OPEN" | "CLOSED";
+  openedAt: Date;
   account: AccountRow;
-  /** Its NEW stop-loss / take-profit orders, newest first. */
+  /** Its live (or still PENDING) stop-loss / take-profit orders, newest first. */
   protectiveOrders: ProtectiveOrderRow[];
 }
 
@@ -32,6 +34,7 @@ interface Row {
   entry_price: string;
   leverage: number;
   status: "OPEN" | "CLOSED";
+  opened_at: Date;
   account_id: string;
   exchange: Exchange;
   testnet: boolean;
@@ -40,6 +43,7 @@ interface Row {
   protective: {
     id: string;
     role: "STOP_LOSS" | "TAKE_PROFIT";
+    type: "STOP_MARKET" | "TAKE_PROFIT_MARKET";
     clientOrderId: string;
     triggerPrice: string;
     createdAt: string;
@@ -59,6 +63,7 @@ export async function findOwnedPosition(
   const rows = await prisma.$queryRaw<Row[]>`
     SELECT p.id::text AS id, p.symbol, p.side::text AS side, p.quantity::text AS quantity,
            p.entry_price::text AS entry_price, p.leverage, p.status::text AS status,
+           p.opened_at,
            a.id::text AS account_id, a.exchange::text AS exchange, a.testnet,
            a.api_key_encrypted, a.api_secret_encrypted,
            COALESCE(protection.orders, '[]'::json) AS protective
@@ -66,11 +71,12 @@ export async function findOwnedPosition(
       JOIN exchange_accounts a ON a.id = p.account_id AND a.user_id = ${userId}::uuid
       LEFT JOIN LATERAL (
         SELECT json_agg(json_build_object(
-                 'id', o.id, 'role', o.role, 'clientOrderId', o.client_order_id,
+                 'id', o.id, 'role', o.role, 'type', o.type, 'clientOrderId', o.client_order_id,
                  'triggerPrice', o.trigger_price::text, 'createdAt', o.created_at
                ) ORDER BY o.created_at DESC, o.id) AS orders
           FROM orders o
-         WHERE o.position_id = p.id AND o.status = 'NEW' AND o.role IN ('STOP_LOSS', 'TAKE_PROFIT')
+         WHERE o.position_id = p.id AND o.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED')
+           AND o.role IN ('STOP_LOSS', 'TAKE_PROFIT')
       ) protection ON true
      WHERE p.id = ${positionId}::uuid`;
   const row = rows[0];
@@ -83,6 +89,7 @@ export async function findOwnedPosition(
     entryPrice: toDecimal(row.entry_price),
     leverage: row.leverage,
     status: row.status,
+    openedAt: new Date(row.opened_at),
     account: {
       id: row.account_id,
       exchange: row.exchange,
@@ -93,16 +100,10 @@ export async function findOwnedPosition(
     protectiveOrders: row.protective.map((order) => ({
       id: order.id,
       role: order.role,
+      type: order.type,
       clientOrderId: order.clientOrderId,
       triggerPrice: toDecimal(order.triggerPrice),
       createdAt: new Date(order.createdAt),
     })),
   };
-}
-
-/** Marks orders CANCELED in one statement, whatever their number. */
-export function cancelOrdersStatement(prisma: PrismaClient, orderIds: string[]) {
-  return prisma.$executeRaw`
-    UPDATE orders SET status = 'CANCELED', updated_at = now()
-     WHERE id = ANY(${orderIds}::uuid[]) AND status = 'NEW'`;
 }

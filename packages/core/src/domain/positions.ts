@@ -1,17 +1,50 @@
+import type Decimal from "decimal.js";
+import type { ExchangeAccountRef, ExchangeGateway, ExchangeOrder } from "../exchange/gateway.ts";
+import { requestCancelStatement, settleCancellations } from "./cancellations.ts";
 import type { ClosePositionCommand, ModifySlTpCommand } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
-import { accountRef, closingSide, gatewayFor, placeOrAdoptOrder } from "./exchange-accounts.ts";
+import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
+import { canResend, intentRow, resolvedRow, sendIntent } from "./intents.ts";
 import { pnl, toWire } from "./money.ts";
-import { exchangeOrderRow } from "./order-rows.ts";
-import { cancelOrdersStatement, findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
+import { findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import { checkProtection, markPriceOf, type ProtectionRole } from "./protection.ts";
-import { cancelOnExchange, type ProtectionChange, replaceProtection } from "./replace-protection.ts";
+import { realizedPnlFromExchange } from "./realized-pnl.ts";
+import { type ProtectionChange, replaceProtection } from "./replace-protection.ts";
 import type { ClosePositionResult, ModifySlTpResult, ProtectionView } from "./views.ts";
 
 export function createPositionsService(deps: DeskDeps) {
   const { prisma } = deps;
+
+  /**
+   * The realized PnL the exchange booked for the position's fills; if its trade history cannot
+   * be read now, the desk's estimate, marked pending for the reconciler to settle.
+   */
+  async function bookRealizedPnl(
+    position: OwnedPosition,
+    exit: ExchangeOrder,
+    gateway: ExchangeGateway,
+    ref: ExchangeAccountRef,
+    warnings: string[],
+  ): Promise<{ amount: Decimal; pending: boolean }> {
+    try {
+      const amount = await realizedPnlFromExchange(deps, gateway, ref, position);
+      return { amount, pending: false };
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, positionId: position.id },
+        "reading the realized PnL from the exchange failed",
+      );
+      deps.requestReconcile(position.account.id);
+      warnings.push("the realized PnL is an estimate until the exchange's trade history is read");
+      const exitPrice = exit.averagePrice ?? position.entryPrice;
+      return {
+        amount: pnl(position.side, exit.filledQuantity, position.entryPrice, exitPrice),
+        pending: true,
+      };
+    }
+  }
 
   async function ownedOpenPosition(userId: string, positionId: string): Promise<OwnedPosition> {
     const position = await findOwnedPosition(prisma, userId, positionId);
@@ -30,10 +63,10 @@ export function createPositionsService(deps: DeskDeps) {
         },
         include: { position: true },
       });
-      if (repeat) {
-        if (repeat.positionId !== found.id || repeat.role !== "EXIT" || !repeat.position) {
-          throw new ConflictError("this clientOrderId was already used for another order");
-        }
+      if (repeat && (repeat.positionId !== found.id || repeat.role !== "EXIT" || !repeat.position)) {
+        throw new ConflictError("this clientOrderId was already used for another order");
+      }
+      if (repeat?.position && !canResend(repeat)) {
         return {
           closed: false,
           position: presentPosition(repeat.position),
@@ -46,18 +79,25 @@ export function createPositionsService(deps: DeskDeps) {
       const position = found;
 
       const gateway = gatewayFor(deps, position.account.exchange);
-      const exit = await placeOrAdoptOrder(gateway, accountRef(deps, position.account), {
+      const ref = accountRef(deps, position.account);
+      const request = {
         clientOrderId: command.clientOrderId,
         symbol: position.symbol,
         side: closingSide(position.side),
-        type: "MARKET",
+        type: "MARKET" as const,
         quantity: position.quantity,
         reduceOnly: true,
-      });
-      const exitPrice = exit.averagePrice ?? position.entryPrice;
-      const warnings: string[] = [];
-      await cancelOnExchange(deps, position, position.protectiveOrders, warnings);
+      };
+      const intent = repeat
+        ? await prisma.order.update({
+            where: { id: repeat.id },
+            data: { status: "PENDING", statusReason: null },
+          })
+        : await prisma.order.create({ data: intentRow(position.account.id, position.id, "EXIT", request) });
+      const exit = await sendIntent(deps, gateway, ref, intent, request);
 
+      const warnings: string[] = [];
+      const realized = await bookRealizedPnl(position, exit, gateway, ref, warnings);
       const canceledIds = position.protectiveOrders.map((order) => order.id);
       const [closed, order] = await prisma.$transaction([
         prisma.position.update({
@@ -65,19 +105,26 @@ export function createPositionsService(deps: DeskDeps) {
           data: {
             status: "CLOSED",
             closedAt: deps.now(),
-            realizedPnl: toWire(pnl(position.side, exit.filledQuantity, position.entryPrice, exitPrice)),
+            closedBy: "TRADER",
+            realizedPnl: toWire(realized.amount),
+            realizedPnlPending: realized.pending,
           },
         }),
-        prisma.order.create({
-          data: {
-            ...exchangeOrderRow(exit),
-            accountId: position.account.id,
-            positionId: position.id,
-            role: "EXIT",
-          },
-        }),
-        cancelOrdersStatement(prisma, canceledIds),
+        prisma.order.update({ where: { id: intent.id }, data: resolvedRow(exit) }),
+        requestCancelStatement(prisma, canceledIds),
       ]);
+      warnings.push(
+        ...(await settleCancellations(
+          deps,
+          gateway,
+          ref,
+          position.protectiveOrders.map((protective) => ({
+            ...protective,
+            accountId: position.account.id,
+            symbol: position.symbol,
+          })),
+        )),
+      );
       await deps.userDataChanged(userId);
       return {
         closed: true,

@@ -11,6 +11,7 @@ export function presentOrder(order: Order): OrderView {
     role: order.role,
     // A stored order has the same fields as the exchange's, so one mapping serves both.
     ...exchangeOrderRow(order),
+    statusReason: order.statusReason,
     createdAt: order.createdAt.toISOString(),
   };
 }
@@ -42,6 +43,8 @@ export function presentPosition(position: Position): PositionRecordView {
     ...positionBasics(position),
     status: position.status,
     realizedPnl: toWire(position.realizedPnl),
+    realizedPnlPending: position.realizedPnlPending,
     closedAt: position.closedAt?.toISOString() ?? null,
+    closedBy: position.closedBy,
   };
 }

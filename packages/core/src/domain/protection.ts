@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "@tradedesk/db";
+import type { Order } from "@tradedesk/db";
 import type Decimal from "decimal.js";
-import type { ExchangeAccountRef, ExchangeGateway, ExchangeOrder } from "../exchange/gateway.ts";
+import type { ExchangeAccountRef, ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
+import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError } from "./errors.ts";
 import { closingSide } from "./exchange-accounts.ts";
+import { definitelyNotPlaced, resolvedRow, sendIntent } from "./intents.ts";
 import { toWire } from "./money.ts";
-import { exchangeOrderRow } from "./order-rows.ts";
+import { errorMessage } from "./order-rows.ts";
 
 export type ProtectionRole = "STOP_LOSS" | "TAKE_PROFIT";
 
@@ -54,44 +56,67 @@ export async function markPriceOf(
   return price;
 }
 
-export interface PlacedProtection {
+export interface ProtectionLevel {
   role: ProtectionRole;
-  order: ExchangeOrder;
+  triggerPrice: Decimal;
 }
 
-/** Places reduce-only trigger orders for a position, one per requested level. */
-export async function placeProtection(
+/** The reduce-only trigger order protecting a position at one level. */
+export function protectiveRequest(
+  position: { symbol: string; side: "LONG" | "SHORT"; quantity: Decimal },
+  level: ProtectionLevel,
+  clientOrderId: string = randomUUID(),
+): PlaceOrderRequest {
+  return {
+    clientOrderId,
+    symbol: position.symbol,
+    side: closingSide(position.side),
+    type: level.role === "STOP_LOSS" ? "STOP_MARKET" : "TAKE_PROFIT_MARKET",
+    quantity: position.quantity,
+    triggerPrice: level.triggerPrice,
+    reduceOnly: true,
+  };
+}
+
+export interface ProtectionIntent {
+  row: Order;
+  request: PlaceOrderRequest;
+}
+
+export interface ProtectionFailure {
+  role: ProtectionRole;
+  row: Order;
+  error: unknown;
+}
+
+/**
+ * Sends recorded protective intents one by one and writes each answer into its row. A failure
+ * leaves its row REJECTED (certainly not placed) or PENDING (unknown: the reconciler settles it).
+ */
+export async function sendProtection(
+  deps: DeskDeps,
   gateway: ExchangeGateway,
   account: ExchangeAccountRef,
-  position: { symbol: string; side: "LONG" | "SHORT"; quantity: Decimal },
-  levels: { role: ProtectionRole; triggerPrice: Decimal }[],
-): Promise<{ placed: PlacedProtection[]; failures: { role: ProtectionRole; error: unknown }[] }> {
-  const placed: PlacedProtection[] = [];
-  const failures: { role: ProtectionRole; error: unknown }[] = [];
-  for (const level of levels) {
+  intents: ProtectionIntent[],
+): Promise<{ placed: Order[]; failures: ProtectionFailure[] }> {
+  const placed: Order[] = [];
+  const failures: ProtectionFailure[] = [];
+  for (const { row, request } of intents) {
+    const role = row.role as ProtectionRole;
     try {
-      const order = await gateway.placeOrder(account, {
-        clientOrderId: randomUUID(),
-        symbol: position.symbol,
-        side: closingSide(position.side),
-        type: level.role === "STOP_LOSS" ? "STOP_MARKET" : "TAKE_PROFIT_MARKET",
-        quantity: position.quantity,
-        triggerPrice: level.triggerPrice,
-        reduceOnly: true,
-      });
-      placed.push({ role: level.role, order });
+      const order = await sendIntent(deps, gateway, account, row, request);
+      placed.push(await deps.prisma.order.update({ where: { id: row.id }, data: resolvedRow(order) }));
     } catch (error) {
-      failures.push({ role: level.role, error });
+      failures.push({ role, row, error });
     }
   }
   return { placed, failures };
 }
 
-/** The Order rows recording placed protective orders. */
-export function protectiveOrderRows(
-  accountId: string,
-  positionId: string,
-  placed: PlacedProtection[],
-): Prisma.OrderCreateManyInput[] {
-  return placed.map(({ role, order }) => ({ ...exchangeOrderRow(order), accountId, positionId, role }));
+/** What a trader reads when a stop-loss / take-profit did not go through. */
+export function protectionWarning(failure: ProtectionFailure): string {
+  const what = failure.role === "STOP_LOSS" ? "stop-loss" : "take-profit";
+  return definitelyNotPlaced(failure.error)
+    ? `the ${what} was not placed: ${errorMessage(failure.error)}; set it again with positions.modifySlTp`
+    : `the ${what}'s outcome is unknown (${errorMessage(failure.error)}); reconciliation will settle it`;
 }

@@ -1,10 +1,11 @@
 import type { Order } from "@tradedesk/db";
 import type Decimal from "decimal.js";
+import { requestCancelStatement, settleCancellations } from "./cancellations.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, gatewayFor } from "./exchange-accounts.ts";
-import { errorMessage } from "./order-rows.ts";
-import { cancelOrdersStatement, type OwnedPosition, type ProtectiveOrderRow } from "./owned-position.ts";
-import { type ProtectionRole, placeProtection, protectiveOrderRows } from "./protection.ts";
+import { intentRow, protectiveClientOrderId } from "./intents.ts";
+import type { OwnedPosition, ProtectiveOrderRow } from "./owned-position.ts";
+import { type ProtectionRole, protectiveRequest, sendProtection } from "./protection.ts";
 
 /** A role to replace: a level places a new order, null only removes the current one. */
 export interface ProtectionChange {
@@ -20,75 +21,60 @@ export interface ReplacedProtection {
 
 /**
  * Replaces a position's stop-loss / take-profit for the roles in `changes`, covering the
- * position's current quantity. The new orders are placed on the exchange first; if one fails,
- * those placed are taken back and the error is thrown with nothing written. Then one
- * transaction cancels the old rows (one UPDATE ... = ANY) and inserts the new (one INSERT);
- * then the old orders are cancelled on the exchange, where a failure is only a warning: the
- * position is over-protected for a moment, never unprotected.
+ * position's current quantity. The new orders are recorded (PENDING intents), then placed on
+ * the exchange; if one fails, those placed are taken back and the error is thrown. Then the old
+ * rows are marked PENDING_CANCEL in one statement and cancelled on the exchange, where a failure
+ * is only a warning (the reconciler finishes it): the position is over-protected for a moment,
+ * never unprotected. `parentClientOrderId` derives the new orders' clientOrderIds (an add to a
+ * position: its retry finds the same ones); without it they are random.
  */
 export async function replaceProtection(
   deps: DeskDeps,
   position: OwnedPosition,
   changes: ProtectionChange[],
+  parentClientOrderId?: string,
 ): Promise<ReplacedProtection> {
   const gateway = gatewayFor(deps, position.account.exchange);
   const ref = accountRef(deps, position.account);
   const replaced = position.protectiveOrders.filter((order) =>
     changes.some((change) => change.role === order.role),
   );
-  const levels = changes.flatMap(({ role, level }) => (level ? [{ role, triggerPrice: level }] : []));
-
-  const { placed, failures } = await placeProtection(gateway, ref, position, levels);
+  const intents = changes.flatMap(({ role, level }) => {
+    if (!level) return [];
+    const clientOrderId = parentClientOrderId
+      ? protectiveClientOrderId(parentClientOrderId, role)
+      : undefined;
+    return [{ role, request: protectiveRequest(position, { role, triggerPrice: level }, clientOrderId) }];
+  });
+  const rows = await deps.prisma.order.createManyAndReturn({
+    data: intents.map(({ role, request }) => intentRow(position.account.id, position.id, role, request)),
+  });
+  const { placed, failures } = await sendProtection(
+    deps,
+    gateway,
+    ref,
+    rows.map((row, index) => ({ row, request: intents[index]!.request })),
+  );
   if (failures.length > 0) {
-    const undo = placed.map(({ order }) => ({
-      symbol: position.symbol,
-      clientOrderId: order.clientOrderId,
-      kind: "trigger" as const,
-    }));
-    if (undo.length > 0) {
-      await gateway.cancelOrders(ref, undo).catch((error: unknown) => {
-        deps.logger.error({ err: error, positionId: position.id }, "could not take back a protective order");
-      });
-    }
+    // Take back what was placed, and whatever an unknown outcome may have placed.
+    const undo = [...placed, ...failures.map((failure) => failure.row)];
+    await requestCancelStatement(
+      deps.prisma,
+      undo.map((order) => order.id),
+    );
+    await settleCancellations(deps, gateway, ref, undo);
     throw failures[0]?.error;
   }
 
-  const [, inserted] = await deps.prisma.$transaction([
-    cancelOrdersStatement(
-      deps.prisma,
-      replaced.map((order) => order.id),
-    ),
-    deps.prisma.order.createManyAndReturn({
-      data: protectiveOrderRows(position.account.id, position.id, placed),
-    }),
-  ]);
-  const warnings: string[] = [];
-  await cancelOnExchange(deps, position, replaced, warnings);
-  return { inserted, replaced, warnings };
-}
-
-/** Cancels on the exchange; a failure is logged and reported, never thrown (the DB already moved on). */
-export async function cancelOnExchange(
-  deps: DeskDeps,
-  position: OwnedPosition,
-  orders: ProtectiveOrderRow[],
-  warnings: string[],
-): Promise<void> {
-  if (orders.length === 0) return;
-  try {
-    await gatewayFor(deps, position.account.exchange).cancelOrders(
-      accountRef(deps, position.account),
-      orders.map((order) => ({
-        symbol: position.symbol,
-        clientOrderId: order.clientOrderId,
-        kind: "trigger",
-      })),
-    );
-  } catch (error) {
-    warnings.push(`old protective orders could not be cancelled on the exchange: ${errorMessage(error)}`);
-    deps.logger.warn(
-      { err: error, positionId: position.id, orders: orders.map((order) => order.clientOrderId) },
-      "cancelling protective orders failed",
-    );
-  }
+  await requestCancelStatement(
+    deps.prisma,
+    replaced.map((order) => order.id),
+  );
+  const warnings = await settleCancellations(
+    deps,
+    gateway,
+    ref,
+    replaced.map((order) => ({ ...order, accountId: position.account.id, symbol: position.symbol })),
+  );
+  return { inserted: placed, replaced, warnings };
 }

@@ -1,5 +1,6 @@
 import type { CacheMetrics } from "../cache/index.ts";
 import type { Unsubscribe } from "../exchange/gateway.ts";
+import type { Reconciler } from "../reconcile/index.ts";
 import type {
   ClosePositionCommand,
   CreateOrderCommand,
@@ -67,4 +68,6 @@ export interface TradingDesk {
     start(): Promise<void>;
     stop(): void;
   };
+  /** Makes the record follow the exchange: at start-up, on a schedule, and when asked. */
+  reconciler: Reconciler;
 }

@@ -11,8 +11,22 @@ export type ExchangeName = "SIMULATED" | "BINANCE_USDM";
 export type PositionSideName = "LONG" | "SHORT";
 export type OrderSideName = "BUY" | "SELL";
 export type OrderTypeName = "MARKET" | "LIMIT" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
-export type OrderRoleName = "ENTRY" | "EXIT" | "STOP_LOSS" | "TAKE_PROFIT";
-export type OrderStatusName = "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "REJECTED" | "EXPIRED";
+/** EXTERNAL: placed outside the desk (found by reconciliation); shown, never cancelled by the desk. */
+export type OrderRoleName = "ENTRY" | "EXIT" | "STOP_LOSS" | "TAKE_PROFIT" | "EXTERNAL";
+/**
+ * The exchange's statuses, plus the desk's own two: PENDING (recorded before it was sent, the
+ * outcome not known yet) and PENDING_CANCEL (the desk asked the exchange to cancel it).
+ */
+export type OrderStatusName =
+  | "PENDING"
+  | "NEW"
+  | "PARTIALLY_FILLED"
+  | "FILLED"
+  | "PENDING_CANCEL"
+  | "CANCELED"
+  | "REJECTED"
+  | "EXPIRED";
+export type PositionCloseReasonName = "TRADER" | "STOP_LOSS" | "TAKE_PROFIT" | "EXCHANGE";
 
 export interface UserView {
   id: string;
@@ -110,6 +124,8 @@ export interface OrderView {
   reduceOnly: boolean;
   filledQuantity: DecimalString;
   averagePrice: DecimalString | null;
+  /** Why it was rejected, cancelled or expired, when the desk knows. */
+  statusReason: string | null;
   createdAt: IsoTime;
 }
 
@@ -117,7 +133,10 @@ export interface OrderView {
 export interface PositionRecordView extends PositionBasics {
   status: "OPEN" | "CLOSED";
   realizedPnl: DecimalString;
+  /** true while realizedPnl is the desk's estimate, before it is booked from the exchange's trades. */
+  realizedPnlPending: boolean;
   closedAt: IsoTime | null;
+  closedBy: PositionCloseReasonName | null;
 }
 
 export interface CreateOrderResult {

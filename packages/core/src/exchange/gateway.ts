@@ -116,7 +116,9 @@ export type AccountEvent =
   | { type: "position"; accountId: string; positions: ExchangePosition[]; at: number }
   | { type: "balance"; accountId: string; balances: AssetBalance[]; at: number }
   /** A stop-loss / take-profit fired and closed (part of) a position. */
-  | { type: "protective-triggered"; accountId: string; order: ExchangeOrder; at: number };
+  | { type: "protective-triggered"; accountId: string; order: ExchangeOrder; at: number }
+  /** The account's event stream was down and is back: events in between may be lost. */
+  | { type: "stream-restarted"; accountId: string; at: number };
 
 export interface MarkPriceTick {
   symbol: string;

@@ -220,6 +220,8 @@ export function accountJson(snapshot: AccountSnapshot) {
 /** An engine account event as the user-data stream messages Binance would push for it. */
 export function userStreamMessages(event: AccountEvent): object[] {
   switch (event.type) {
+    case "stream-restarted":
+      return []; // the gateway's own signal, never a Binance message
     case "balance":
       return [
         accountUpdate(
