@@ -23,7 +23,7 @@ import {
   type SimulatedFault,
   type SimulatedOperation,
 } from "./faults.ts";
-import { createMarket, DEFAULT_SYMBOLS, type Market } from "./market.ts";
+import { createMarket, DEFAULT_SYMBOLS, type Market, type MarketState } from "./market.ts";
 import * as engine from "./matching-engine.ts";
 import { createRequestWeightCounter, REQUEST_WEIGHT } from "./request-weight.ts";
 
@@ -351,8 +351,12 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
           if (walk === "timer" && recent) return { result: null };
           const market = marketOf(stored);
           move(market);
+          // Symbols this instance does not list stay as stored: another instance may list them.
+          const previous = stored as Partial<MarketState> | null;
+          const saved = market.save();
           const state = {
-            ...market.save(),
+            marks: { ...previous?.marks, ...saved.marks },
+            generators: { ...previous?.generators, ...saved.generators },
             ...(walk ? { walkedAt: now } : typeof walkedAt === "number" ? { walkedAt } : {}),
           };
           return { state, result: market };
