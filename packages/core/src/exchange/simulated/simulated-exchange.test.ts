@@ -3,7 +3,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AccountEvent, PlaceOrderRequest } from "../gateway.ts";
 import type { InitialBook } from "./book.ts";
 import { createMemoryBookStore, type SimulatedBookStore } from "./book-store.ts";
-import { createSimulatedExchange, type SimulatedExchange } from "./simulated-exchange.ts";
+import {
+  createSimulatedExchange,
+  type SimulatedExchange,
+  type SimulatedTimers,
+} from "./simulated-exchange.ts";
 
 const account = { id: "acc-sim" };
 const request = (overrides: Partial<PlaceOrderRequest> & { clientOrderId: string }): PlaceOrderRequest => ({
@@ -260,6 +264,22 @@ describe("the simulated exchange's books", () => {
     expect(fired?.type === "protective-triggered" && fired.order.averagePrice?.toFixed()).toBe("63800");
   });
 
+  it("keeps the fills the market crossed before a call it rejects", async () => {
+    const store = createMemoryBookStore();
+    const first = open({ store });
+    await first.placeOrder(account, request({ clientOrderId: "entry" }));
+    await first.placeOrder(account, stopLoss("sl", "64500"));
+    await first.close();
+
+    // restarted on lower prices; the first call is refused (duplicate clientOrderId)
+    const second = open({ store, symbols: { BTCUSDT: "64000" } });
+    await expect(second.placeOrder(account, request({ clientOrderId: "entry" }))).rejects.toThrow(
+      /duplicated/,
+    );
+    const stored = (await store.read([account.id])).get(account.id) as { orders: { status: string }[] };
+    expect(stored.orders.map((o) => o.status)).toEqual(["FILLED", "FILLED"]);
+  });
+
   it("serves one account's calls in arrival order", async () => {
     const exchange = open();
     const results = await Promise.all([
@@ -296,6 +316,37 @@ describe("the simulated exchange's price walk timer", () => {
     expect(handles).toHaveLength(1);
     expect(handles[0]?.hasRef()).toBe(false);
     await exchange.close();
+  });
+});
+
+describe("the shared walk (persistMarkPrices)", () => {
+  it("steps once a tick however many instances on the store run the timer", async () => {
+    const store = createMemoryBookStore();
+    let now = 1_000_000;
+    const walks: (() => void)[] = [];
+    const timers: SimulatedTimers = {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      setInterval: (callback) => walks.push(callback),
+      clearInterval: () => {},
+      now: () => now,
+    };
+    // Two server instances whose timers fire at the same moment, one tick apart.
+    for (let tick = 0; tick < 2; tick++) {
+      const instances = [1, 2].map(() =>
+        open({ store, persistMarkPrices: true, priceTickMs: 1000, timers, seed: 3 }),
+      );
+      for (const walk of walks.splice(0)) walk();
+      // close() waits for the steps in flight
+      await Promise.all(instances.map((exchange) => exchange.close()));
+      now += 1000;
+    }
+    const reference = open({ seed: 3 });
+    await reference.tick();
+    await reference.tick();
+    const reader = open({ store, persistMarkPrices: true });
+    const marks = async (exchange: SimulatedExchange) => exchange.getMarkPrices([...exchange.symbols]);
+    expect(await marks(reader)).toEqual(await marks(reference));
   });
 });
 
