@@ -21,6 +21,27 @@ describe("loadConfig", () => {
     expect(config.exchange.kind).toBe("simulated");
     expect(config.cache).toEqual({ ttlMs: 3000, cleanupIntervalMs: 60_000, maxEntries: 10_000 });
     expect(config.redisUrl).toBeNull();
+    expect(config.reconcile).toEqual({
+      activeIntervalMs: 30_000,
+      idleIntervalMs: 600_000,
+      weightPerMinute: 240,
+      intentGraceMs: 30_000,
+    });
+  });
+
+  it("reads the reconciliation schedule, budget and grace", () => {
+    const config = loadConfig({
+      RECONCILE_ACTIVE_INTERVAL_MS: "5000",
+      RECONCILE_IDLE_INTERVAL_MS: "120000",
+      RECONCILE_WEIGHT_PER_MINUTE: "600",
+      RECONCILE_INTENT_GRACE_MS: "0",
+    });
+    expect(config.reconcile).toEqual({
+      activeIntervalMs: 5000,
+      idleIntervalMs: 120_000,
+      weightPerMinute: 600,
+      intentGraceMs: 0,
+    });
   });
 
   it("warns when the development JWT secret is in use, and not when one is set", () => {
@@ -86,6 +107,11 @@ describe("loadConfig", () => {
     ["LOG_FORMAT", "xml"],
     ["CREDENTIALS_KEY", "c2hvcnQ="],
     ["BINANCE_TESTNET", "yes"],
+    ["RECONCILE_ACTIVE_INTERVAL_MS", "fast"],
+    ["RECONCILE_ACTIVE_INTERVAL_MS", "10"],
+    ["RECONCILE_IDLE_INTERVAL_MS", "-1"],
+    ["RECONCILE_WEIGHT_PER_MINUTE", "0"],
+    ["RECONCILE_INTENT_GRACE_MS", "2.5"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {
     const error = errorOf({ [variable]: value });
     expect(error.issues.map((i) => i.variable)).toEqual([variable]);

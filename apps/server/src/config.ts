@@ -34,6 +34,18 @@ export type ExchangeConfig =
       recvWindowMs: number;
     };
 
+/** Reconciliation (core's reconciler): how often the record is compared with the exchange. */
+export interface ReconcileConfig {
+  /** Accounts of users with an open dashboard. */
+  activeIntervalMs: number;
+  /** Every other account. */
+  idleIntervalMs: number;
+  /** Exchange request weight scheduled runs may spend per minute (10% of Binance's 2400 by default). */
+  weightPerMinute: number;
+  /** A PENDING intent younger than this may belong to a mutation still running: left alone. */
+  intentGraceMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -45,6 +57,7 @@ export interface Config {
   credentialsKey: string;
   cache: { ttlMs: number; cleanupIntervalMs: number; maxEntries: number };
   exchange: ExchangeConfig;
+  reconcile: ReconcileConfig;
   /** Set: invalidations cross server instances over Redis pub/sub. */
   redisUrl: string | null;
   logLevel: LogLevel;
@@ -124,6 +137,11 @@ const envSchema = z.object({
   BINANCE_WS_BASE_URL: optional(wsUrl),
   BINANCE_TESTNET: optional(bool),
   BINANCE_RECV_WINDOW_MS: optional(integer(1, 60_000)),
+  RECONCILE_ACTIVE_INTERVAL_MS: optional(integer(1_000, 86_400_000)),
+  RECONCILE_IDLE_INTERVAL_MS: optional(integer(1_000, 86_400_000)),
+  // At least one run's weight (core takes a run to weigh 100), or scheduled runs never happen.
+  RECONCILE_WEIGHT_PER_MINUTE: optional(integer(100, 1_000_000)),
+  RECONCILE_INTENT_GRACE_MS: optional(integer(0, 86_400_000)),
   REDIS_URL: optional(redisUrl),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -193,6 +211,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             latencyMs: e.SIMULATED_LATENCY_MS ?? 50,
             priceTickMs: e.SIMULATED_PRICE_TICK_MS ?? 1_000,
           },
+    reconcile: {
+      activeIntervalMs: e.RECONCILE_ACTIVE_INTERVAL_MS ?? 30_000,
+      idleIntervalMs: e.RECONCILE_IDLE_INTERVAL_MS ?? 600_000,
+      weightPerMinute: e.RECONCILE_WEIGHT_PER_MINUTE ?? 240,
+      intentGraceMs: e.RECONCILE_INTENT_GRACE_MS ?? 30_000,
+    },
     redisUrl: e.REDIS_URL ?? null,
     logLevel: e.LOG_LEVEL ?? "info",
     logFormat: e.LOG_FORMAT ?? "json",
