@@ -1,10 +1,11 @@
-import type { Exchange, PrismaClient } from "@tradedesk/db";
+import type { Exchange, Prisma, PrismaClient } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import type { AssetBalance } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, gatewayFor } from "./exchange-accounts.ts";
 import { PROTECTING_STATUSES } from "./intents.ts";
 import { toDecimal } from "./money.ts";
+import type { ExchangeCloseReasonName } from "./views.ts";
 
 /**
  * The structural part of a user's balances summary: what the cache may hold. Prices move
@@ -29,6 +30,8 @@ export interface SnapshotPosition {
   openedAt: Date;
   stopLoss: SnapshotProtection | null;
   takeProfit: SnapshotProtection | null;
+  /** Its live orders placed outside the desk (found by reconciliation). */
+  externalOrders: number;
   markPrice?: never;
   unrealizedPnl?: never;
   notional?: never;
@@ -42,10 +45,39 @@ export interface SnapshotAccount {
   balances: AssetBalance[];
 }
 
+/** A position the exchange closed, not the trader (see RECENTLY_CLOSED_*). */
+export interface SnapshotClosedPosition {
+  id: string;
+  accountId: string;
+  symbol: string;
+  side: "LONG" | "SHORT";
+  quantity: Decimal;
+  closedBy: ExchangeCloseReasonName;
+  closedAt: Date;
+  realizedPnl: Decimal;
+}
+
 export interface BalancesSnapshot {
   accounts: SnapshotAccount[];
   positions: SnapshotPosition[];
+  /** Newest first; the read drops those older than the window again (a cached snapshot ages). */
+  recentlyClosed: SnapshotClosedPosition[];
 }
+
+/** Orders the reconciler found on the exchange that the desk did not place, still live. */
+export const LIVE_EXTERNAL_ORDER = {
+  role: "EXTERNAL",
+  status: { in: ["NEW", "PARTIALLY_FILLED"] },
+} as const satisfies Prisma.OrderWhereInput;
+
+/** Closed not by the trader: the exchange did it (a liquidation, a fired stop-loss or take-profit). */
+export const EXCHANGE_CLOSE_REASONS = [
+  "EXCHANGE",
+  "STOP_LOSS",
+  "TAKE_PROFIT",
+] as const satisfies readonly ExchangeCloseReasonName[];
+export const RECENTLY_CLOSED_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const RECENTLY_CLOSED_LIMIT = 10;
 
 /** A constant number of statements whatever the number of accounts, positions and orders. */
 export function findUserBook(prisma: PrismaClient, userId: string) {
@@ -61,15 +93,38 @@ export function findUserBook(prisma: PrismaClient, userId: string) {
             where: { status: { in: [...PROTECTING_STATUSES] }, role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
             orderBy: [{ createdAt: "desc" }, { id: "asc" }],
           },
+          // A filtered relation count: part of the positions' statement, not one more per position.
+          _count: { select: { orders: { where: LIVE_EXTERNAL_ORDER } } },
         },
       },
     },
   });
 }
 
-/** Loads the snapshot: one database read, then every account's exchange balances in parallel. */
+/** One statement: the user's positions the exchange closed since `since`, newest first. */
+export function findRecentlyClosed(prisma: PrismaClient, userId: string, since: Date) {
+  return prisma.position.findMany({
+    where: {
+      account: { userId },
+      status: "CLOSED",
+      closedBy: { in: [...EXCHANGE_CLOSE_REASONS] },
+      closedAt: { gte: since },
+    },
+    orderBy: [{ closedAt: "desc" }, { id: "desc" }],
+    take: RECENTLY_CLOSED_LIMIT,
+  });
+}
+
+/**
+ * Loads the snapshot: two database reads (the book, the recently closed positions) side by side,
+ * then every account's exchange balances in parallel.
+ */
 export async function loadBalancesSnapshot(deps: DeskDeps, userId: string): Promise<BalancesSnapshot> {
-  const accounts = await findUserBook(deps.prisma, userId);
+  const since = new Date(deps.now().getTime() - RECENTLY_CLOSED_WINDOW_MS);
+  const [accounts, closed] = await Promise.all([
+    findUserBook(deps.prisma, userId),
+    findRecentlyClosed(deps.prisma, userId, since),
+  ]);
   const exchangeSnapshots = await Promise.all(
     accounts.map((account) =>
       gatewayFor(deps, account.exchange).getAccountSnapshot(accountRef(deps, account)),
@@ -100,10 +155,31 @@ export async function loadBalancesSnapshot(deps: DeskDeps, userId: string): Prom
           openedAt: position.openedAt,
           stopLoss: stopLoss ? protectionOf(stopLoss) : null,
           takeProfit: takeProfit ? protectionOf(takeProfit) : null,
+          externalOrders: position._count.orders,
         };
       }),
     ),
+    recentlyClosed: closed.flatMap((position): SnapshotClosedPosition[] =>
+      isExchangeClose(position.closedBy) && position.closedAt
+        ? [
+            {
+              id: position.id,
+              accountId: position.accountId,
+              symbol: position.symbol,
+              side: position.side,
+              quantity: toDecimal(position.quantity),
+              closedBy: position.closedBy,
+              closedAt: position.closedAt,
+              realizedPnl: toDecimal(position.realizedPnl),
+            },
+          ]
+        : [],
+    ),
   };
+}
+
+function isExchangeClose(reason: string | null): reason is ExchangeCloseReasonName {
+  return (EXCHANGE_CLOSE_REASONS as readonly (string | null)[]).includes(reason);
 }
 
 function protectionOf(order: {

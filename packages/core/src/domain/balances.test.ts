@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { ExchangeUnavailableError } from "../exchange/errors.ts";
@@ -101,6 +102,7 @@ describe("balances.read", () => {
       openedAt: new Date(0),
       stopLoss: null,
       takeProfit: null,
+      externalOrders: 0,
       markPrice: new Decimal(1),
     } as const;
     // typecheck fails here if a cached position could ever carry a mark price
@@ -151,5 +153,135 @@ describe("balances.read with stale-if-error", () => {
 
     expect(read).toMatchObject({ stale: true, fromCache: true, ageMs: 10_000 });
     expect(read.data.accounts).toHaveLength(1);
+  });
+});
+
+describe("balances.read: what reconciliation found", () => {
+  let f: DeskFixture;
+  const NOW = Date.parse("2026-11-24T10:00:00.000Z"); // the fixture's clock, never advanced here
+  const ago = (ms: number) => new Date(NOW - ms);
+  const HOUR = 60 * 60 * 1000;
+  beforeAll(async () => {
+    f = await createDeskFixture();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+  });
+  afterAll(() => f.close());
+
+  async function externalOrder(
+    accountId: string,
+    positionId: string | null,
+    status: "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED",
+  ) {
+    await f.prisma.order.create({
+      data: {
+        accountId,
+        positionId,
+        role: "EXTERNAL",
+        clientOrderId: randomUUID(),
+        exchangeOrderId: randomUUID(),
+        symbol: "BTCUSDT",
+        side: "SELL",
+        type: "LIMIT",
+        quantity: "0.1",
+        price: "70000",
+        status,
+      },
+    });
+  }
+
+  async function closedPosition(
+    accountId: string,
+    closedBy: "TRADER" | "EXCHANGE" | "STOP_LOSS" | "TAKE_PROFIT",
+    closedAt: Date,
+    realizedPnl = "-12.3",
+  ) {
+    return f.prisma.position.create({
+      data: {
+        accountId,
+        symbol: "BTCUSDT",
+        side: "LONG",
+        quantity: "0.5",
+        entryPrice: "65000",
+        status: "CLOSED",
+        closedBy,
+        closedAt,
+        openedAt: ago(48 * HOUR),
+        realizedPnl,
+      },
+    });
+  }
+
+  it("counts each open position's live EXTERNAL orders, and only those", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const long = await f.desk.orders.create(
+      userId,
+      market(accountId, "BTCUSDT", "BUY", "0.5", { stopLoss: "60000" }),
+    );
+    const short = await f.desk.orders.create(userId, market(accountId, "ETHUSDT", "SELL", "1"));
+    const before = await f.desk.balances.read(userId);
+    expect(before.data.positions.map((p) => p.externalOrders)).toEqual([0, 0]);
+
+    await externalOrder(accountId, long.position!.id, "NEW");
+    // Not live, or not on this position: not counted.
+    await externalOrder(accountId, long.position!.id, "FILLED");
+    await externalOrder(accountId, long.position!.id, "CANCELED");
+    await externalOrder(accountId, null, "NEW");
+    await f.cache.invalidate(userId); // rows written behind the desk's back, as the reconciler does
+
+    const read = await f.desk.balances.read(userId);
+    const byId = new Map(read.data.positions.map((p) => [p.id, p]));
+    expect(byId.get(long.position!.id)).toMatchObject({ externalOrders: 1, stopLoss: expect.anything() });
+    expect(byId.get(short.position!.id)).toMatchObject({ externalOrders: 0 });
+
+    await externalOrder(accountId, long.position!.id, "PARTIALLY_FILLED");
+    await f.cache.invalidate(userId);
+    expect(
+      (await f.desk.balances.read(userId)).data.positions.find((p) => p.id === long.position!.id)
+        ?.externalOrders,
+    ).toBe(2);
+  });
+
+  it("lists the user's positions the exchange closed in the last 24 hours, not the trader's", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const other = await f.createTrader();
+    const byExchange = await closedPosition(accountId, "EXCHANGE", ago(HOUR), "-12.3");
+    await closedPosition(accountId, "TRADER", ago(HOUR / 2));
+    await closedPosition(accountId, "STOP_LOSS", ago(25 * HOUR)); // outside the window
+    const othersClose = await closedPosition(other.accountId, "EXCHANGE", ago(HOUR / 4));
+
+    const read = await f.desk.balances.read(userId);
+
+    expect(read.data.recentlyClosed).toEqual([
+      {
+        positionId: byExchange.id,
+        accountId,
+        symbol: "BTCUSDT",
+        side: "LONG",
+        quantity: "0.5",
+        closedBy: "EXCHANGE",
+        closedAt: ago(HOUR).toISOString(),
+        realizedPnl: "-12.3",
+      },
+    ]);
+    expect(JSON.stringify(read)).not.toContain(othersClose.id);
+    const theirs = await f.desk.balances.read(other.userId);
+    expect(theirs.data.recentlyClosed.map((p) => p.positionId)).toEqual([othersClose.id]);
+  });
+
+  it("shows at most 10, newest first, stop-loss and take-profit closes included", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const closed = [];
+    for (let index = 0; index < 12; index++) {
+      const reason = index % 2 === 0 ? "STOP_LOSS" : "TAKE_PROFIT";
+      closed.push(await closedPosition(accountId, reason, ago((index + 1) * HOUR), `${index}.5`));
+    }
+
+    const { recentlyClosed } = (await f.desk.balances.read(userId)).data;
+
+    expect(recentlyClosed.map((p) => p.positionId)).toEqual(closed.slice(0, 10).map((p) => p.id));
+    expect(recentlyClosed.slice(0, 2).map((p) => [p.closedBy, p.realizedPnl])).toEqual([
+      ["STOP_LOSS", "0.5"],
+      ["TAKE_PROFIT", "1.5"],
+    ]);
   });
 });

@@ -1,12 +1,23 @@
 import type { Exchange } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import { BALANCES_SUMMARY } from "../cache/index.ts";
-import { type BalancesSnapshot, loadBalancesSnapshot, type SnapshotProtection } from "./balances-snapshot.ts";
+import {
+  type BalancesSnapshot,
+  loadBalancesSnapshot,
+  RECENTLY_CLOSED_WINDOW_MS,
+  type SnapshotProtection,
+} from "./balances-snapshot.ts";
 import type { DeskDeps } from "./deps.ts";
 import { gatewayFor } from "./exchange-accounts.ts";
 import { pnl, sum, toDecimal, toWire } from "./money.ts";
 import { positionBasics } from "./presenters.ts";
-import type { BalancesRead, BalancesSummaryView, PositionView, ProtectionView } from "./views.ts";
+import type {
+  BalancesRead,
+  BalancesSummaryView,
+  PositionView,
+  ProtectionView,
+  RecentlyClosedView,
+} from "./views.ts";
 
 const TOTALS_CURRENCY = "USDT";
 
@@ -73,8 +84,25 @@ export async function withMarkPrices(
       markPrice: mark ? toWire(mark) : null,
       unrealizedPnl: positionPnl ? toWire(positionPnl) : null,
       notional: notional ? toWire(notional) : null,
+      externalOrders: position.externalOrders,
     };
   });
+  // The snapshot may come from the cache (stale-if-error serves it for a while): the window moves.
+  const closedSince = now.getTime() - RECENTLY_CLOSED_WINDOW_MS;
+  const recentlyClosed = snapshot.recentlyClosed
+    .filter((position) => position.closedAt.getTime() >= closedSince)
+    .map(
+      (position): RecentlyClosedView => ({
+        positionId: position.id,
+        accountId: position.accountId,
+        symbol: position.symbol,
+        side: position.side,
+        quantity: toWire(position.quantity),
+        closedBy: position.closedBy,
+        closedAt: position.closedAt.toISOString(),
+        realizedPnl: toWire(position.realizedPnl),
+      }),
+    );
 
   const walletBalance = sum(
     snapshot.accounts.flatMap((account) =>
@@ -102,6 +130,7 @@ export async function withMarkPrices(
       equity: toWire(walletBalance.plus(unrealizedPnl)),
       notional: toWire(sum(notionals)),
     },
+    recentlyClosed,
     pricesAt: now.toISOString(),
   };
 }

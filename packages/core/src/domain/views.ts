@@ -77,6 +77,23 @@ export interface PositionView extends PositionBasics {
   markPrice: DecimalString | null;
   unrealizedPnl: DecimalString | null;
   notional: DecimalString | null;
+  /** Its live orders placed outside the desk (role EXTERNAL, NEW or PARTIALLY_FILLED). */
+  externalOrders: number;
+}
+
+/** Why a position closed when the trader did not close it. */
+export type ExchangeCloseReasonName = Exclude<PositionCloseReasonName, "TRADER">;
+
+/** A position the exchange closed (liquidation, a fired stop-loss or take-profit, ...) lately. */
+export interface RecentlyClosedView {
+  positionId: string;
+  accountId: string;
+  symbol: string;
+  side: PositionSideName;
+  quantity: DecimalString;
+  closedBy: ExchangeCloseReasonName;
+  closedAt: IsoTime;
+  realizedPnl: DecimalString;
 }
 
 export interface TotalsView {
@@ -92,6 +109,8 @@ export interface BalancesSummaryView {
   accounts: AccountBalancesView[];
   positions: PositionView[];
   totals: TotalsView;
+  /** Positions closed not by the trader in the last 24 hours, newest first, at most 10. */
+  recentlyClosed: RecentlyClosedView[];
   /** When the mark prices were read (now-ish). */
   pricesAt: IsoTime;
 }
