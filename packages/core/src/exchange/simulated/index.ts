@@ -4,6 +4,9 @@ export {
   createPrismaBookStore,
   type SimulatedBookPrisma,
   type SimulatedBookStore,
+  type StoreChange,
+  type StoreChangeFn,
+  type StoreUpdateOptions,
 } from "./book-store.ts";
 export type { FaultOptions, SimulatedFault, SimulatedOperation } from "./faults.ts";
 export { DEFAULT_SYMBOLS } from "./market.ts";
