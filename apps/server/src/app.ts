@@ -35,6 +35,11 @@ export interface App {
   /** The simulated exchange (tests move its prices); always there, Binance accounts aside. */
   readonly simulatedExchange: SimulatedExchange;
   readonly http: HttpServer;
+  /**
+   * Settles when the start-up reconciliation (every account once) has finished; until then
+   * /readyz answers 503 "reconciling". Never rejects (a failure is logged).
+   */
+  readonly reconciled: Promise<void>;
   /** Builds a tRPC context for an Authorization header value (scripts, tests). */
   createContext: ReturnType<typeof createAppContextFactory>;
   /** Starts serving; resolves to the URL it listens on. */
@@ -136,11 +141,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       gateways,
       credentialsCipher: createCredentialsCipher(config.credentialsKey),
       logger: logger.child({ component: "desk" }),
+      reconcile: config.reconcile,
     });
     await desk.accountEvents.start();
     cleanups.push(() => desk.accountEvents.stop());
 
     const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret });
+    let reconciling = true;
     const readiness = async (): Promise<Readiness> => {
       const status = await migrationStatus(db);
       if (status.failed.length > 0)
@@ -148,6 +155,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       if (status.pending.length > 0) {
         return { ready: false, reason: `pending migrations: ${status.pending.join(", ")}` };
       }
+      if (reconciling) return { ready: false, reason: "reconciling: the start-up pass is running" };
       return { ready: true };
     };
     const http = await createHttpServer({
@@ -155,9 +163,36 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       router: appRouter,
       createContext: ({ authorization }) => createContext(authorization),
       readiness,
-      metrics: createMetricsRegistry({ cacheMetrics: () => rawCache.getMetrics() }),
+      metrics: createMetricsRegistry({
+        cacheMetrics: () => rawCache.getMetrics(),
+        reconciler: desk.reconciler,
+      }),
       webDistDir: config.webDistDir,
     });
+    // Started once the metrics listen to its runs. The start-up reconciliation (every account
+    // once; after a crash it settles what the dead process left PENDING) runs in the background:
+    // the server listens meanwhile, and /readyz says "reconciling" until it is done. Not awaited before listening: one slow or unreachable
+    // exchange would otherwise keep the whole server (health, metrics, every other account) down
+    // for as long as it hangs. A load balancer routes no trader here before the pass is done, so
+    // nobody is shown the stale record; a run that fails is logged and retried by the schedule.
+    const reconciled = desk.reconciler.start().then(
+      () => {
+        reconciling = false;
+        logger.info("start-up reconciliation finished");
+      },
+      (error: unknown) => {
+        reconciling = false;
+        logger.error({ err: error }, "start-up reconciliation failed; serving the record as it is");
+      },
+    );
+    cleanups.push(async () => {
+      await desk.reconciler.stop();
+      // The start-up pass (runAll) carries on through its remaining accounts after stop(): let it
+      // end before the exchanges and the database close.
+      await reconciled;
+      await desk.reconciler.stop();
+    });
+
     // First to close: no request may reach a desk or database that is already gone.
     cleanups.push(() => http.close());
 
@@ -169,6 +204,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       desk,
       simulatedExchange,
       http,
+      reconciled,
       createContext,
       listen: () => http.listen(config.port, config.host),
       close: () => {

@@ -1,3 +1,4 @@
+import type { ReconcileListener } from "@tradedesk/core";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -12,6 +13,8 @@ export type CacheFigures = object;
 export interface MetricsOptions {
   /** Read on every scrape. */
   cacheMetrics: () => CacheFigures;
+  /** The reconciler whose runs and repairs are counted (core's desk.reconciler). */
+  reconciler?: { onRun(listener: ReconcileListener): unknown };
 }
 
 /** Levels, not counts since start: a counter must never go down, so these are gauges of their own. */
@@ -61,7 +64,31 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
       if (typeof hitRate === "number") this.set(hitRate);
     },
   });
+  if (options.reconciler) countReconciliation(registry, options.reconciler);
   return registry;
+}
+
+/** Counted as the reconciler reports each run: outcomes by trigger, repairs by kind. */
+function countReconciliation(
+  registry: Registry,
+  reconciler: NonNullable<MetricsOptions["reconciler"]>,
+): void {
+  const runs = new Counter({
+    name: "tradedesk_reconcile_runs_total",
+    help: "Reconciliation runs of one exchange account, by what triggered them and how they ended (OK / FAILED)",
+    labelNames: ["trigger", "outcome"],
+    registers: [registry],
+  });
+  const repairs = new Counter({
+    name: "tradedesk_reconcile_repairs_total",
+    help: "Repairs reconciliation made to the record so that it follows the exchange, by kind",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  reconciler.onRun((report) => {
+    runs.inc({ trigger: report.trigger, outcome: report.outcome });
+    for (const repair of report.repairs) repairs.inc({ kind: repair.kind });
+  });
 }
 
 /** Times every request (by route pattern, so ids in URLs do not explode the label set). */

@@ -14,6 +14,7 @@ const app = await createApp(
   }),
 );
 const url = await app.listen();
+await app.reconciled; // /readyz is 503 "reconciling" until the start-up pass is done
 const ready = await fetch(`${url}/readyz`);
 await app.close();
 process.stdout.write(`closed after /readyz ${ready.status}\n`);
