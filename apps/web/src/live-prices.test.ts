@@ -17,6 +17,7 @@ function position(overrides: Partial<Position>): Position {
     markPrice: "65000",
     unrealizedPnl: "374.75",
     notional: "32500",
+    externalOrders: 0,
     ...overrides,
   };
 }
@@ -27,6 +28,7 @@ function read(positions: Position[]): BalancesRead {
       accounts: [],
       positions,
       totals: { currency: "USDT", walletBalance: "1000", unrealizedPnl: "0", equity: "1000", notional: "0" },
+      recentlyClosed: [],
       pricesAt: "2026-11-24T00:00:00.000Z",
     },
     fromCache: true,

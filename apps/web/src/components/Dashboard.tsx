@@ -6,6 +6,7 @@ import { CacheBadge } from "./CacheBadge.tsx";
 import { CachePanel } from "./CachePanel.tsx";
 import { OrderForm } from "./OrderForm.tsx";
 import { PositionsTable } from "./PositionsTable.tsx";
+import { RecentlyClosedNotices } from "./RecentlyClosedNotices.tsx";
 import { Totals } from "./Totals.tsx";
 
 export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
@@ -39,6 +40,7 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
             <Totals totals={read.data.totals} />
             <section className="card" aria-labelledby="positions-heading">
               <h2 id="positions-heading">Positions</h2>
+              <RecentlyClosedNotices closed={read.data.recentlyClosed} />
               <PositionsTable positions={read.data.positions} />
             </section>
             <section className="card" aria-labelledby="balances-heading">

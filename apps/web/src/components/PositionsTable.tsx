@@ -2,6 +2,7 @@ import { Fragment, useState } from "react";
 import { useClosePosition } from "../hooks/useClosePosition.ts";
 import { formatPrice, formatQuantity, formatSigned, pnlTone } from "../money.ts";
 import type { Position } from "../types.ts";
+import { ExternalOrdersBadge } from "./ExternalOrdersBadge.tsx";
 import { positionName } from "./position-name.ts";
 import { StopLossTakeProfitEditor } from "./StopLossTakeProfitEditor.tsx";
 
@@ -51,6 +52,7 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
                 <tr aria-label={`${name} position`}>
                   <th scope="row">
                     {position.symbol} <span className="tag">{position.leverage}x</span>
+                    <ExternalOrdersBadge count={position.externalOrders} />
                   </th>
                   <td className={position.side === "LONG" ? "profit" : "loss"}>{position.side}</td>
                   <td className="num">{formatQuantity(position.quantity)}</td>
