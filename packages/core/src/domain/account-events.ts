@@ -126,18 +126,37 @@ export function createAccountEvents(
     const opensPosition =
       order.role === "ENTRY" && !order.positionId && update.filledQuantity.gt(0) && update.averagePrice;
     await prisma.$transaction(async (tx) => {
-      const position = opensPosition
-        ? await tx.position.create({
-            data: {
-              accountId,
-              symbol: update.symbol,
-              side: positionSideOf(update.side),
-              quantity: toWire(update.filledQuantity),
-              entryPrice: toWire(update.averagePrice ?? 0),
-              openedAt: deps.now(),
-            },
+      // One net position per symbol, as the exchange keeps it: a resting entry that fills while a
+      // position of that side is open adds to it.
+      const existing = opensPosition
+        ? await tx.position.findFirst({
+            where: { accountId, symbol: update.symbol, status: "OPEN", side: positionSideOf(update.side) },
           })
         : null;
+      if (existing) {
+        const quantity = toWire(update.filledQuantity);
+        const price = toWire(update.averagePrice ?? 0);
+        await tx.$executeRaw`
+          UPDATE positions
+             SET entry_price = round((entry_price * quantity + ${price}::numeric * ${quantity}::numeric)
+                                     / (quantity + ${quantity}::numeric), 18),
+                 quantity = quantity + ${quantity}::numeric,
+                 updated_at = now()
+           WHERE id = ${existing.id}::uuid`;
+      }
+      const position =
+        opensPosition && !existing
+          ? await tx.position.create({
+              data: {
+                accountId,
+                symbol: update.symbol,
+                side: positionSideOf(update.side),
+                quantity: toWire(update.filledQuantity),
+                entryPrice: toWire(update.averagePrice ?? 0),
+                openedAt: deps.now(),
+              },
+            })
+          : existing;
       await tx.order.updateMany({
         where: { id: order.id, status: { in: statusesReplaceableBy(update.status) } },
         data: { ...fillData(update), ...(position ? { positionId: position.id } : {}) },
@@ -190,6 +209,7 @@ export function createAccountEvents(
 
 function fillData(order: ExchangeOrder) {
   return {
+    exchangeOrderId: order.exchangeOrderId,
     status: order.status,
     filledQuantity: toWire(order.filledQuantity),
     averagePrice: toWireOrNull(order.averagePrice),

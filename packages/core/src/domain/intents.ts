@@ -34,8 +34,12 @@ export function intentRow(
   positionId: string | null,
   role: OrderRole,
   request: PlaceOrderRequest,
+  /** The desk's clock: the reconciler's grace for intents in flight is measured on it. */
+  recordedAt: Date,
 ): Prisma.OrderUncheckedCreateInput {
   return {
+    createdAt: recordedAt,
+    updatedAt: recordedAt,
     accountId,
     positionId,
     role,

@@ -70,9 +70,9 @@ export function createOrdersService(deps: DeskDeps) {
     const intent = previous
       ? await prisma.order.update({
           where: { id: previous.id },
-          data: { status: "PENDING", statusReason: null, positionId },
+          data: { status: "PENDING", statusReason: null, positionId, updatedAt: deps.now() },
         })
-      : await prisma.order.create({ data: intentRow(account.id, positionId, role, request) });
+      : await prisma.order.create({ data: intentRow(account.id, positionId, role, request, deps.now()) });
     const placed = await sendIntent(
       deps,
       gatewayFor(deps, account.exchange),
@@ -254,7 +254,7 @@ export function createOrdersService(deps: DeskDeps) {
           position && protection.length > 0
             ? await tx.order.createManyAndReturn({
                 data: protection.map(({ role, request }) =>
-                  intentRow(account.id, position.id, role, request),
+                  intentRow(account.id, position.id, role, request, deps.now()),
                 ),
               })
             : [];

@@ -93,7 +93,9 @@ export function createPositionsService(deps: DeskDeps) {
             where: { id: repeat.id },
             data: { status: "PENDING", statusReason: null },
           })
-        : await prisma.order.create({ data: intentRow(position.account.id, position.id, "EXIT", request) });
+        : await prisma.order.create({
+            data: intentRow(position.account.id, position.id, "EXIT", request, deps.now()),
+          });
       const exit = await sendIntent(deps, gateway, ref, intent, request);
 
       const warnings: string[] = [];

@@ -47,7 +47,9 @@ export async function replaceProtection(
     return [{ role, request: protectiveRequest(position, { role, triggerPrice: level }, clientOrderId) }];
   });
   const rows = await deps.prisma.order.createManyAndReturn({
-    data: intents.map(({ role, request }) => intentRow(position.account.id, position.id, role, request)),
+    data: intents.map(({ role, request }) =>
+      intentRow(position.account.id, position.id, role, request, deps.now()),
+    ),
   });
   const { placed, failures } = await sendProtection(
     deps,

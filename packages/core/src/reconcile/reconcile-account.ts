@@ -60,7 +60,9 @@ export async function reconcileAccount(
       ],
     },
   });
-  const positions = await prisma.position.findMany({ where: { accountId, status: "OPEN" } });
+  const positions = await mergeDuplicates(
+    await prisma.position.findMany({ where: { accountId, status: "OPEN" }, orderBy: { openedAt: "asc" } }),
+  );
   const openPositionOf = new Map(positions.map((position) => [position.symbol, position]));
   const busy = new Set(
     rows
@@ -247,6 +249,37 @@ export async function reconcileAccount(
     });
   }
   return repairs;
+
+  /**
+   * The exchange keeps one net position per symbol; two open rows for one symbol (a resting entry
+   * that filled beside a market one, recorded by two paths) become one: the oldest keeps the
+   * orders of the others, which are closed as merged. Quantities then follow the exchange (rule 4).
+   */
+  async function mergeDuplicates(open: Position[]): Promise<Position[]> {
+    const kept = new Map<string, Position>();
+    for (const position of open) {
+      const first = kept.get(position.symbol);
+      if (!first) {
+        kept.set(position.symbol, position);
+        continue;
+      }
+      await prisma.$transaction([
+        prisma.order.updateMany({ where: { positionId: position.id }, data: { positionId: first.id } }),
+        prisma.position.update({
+          where: { id: position.id },
+          data: { status: "CLOSED", closedAt: now, closedBy: "EXCHANGE", realizedPnl: "0" },
+        }),
+      ]);
+      repairs.push({
+        kind: "POSITION_CLOSED",
+        symbol: position.symbol,
+        positionId: position.id,
+        recorded: positionJson(position),
+        action: `merged into position ${first.id}: the exchange holds one net position per symbol`,
+      });
+    }
+    return [...kept.values()];
+  }
 
   async function followPosition(position: Position, onExchange: ExchangePosition) {
     const same =

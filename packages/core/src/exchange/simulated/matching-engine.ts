@@ -9,8 +9,8 @@ import type {
   ExchangePosition,
   ExchangeTrade,
   OrderRef,
-  TradeQuery,
   PlaceOrderRequest,
+  TradeQuery,
 } from "../gateway.ts";
 import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
 
