@@ -34,7 +34,7 @@ describe("errors as clients see them", () => {
     const error = await failureOf(trader.api.orders.create(market()));
     expect(error.code).toBe("TOO_MANY_REQUESTS");
     expect(shapeOf(error).data).toMatchObject({ httpStatus: 429, retryAfterMs: 7_000, zodError: null });
-    expect(await f.prisma.order.count({ where: { accountId: trader.accountId } })).toBe(0);
+    expect(await liveOrNew(trader.accountId)).toEqual([]);
   });
 
   it("exchange unavailable -> SERVICE_UNAVAILABLE with a clear message, nothing written", async () => {
@@ -45,16 +45,29 @@ describe("errors as clients see them", () => {
     expect(shapeOf(error).data.httpStatus).toBe(503);
     f.exchange.injectFault({ kind: "server-error" }, { operation: "getAccountSnapshot" });
     expect((await failureOf(trader.api.dashboard.balances())).code).toBe("SERVICE_UNAVAILABLE");
-    expect(await f.prisma.order.count({ where: { accountId: trader.accountId } })).toBe(0);
+    expect(await liveOrNew(trader.accountId)).toEqual([]);
   });
 
-  /** Every row and every open exchange order of the trader, to show a failed request changed nothing. */
+  /**
+   * Every row and every open exchange order of the trader, to show a failed request changed
+   * nothing but the record of its own attempts: intents resolved REJECTED or CANCELED.
+   */
   async function everything() {
     return {
-      orders: await f.prisma.order.findMany({ orderBy: { id: "asc" } }),
+      orders: await f.prisma.order.findMany({
+        where: { status: { notIn: ["REJECTED", "CANCELED"] } },
+        orderBy: { id: "asc" },
+      }),
       positions: await f.prisma.position.findMany({ orderBy: { id: "asc" } }),
       onExchange: await f.exchange.openOrders({ id: trader.accountId }),
     };
+  }
+
+  /** Rows of the account other than resolved failed attempts, and its positions. */
+  async function liveOrNew(accountId: string) {
+    const orders = await f.prisma.order.findMany({ where: { accountId, status: { not: "REJECTED" } } });
+    const positions = await f.prisma.position.findMany({ where: { accountId } });
+    return [...orders, ...positions];
   }
 
   async function protectedLong(symbol: string, mark: string, stopLoss: string, takeProfit: string) {
@@ -110,7 +123,10 @@ describe("errors as clients see them", () => {
     expect(error.code).toBe("SERVICE_UNAVAILABLE");
     expect(error.message).toContain(`retry with the same clientOrderId`);
     expect(error.message).toContain(clientOrderId);
-    expect(await f.prisma.order.count({ where: { clientOrderId } })).toBe(0);
+    // Its intent stays PENDING: the retry (or the reconciler) settles it.
+    expect(await f.prisma.order.findMany({ where: { clientOrderId }, select: { status: true } })).toEqual([
+      { status: "PENDING" },
+    ]);
 
     // The exchange did take it: the retry records that order instead of failing as a duplicate.
     const retried = await trader.api.orders.create(input);
