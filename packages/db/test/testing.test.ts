@@ -20,7 +20,9 @@ describe("createTestDatabase", () => {
     const empty = await createTestDatabase({ migrate: false });
     try {
       expect(await seeded.prisma.user.count()).toBe(2);
-      expect((await migrationStatus(empty)).pending).toHaveLength(1);
+      const { pending, applied } = await migrationStatus(empty);
+      expect(applied).toEqual([]);
+      expect(pending[0]).toBe("20261124100000_init");
     } finally {
       await Promise.all([seeded.close(), empty.close()]);
     }

@@ -616,7 +616,10 @@ describe("trade history for the reconciler", () => {
   const WEEK = 7 * DAY;
 
   /** A fake Binance whose engine stamps fills with the shared manual clock. */
-  async function setupOnClock(fakeOptions: Parameters<typeof startFakeBinance>[0] = {}) {
+  async function setupOnClock(
+    fakeOptions: Parameters<typeof startFakeBinance>[0] = {},
+    gatewayOptions: Parameters<typeof setup>[0] = {},
+  ) {
     const clock = manualClock();
     const timers: SimulatedTimers = {
       setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -626,7 +629,7 @@ describe("trade history for the reconciler", () => {
       now: clock.now,
     };
     const engine = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, timers });
-    const context = await setup({}, { ...fakeOptions, engine }, clock);
+    const context = await setup(gatewayOptions, { ...fakeOptions, engine }, clock);
     const engineAccount = { id: context.fake.accounts[0]!.accountId };
     /** Fills straight on the engine (no REST weight spent), at the current clock time. */
     const fill = (clientOrderId: string, symbol = "BTCUSDT", side: "BUY" | "SELL" = "BUY") =>
@@ -640,36 +643,41 @@ describe("trade history for the reconciler", () => {
       return { sent, status, weight };
     });
 
+  // Paging is the same at any page size: 12 fills in pages of 10 (Binance's pages hold 1000)
+  // exercise it without 1200 orders through the engine.
   for (const tradeWindowPage of ["oldest", "newest"] as const) {
-    it(`returns all of 1200 fills in one window, oldest first, when Binance answers a busy window with its ${tradeWindowPage} 1000`, async () => {
-      const { fake, gateway, account, clock, fill } = await setupOnClock({ tradeWindowPage });
+    it(`returns all of 12 fills in one window, oldest first, when Binance answers a busy window with its ${tradeWindowPage} 10`, async () => {
+      const { fake, gateway, account, clock, fill } = await setupOnClock(
+        { tradeWindowPage },
+        { tradesPageSize: 10 },
+      );
       const since = clock.now();
       clock.advance(1);
-      for (let i = 0; i < 1200; i++) {
+      for (let i = 0; i < 12; i++) {
         await fill(`f-${i}`, "BTCUSDT", i % 2 === 0 ? "BUY" : "SELL");
         clock.advance(1000);
       }
       const before = gateway.weight().usedWeight1m;
       const trades = await gateway.getTrades(account, { symbol: "BTCUSDT", startTime: since });
 
-      expect(trades.map((t) => t.tradeId)).toEqual(Array.from({ length: 1200 }, (_, i) => String(i + 1)));
+      expect(trades.map((t) => t.tradeId)).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
       expect(trades.every((t, i) => t.time === since + 1 + i * 1000)).toBe(true);
-      const window = { symbol: "BTCUSDT", limit: "1000", startTime: String(since) };
+      const window = { symbol: "BTCUSDT", limit: "10", startTime: String(since) };
       const lookBefore = { ...window, endTime: String(since) }; // up to the first fill it was given, exclusive
       expect(tradeReads(fake)).toEqual(
         tradeWindowPage === "oldest"
           ? [
               { sent: { ...window, endTime: String(since + WEEK - 1) }, status: 200, weight: 5 },
-              // Nothing before the page's first fill: it was the window's oldest 1000.
+              // Nothing before the page's first fill: it was the window's oldest 10.
               { sent: lookBefore, status: 200, weight: 5 },
-              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "1001" }, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "10", fromId: "11" }, status: 200, weight: 5 },
             ]
           : [
               { sent: { ...window, endTime: String(since + WEEK - 1) }, status: 200, weight: 5 },
-              // The newest 1000 came first: the 200 before them, then on by trade id.
-              { sent: { ...window, endTime: String(since + 200 * 1000) }, status: 200, weight: 5 },
-              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "201" }, status: 200, weight: 5 },
-              { sent: { symbol: "BTCUSDT", limit: "1000", fromId: "1201" }, status: 200, weight: 5 },
+              // The newest 10 came first: the 2 before them, then on by trade id.
+              { sent: { ...window, endTime: String(since + 2 * 1000) }, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "10", fromId: "3" }, status: 200, weight: 5 },
+              { sent: { symbol: "BTCUSDT", limit: "10", fromId: "13" }, status: 200, weight: 5 },
             ],
       );
       expect(gateway.weight().usedWeight1m - before).toBe(tradeReads(fake).length * 5);

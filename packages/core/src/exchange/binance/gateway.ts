@@ -46,6 +46,8 @@ export interface BinanceGatewayOptions {
   /** WebSocket base URL; streams go to its /market and /private routes. */
   wsBaseUrl?: string;
   testnet?: boolean;
+  /** Rows per userTrades page; Binance's maximum (1000) unless a test wants paging on a few fills. */
+  tradesPageSize?: number;
   recvWindowMs?: number;
   /** Our process-wide cap, below Binance's 2400/min so other IP users and bursts have room. */
   weightBudgetPerMinute?: number;
@@ -92,7 +94,7 @@ const CLOCK_AHEAD_MS = 1000;
 const ORDER_NOT_FOUND = new Set<number | string>([-2013, -2011]);
 const BATCH_CANCEL_MAX = 10;
 // userTrades: at most 1000 rows a page, and startTime..endTime at most 7 days apart.
-const TRADES_PAGE = 1000;
+const TRADES_PAGE_MAX = 1000;
 const TRADES_WINDOW_MS = 7 * 24 * 60 * 60_000;
 
 export function createBinanceGateway(options: BinanceGatewayOptions = {}): BinanceGateway {
@@ -102,6 +104,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const logger = options.logger;
+  const tradesPage = Math.min(options.tradesPageSize ?? TRADES_PAGE_MAX, TRADES_PAGE_MAX);
   const keepAliveMs = options.listenKeyKeepAliveMs ?? 30 * 60_000;
   const budget =
     options.weightBudget ??
@@ -266,7 +269,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         path: "/fapi/v1/userTrades",
         weight: WEIGHT.userTrades,
         ...signed(account),
-        params: { symbol: query.symbol, ...params, limit: String(TRADES_PAGE) },
+        params: { symbol: query.symbol, ...params, limit: String(tradesPage) },
       });
       if (!Array.isArray(raw)) throw new Error(`Binance answered userTrades with ${typeof raw}, not a list`);
       return raw.map(toTrade);
@@ -279,10 +282,10 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       const windowEnd = windowStart + TRADES_WINDOW_MS - 1;
       trades = await window(windowStart, windowEnd);
       // A short page of a window that reaches now holds every fill there is.
-      if (trades.length < TRADES_PAGE && windowEnd >= now()) return trades;
+      if (trades.length < tradesPage && windowEnd >= now()) return trades;
       // Binance does not document which 1000 fills of a busier window it answers with: make sure
       // none come before the first it gave (those after its last follow by trade id below).
-      while (trades.length >= TRADES_PAGE && trades[0]!.time > windowStart) {
+      while (trades.length >= tradesPage && trades[0]!.time > windowStart) {
         const earlier = await window(windowStart, trades[0]!.time - 1);
         if (earlier.length === 0) break;
         trades = earlier;
@@ -292,7 +295,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     for (;;) {
       const rows = await page({ fromId: (BigInt(trades.at(-1)!.tradeId) + 1n).toString() });
       trades.push(...rows);
-      if (rows.length < TRADES_PAGE) return trades;
+      if (rows.length < tradesPage) return trades;
     }
   }
 
