@@ -1,7 +1,10 @@
 // Each repair rule of the reconciler on its own, with its audit row and log line.
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPositionsCache } from "../cache/index.ts";
+import { createTradingDesk } from "../domain/desk.ts";
 import { toDecimal } from "../domain/money.ts";
+import type { AccountEvent, ExchangeGateway } from "../exchange/gateway.ts";
 import { createDeskFixture, type DeskFixture, market } from "../testing/index.ts";
 
 let f: DeskFixture;
@@ -156,6 +159,33 @@ describe("reconciliation repairs", () => {
     expect(later.audit.map((row) => [row.kind, row.action])).toEqual([
       ["INTENT_RESOLVED", "never reached the exchange"],
     ]);
+  });
+
+  it("reconciles an account when its event stream comes back", async () => {
+    const { accountId } = await f.createTrader();
+    let deliver: ((event: AccountEvent) => void) | undefined;
+    const gateway: ExchangeGateway = {
+      ...f.exchange,
+      subscribeAccountEvents: (account, listener) => {
+        if (account.id === accountId) deliver = listener;
+        return () => {};
+      },
+    };
+    const desk = createTradingDesk({
+      prisma: f.prisma,
+      cache: createPositionsCache({ ttlMs: 3_000 }),
+      gateways: { SIMULATED: gateway },
+      logger: { warn: () => {}, error: () => {} },
+      reconcile: { requestDelayMs: 0 },
+    });
+    const runs: string[] = [];
+    desk.reconciler.onRun((report) => runs.push(`${report.accountId} ${report.trigger}`));
+    await desk.accountEvents.start();
+    deliver?.({ type: "stream-restarted", accountId, at: Date.now() });
+    await desk.accountEvents.idle();
+    await desk.reconciler.idle();
+    desk.accountEvents.stop();
+    expect(runs).toEqual([`${accountId} STREAM_RECONNECT`]);
   });
 
   it("never lets two runs of one account overlap", async () => {

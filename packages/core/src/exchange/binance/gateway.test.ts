@@ -540,6 +540,24 @@ describe("streams recover", () => {
       expect(events.some((e) => e.type === "order" && e.order.clientOrderId === "after-expiry")).toBe(true),
     );
   });
+
+  it("says when the user stream is back after a drop (events in between are lost: the desk reconciles)", async () => {
+    const { fake, gateway, account } = await setup();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+    expect(events.filter((e) => e.type === "stream-restarted")).toEqual([]); // not on the first connect
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    fake.dropStreams();
+    await vi.waitFor(() => {
+      vi.advanceTimersByTime(1000);
+      expect(events.filter((e) => e.type === "stream-restarted")).toEqual([
+        { type: "stream-restarted", accountId: account.id, at: expect.any(Number) },
+      ]);
+    });
+    vi.useRealTimers();
+  });
 });
 
 describe("when even the lookup fails", () => {

@@ -368,6 +368,11 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         });
         return `${wsBaseUrl}/private/ws/${listenKey}`;
       },
+      // Events sent while the stream was down are gone: the desk reconciles the account.
+      onReopen: () => {
+        const event: AccountEvent = { type: "stream-restarted", accountId: account.id, at: now() };
+        for (const listener of listeners) listener(event);
+      },
       onMessage: (message) => {
         if ((message as { e?: unknown }).e === "listenKeyExpired") {
           socket.restart();

@@ -21,10 +21,13 @@ const MAX_RETRY_MS = 30_000;
 export function openReconnectingSocket(options: {
   url: () => Promise<string>;
   onMessage: (data: unknown) => void;
+  /** Called when the socket opens again after it was down: messages in between are lost. */
+  onReopen?: () => void;
   logger?: BinanceLogger;
   name: string;
 }): ReconnectingSocket {
   const { url, onMessage, logger, name } = options;
+  let openedBefore = false;
   let closed = false;
   let socket: WebSocket | null = null;
   let retryMs = FIRST_RETRY_MS;
@@ -59,6 +62,8 @@ export function openReconnectingSocket(options: {
       openWaiters = [];
       for (const wake of waiters) wake();
       logger?.debug({ stream: name }, "binance stream open");
+      if (openedBefore) options.onReopen?.();
+      openedBefore = true;
     });
     ws.on("message", (raw) => {
       let data: unknown;
