@@ -128,6 +128,33 @@ export interface MarkPriceTick {
 
 export type Unsubscribe = () => void;
 
+/** One listed symbol's trading rules (Binance exchangeInfo filters), amounts exact. */
+export interface SymbolRules {
+  symbol: string;
+  /** "TRADING" when orders are accepted; anything else (e.g. "SETTLING", "BREAK") refuses them. */
+  status: string;
+  baseAsset: string;
+  quoteAsset: string;
+  /** PRICE_FILTER: prices (limit, trigger) are multiples of it. */
+  tickSize: Decimal;
+  /** LOT_SIZE: quantities of LIMIT and trigger orders. */
+  stepSize: Decimal;
+  minQuantity: Decimal;
+  maxQuantity: Decimal;
+  /** MARKET_LOT_SIZE: quantities of MARKET orders. */
+  marketStepSize: Decimal;
+  marketMinQuantity: Decimal;
+  marketMaxQuantity: Decimal;
+  /** MIN_NOTIONAL: quantity x price of an order that is not reduce-only, in the quote asset. */
+  minNotional: Decimal;
+}
+
+export interface ExchangeRules {
+  symbols: SymbolRules[];
+  /** Exchange time of the document, ms since epoch. */
+  asOf: number;
+}
+
 export interface ExchangeGateway {
   readonly name: "simulated" | "binance-usdm";
   getAccountSnapshot(account: ExchangeAccountRef): Promise<AccountSnapshot>;
@@ -148,6 +175,13 @@ export interface ExchangeGateway {
   cancelOrders(account: ExchangeAccountRef, refs: OrderRef[]): Promise<CancelResult[]>;
   getMarkPrices(symbols: readonly string[]): Promise<Map<string, Decimal>>;
   subscribeMarkPrices(symbols: readonly string[], listener: (tick: MarkPriceTick) => void): Unsubscribe;
+  /**
+   * Every listed symbol's mark price as it moves, on one stream (Binance: the all-market mark
+   * price stream): what the process-wide price feed listens to.
+   */
+  subscribeAllMarkPrices(listener: (tick: MarkPriceTick) => void): Unsubscribe;
+  /** Symbols and their filters (Binance GET /fapi/v1/exchangeInfo, weight 1). */
+  getExchangeRules(): Promise<ExchangeRules>;
   subscribeAccountEvents(account: ExchangeAccountRef, listener: (event: AccountEvent) => void): Unsubscribe;
   /** Stops timers, sockets and keep-alives. */
   close(): Promise<void>;

@@ -199,6 +199,8 @@ function startDesk(plan: { faults: Fault[]; next: number }) {
       call("cancelOrders", () => exchange.cancelOrders(account, refs), refs.length > 0),
     getMarkPrices: (symbols) => exchange.getMarkPrices(symbols),
     subscribeMarkPrices: (symbols, listener) => exchange.subscribeMarkPrices(symbols, listener),
+    subscribeAllMarkPrices: (listener) => exchange.subscribeAllMarkPrices(listener),
+    getExchangeRules: () => exchange.getExchangeRules(),
     subscribeAccountEvents: (account, listener) => exchange.subscribeAccountEvents(account, listener),
     close: async () => {},
   };

@@ -129,6 +129,8 @@ function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeH
     },
     getMarkPrices: (symbols) => exchange.getMarkPrices(symbols),
     subscribeMarkPrices: (symbols, listener) => exchange.subscribeMarkPrices(symbols, listener),
+    subscribeAllMarkPrices: (listener) => exchange.subscribeAllMarkPrices(listener),
+    getExchangeRules: () => exchange.getExchangeRules(),
     subscribeAccountEvents: (account, listener) => exchange.subscribeAccountEvents(account, listener),
     close: () => exchange.close(),
   };

@@ -1,5 +1,5 @@
 import type Decimal from "decimal.js";
-import { ExchangeRejectedError } from "../errors.ts";
+import { ExchangeRejectedError, ExchangeUnavailableError } from "../errors.ts";
 import type {
   AccountEvent,
   AccountSnapshot,
@@ -545,6 +545,14 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         socket.close();
         marketSockets.delete(socket);
       };
+    },
+
+    // The all-market mark price stream and exchangeInfo: see the streams issue's Binance part.
+    subscribeAllMarkPrices() {
+      throw new ExchangeUnavailableError("subscribeAllMarkPrices is not implemented for Binance yet");
+    },
+    async getExchangeRules() {
+      throw new ExchangeUnavailableError("getExchangeRules is not implemented for Binance yet");
     },
 
     subscribeAccountEvents(account, listener): Unsubscribe {

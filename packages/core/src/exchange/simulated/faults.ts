@@ -19,6 +19,7 @@ export type SimulatedOperation =
   | "getOrder"
   | "getOpenOrders"
   | "getTrades"
+  | "getExchangeRules"
   | "getMarkPrices";
 
 export interface FaultOptions {

@@ -17,3 +17,4 @@ export {
   type SimulatedExchangeOptions,
   type SimulatedTimers,
 } from "./simulated-exchange.ts";
+export { symbolRulesFor } from "./symbol-rules.ts";

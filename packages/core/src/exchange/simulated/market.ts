@@ -3,16 +3,7 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus, xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import { z } from "zod";
-
-/** Binance USD-M tick sizes for the symbols we list by default. */
-const KNOWN_TICK_SIZES: Record<string, string> = {
-  BTCUSDT: "0.1",
-  ETHUSDT: "0.01",
-  SOLUSDT: "0.01",
-  BNBUSDT: "0.01",
-  XRPUSDT: "0.0001",
-  DOGEUSDT: "0.00001",
-};
+import { KNOWN_SYMBOLS } from "./symbol-rules.ts";
 
 export const DEFAULT_SYMBOLS: Readonly<Record<string, string>> = {
   BTCUSDT: "65000",
@@ -105,8 +96,8 @@ export function createMarket(seed: number, initial: Record<string, string>): Mar
 
 /** A tick size about a millionth of the price when Binance's is not in our table. */
 function tickSizeFor(symbol: string, price: Decimal): Decimal {
-  const known = KNOWN_TICK_SIZES[symbol];
-  if (known) return new Decimal(known);
+  const known = KNOWN_SYMBOLS[symbol];
+  if (known) return new Decimal(known.tick);
   return new Decimal(10).pow(price.e - 5);
 }
 

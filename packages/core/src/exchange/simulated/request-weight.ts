@@ -20,6 +20,8 @@ export const REQUEST_WEIGHT = {
   /** openOrders (40) + openAlgoOrders (40), every symbol. */
   getOpenOrders: 80,
   getTrades: 5,
+  /** GET /fapi/v1/exchangeInfo */
+  getExchangeRules: 1,
 } as const;
 
 const MINUTE_MS = 60_000;

@@ -26,6 +26,7 @@ import {
 import { createMarket, DEFAULT_SYMBOLS, type Market, type MarketState } from "./market.ts";
 import * as engine from "./matching-engine.ts";
 import { createRequestWeightCounter, REQUEST_WEIGHT } from "./request-weight.ts";
+import { symbolRulesFor } from "./symbol-rules.ts";
 
 export interface SimulatedTimers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -466,6 +467,17 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
         const market = marketOf((await store.read(marketKeys)).get(MARKET_KEY));
         return new Map(symbols.map((symbol) => [symbol, market.mark(symbol)]));
       });
+    },
+
+    subscribeAllMarkPrices(listener): Unsubscribe {
+      return exchange.subscribeMarkPrices(localMarket.symbols, listener);
+    },
+
+    getExchangeRules() {
+      return request("getExchangeRules", REQUEST_WEIGHT.getExchangeRules, async () => ({
+        symbols: localMarket.symbols.map(symbolRulesFor),
+        asOf: timers.now(),
+      }));
     },
 
     subscribeMarkPrices(symbols, listener): Unsubscribe {
