@@ -9,6 +9,7 @@ import {
 } from "@tradedesk/core";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { ThrottledError } from "./security/guard.ts";
 
 /** Turns a domain or exchange failure into the tRPC error the client sees; the original stays as `cause`. */
 export function toTRPCError(error: unknown): TRPCError {
@@ -19,6 +20,9 @@ export function toTRPCError(error: unknown): TRPCError {
       return mapped.code === "INTERNAL_SERVER_ERROR" ? error : mapped;
     }
     return error;
+  }
+  if (error instanceof ThrottledError) {
+    return new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
   }
   if (error instanceof NotFoundError)
     return new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
@@ -65,27 +69,64 @@ export interface FieldErrors {
   issues: { path: (string | number)[]; message: string }[];
 }
 
+/**
+ * Bounds of what an error echoes back. Input is at most a 1 MB body, but zod names what it found
+ * (an unknown key, its path) and tRPC puts every issue in the message: unbounded, a 1 MB key came
+ * back four times over. With these, one error stays under about 4 KB, whatever the input.
+ */
+const MAX_MESSAGE = 200;
+const MAX_ISSUES = 8;
+const MAX_ISSUE_MESSAGE = 120;
+const MAX_PATH_SEGMENTS = 5;
+const MAX_SEGMENT = 32;
+const MAX_FORM_ERRORS = 3;
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function clipPath(path: readonly PropertyKey[]): (string | number)[] {
+  const segments = path
+    .filter((key): key is string | number => typeof key !== "symbol")
+    .map((key) => (typeof key === "string" ? clip(key, MAX_SEGMENT) : key));
+  return segments.length <= MAX_PATH_SEGMENTS ? segments : [...segments.slice(0, MAX_PATH_SEGMENTS), "…"];
+}
+
+/** A client-facing message, bounded. */
+export function clipMessage(message: string): string {
+  return clip(message, MAX_MESSAGE);
+}
+
 /** The `data` the error formatter adds, so clients can show errors on fields and back off. */
 export function errorData(error: TRPCError): { zodError: FieldErrors | null; retryAfterMs: number | null } {
   const cause = error.cause;
   let zodError: FieldErrors | null = null;
   if (cause instanceof z.ZodError) {
     const flat = z.flattenError(cause);
+    const fieldErrors: Record<string, string[]> = {};
+    for (const [field, messages] of Object.entries(flat.fieldErrors as Record<string, string[]>).slice(
+      0,
+      MAX_ISSUES,
+    )) {
+      fieldErrors[clip(field, MAX_SEGMENT)] = messages.slice(0, 2).map((m) => clip(m, MAX_ISSUE_MESSAGE));
+    }
     zodError = {
-      formErrors: flat.formErrors,
-      fieldErrors: flat.fieldErrors as Record<string, string[]>,
-      issues: cause.issues.map((issue) => ({
-        path: issue.path.filter((key): key is string | number => typeof key !== "symbol"),
-        message: issue.message,
+      formErrors: flat.formErrors.slice(0, MAX_FORM_ERRORS).map((m) => clip(m, MAX_ISSUE_MESSAGE)),
+      fieldErrors,
+      issues: cause.issues.slice(0, MAX_ISSUES).map((issue) => ({
+        path: clipPath(issue.path),
+        message: clip(issue.message, MAX_ISSUE_MESSAGE),
       })),
     };
   } else if (cause instanceof InvalidCommandError) {
+    const message = clip(cause.message, MAX_ISSUE_MESSAGE);
     zodError = {
       formErrors: [],
-      fieldErrors: { [cause.field]: [cause.message] },
-      issues: [{ path: cause.field.split("."), message: cause.message }],
+      fieldErrors: { [clip(cause.field, MAX_SEGMENT)]: [message] },
+      issues: [{ path: clipPath(cause.field.split(".")), message }],
     };
   }
-  const retryAfterMs = cause instanceof ExchangeRateLimitedError ? cause.retryAfterMs : null;
+  const retryAfterMs =
+    cause instanceof ExchangeRateLimitedError || cause instanceof ThrottledError ? cause.retryAfterMs : null;
   return { zodError, retryAfterMs };
 }

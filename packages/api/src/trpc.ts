@@ -1,13 +1,19 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context.ts";
-import { errorData, toTRPCError } from "./errors.ts";
+import { clipMessage, errorData, toTRPCError } from "./errors.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // Never leak internals (SQL, stack) to clients; the server logs the cause.
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : shape.message;
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : clipMessage(shape.message);
     const { stack: _stack, ...data } = shape.data;
     return { ...shape, message, data: { ...data, ...errorData(error) } };
+  },
+  sse: {
+    // A comment every 15 s keeps proxies from closing a quiet stream; a client that hears nothing
+    // (not even that) for 45 s reconnects instead of waiting on a dead connection.
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 45_000 },
   },
 });
 

@@ -86,7 +86,7 @@ describe("a trader's session, through the API", () => {
     expect(metrics.hits - metrics0.hits).toBe(1);
     expect(metrics.misses - metrics0.misses).toBe(4);
     expect(metrics.invalidations - metrics0.invalidations).toBeGreaterThanOrEqual(3);
-    expect(metrics.byDataType.balances_summary).toBeDefined();
+    expect(metrics.scope).toBe("user"); // a trader's own figures (the server's need ADMIN)
   });
 
   it("invalidates the caller's own entries on request", async () => {

@@ -4,6 +4,7 @@ import { errors, jwtVerify, SignJWT } from "jose";
 export const TOKEN_TTL_SECONDS = 12 * 60 * 60;
 const ALGORITHM = "HS256";
 const MIN_SECRET_BYTES = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type JwtSecret = Uint8Array | string;
 
@@ -35,7 +36,11 @@ export async function signToken(key: Uint8Array, userId: string, now = new Date(
 export async function verifyToken(key: Uint8Array, token: string): Promise<TokenClaims | null> {
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM] });
-    if (typeof payload.sub !== "string" || typeof payload.exp !== "number") return null;
+    // A subject that is not one of our ids (a UUID) is no user of ours: refused here, before it
+    // reaches a database query that would fail on it.
+    if (typeof payload.sub !== "string" || !UUID.test(payload.sub) || typeof payload.exp !== "number") {
+      return null;
+    }
     return { userId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;

@@ -8,8 +8,11 @@ const BAD_CREDENTIALS = "wrong email or password";
 
 export const authRouter = router({
   login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
-    const user = await ctx.desk.users.authenticate(input.email, input.password);
+    // Limits are checked (and the attempt counted) before hashing: a refused attempt costs nothing.
+    await ctx.guard.beginLogin(input.email, ctx.clientAddress);
+    const user = await ctx.guard.hashing(() => ctx.desk.users.authenticate(input.email, input.password));
     if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: BAD_CREDENTIALS });
+    await ctx.guard.loginSucceeded(input.email);
     return { token: await signToken(ctx.jwtKey, user.id), user };
   }),
 

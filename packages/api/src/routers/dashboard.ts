@@ -1,9 +1,14 @@
 import type { DeskEvent } from "@tradedesk/core";
 import { tracked } from "@trpc/server";
+import { cacheFiguresOf } from "../cache-figures.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
 export const dashboardRouter = router({
-  balances: protectedProcedure.query(({ ctx }) => ctx.desk.balances.read(ctx.user.id)),
+  balances: protectedProcedure.query(async ({ ctx }) => {
+    const result = await ctx.desk.balances.read(ctx.user.id);
+    cacheFiguresOf(ctx.desk).read(ctx.user.id, result);
+    return result;
+  }),
 
   /**
    * "Your data changed" (refetch balances) and live mark prices for the caller's open
