@@ -774,3 +774,22 @@ describe("trade history for the reconciler", () => {
     expect(await get("fromId=1&limit=1001")).toMatchObject({ status: 400, body: { code: -1130 } });
   });
 });
+
+describe("trading rules", () => {
+  it("reads exchangeInfo (public, weight 1) and gives the engine's rules exactly, as the simulated exchange does", async () => {
+    const { fake, gateway, clock } = await setup();
+    const rules = await gateway.getExchangeRules();
+    expect(calls(fake, "GET", "/fapi/v1/exchangeInfo").map((r) => [r.status, r.weight, r.apiKey])).toEqual([
+      [200, 1, null],
+    ]);
+    expect(gateway.weight().usedWeight1m).toBe(1);
+    expect(rules.asOf).toBe(clock.now());
+    const { symbols: expected } = await fake.engine.getExchangeRules();
+    const plain = (list: typeof expected) =>
+      list.map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" ? v : v.toFixed()])),
+      );
+    expect(plain(rules.symbols)).toEqual(plain(expected));
+    expect(rules.symbols.map((r) => r.symbol)).toEqual(fake.engine.symbols);
+  });
+});

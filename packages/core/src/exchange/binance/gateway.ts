@@ -7,6 +7,7 @@ import type {
   ExchangeAccountRef,
   ExchangeGateway,
   ExchangeOrder,
+  ExchangeRules,
   ExchangeTrade,
   MarkPriceTick,
   OrderRef,
@@ -32,6 +33,7 @@ import {
   toBalances,
   toOrder,
   toPositions,
+  toSymbolRules,
   toTrade,
 } from "./wire.ts";
 
@@ -84,6 +86,7 @@ const WEIGHT = {
   openOrdersAll: 40,
   openAlgoOrdersAll: 40,
   userTrades: 5,
+  exchangeInfo: 1,
 } as const;
 
 // Binance refuses a timestamp more than 1 s ahead of its clock, so ours may run up to 1 s ahead
@@ -552,7 +555,15 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       throw new ExchangeUnavailableError("subscribeAllMarkPrices is not implemented for Binance yet");
     },
     async getExchangeRules() {
-      throw new ExchangeUnavailableError("getExchangeRules is not implemented for Binance yet");
+      const raw = await rest.request({
+        method: "GET",
+        path: "/fapi/v1/exchangeInfo",
+        weight: WEIGHT.exchangeInfo,
+        security: "NONE",
+      });
+      // Binance says to ignore the document's serverTime (use /fapi/v1/time): our clock dates it.
+      const rules: ExchangeRules = { symbols: toSymbolRules(raw), asOf: now() };
+      return rules;
     },
 
     subscribeAccountEvents(account, listener): Unsubscribe {

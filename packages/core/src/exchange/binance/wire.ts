@@ -8,6 +8,7 @@ import type {
   OrderSide,
   OrderStatus,
   OrderType,
+  SymbolRules,
 } from "../gateway.ts";
 
 /**
@@ -88,6 +89,61 @@ export const positionRiskSchema = z.array(
 );
 
 export const premiumIndexSchema = z.object({ symbol: z.string(), markPrice: decimal }).loose();
+
+/**
+ * GET /fapi/v1/exchangeInfo. Only the filters SymbolRules carries are read; the others Binance
+ * sends (PERCENT_PRICE, MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, any new one) are ignored.
+ */
+const priceFilter = z.object({ filterType: z.literal("PRICE_FILTER"), tickSize: decimal }).loose();
+const lotSize = z
+  .object({ filterType: z.string(), stepSize: decimal, minQty: decimal, maxQty: decimal })
+  .loose();
+const minNotional = z.object({ filterType: z.literal("MIN_NOTIONAL"), notional: decimal }).loose();
+
+export const exchangeInfoSchema = z
+  .object({
+    symbols: z.array(
+      z
+        .object({
+          symbol: z.string(),
+          status: z.string(),
+          baseAsset: z.string(),
+          quoteAsset: z.string(),
+          filters: z.array(z.object({ filterType: z.string() }).loose()),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
+/** Every symbol the document lists, whatever its status or contract type; a missing filter is an error. */
+export function toSymbolRules(raw: unknown): SymbolRules[] {
+  return exchangeInfoSchema.parse(raw).symbols.map((s) => {
+    const filter = <T extends z.ZodType>(type: string, schema: T): z.output<T> => {
+      const found = s.filters.find((f) => f.filterType === type);
+      if (!found) throw new Error(`exchangeInfo: ${s.symbol} has no ${type} filter`);
+      return schema.parse(found);
+    };
+    const price = filter("PRICE_FILTER", priceFilter);
+    const lot = filter("LOT_SIZE", lotSize);
+    const marketLot = filter("MARKET_LOT_SIZE", lotSize);
+    const notional = filter("MIN_NOTIONAL", minNotional);
+    return {
+      symbol: s.symbol,
+      status: s.status,
+      baseAsset: s.baseAsset,
+      quoteAsset: s.quoteAsset,
+      tickSize: price.tickSize,
+      stepSize: lot.stepSize,
+      minQuantity: lot.minQty,
+      maxQuantity: lot.maxQty,
+      marketStepSize: marketLot.stepSize,
+      marketMinQuantity: marketLot.minQty,
+      marketMaxQuantity: marketLot.maxQty,
+      minNotional: notional.notional,
+    };
+  });
+}
 
 /** Batch answers: per order either the cancelled order or Binance's error object. */
 export const batchCancelSchema = z.array(

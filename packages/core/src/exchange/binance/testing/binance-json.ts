@@ -3,6 +3,7 @@ import type {
   AccountEvent,
   AccountSnapshot,
   ExchangeOrder,
+  ExchangeRules,
   ExchangeTrade,
   OrderStatus,
 } from "../../gateway.ts";
@@ -213,6 +214,88 @@ export function accountJson(snapshot: AccountSnapshot) {
       initialMargin: n.initialMargin.toFixed(8),
       maintMargin: "0",
       updateTime: snapshot.asOf,
+    })),
+  };
+}
+
+// A perpetual's deliveryDate on Binance (2100-12-25).
+const PERPETUAL_DELIVERY = 4133404800000;
+
+/** The engine's trading rules as GET /fapi/v1/exchangeInfo lists them (every filter type Binance sends). */
+export function exchangeInfoJson(rules: ExchangeRules, serverTime: number) {
+  return {
+    timezone: "UTC",
+    serverTime,
+    futuresType: "U_MARGINED",
+    rateLimits: [
+      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 2400 },
+      { rateLimitType: "ORDERS", interval: "MINUTE", intervalNum: 1, limit: 1200 },
+      { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 300 },
+    ],
+    exchangeFilters: [],
+    assets: [{ asset: "USDT", marginAvailable: true, autoAssetExchange: "-10000" }],
+    symbols: rules.symbols.map((r) => ({
+      symbol: r.symbol,
+      pair: r.symbol,
+      contractType: "PERPETUAL",
+      deliveryDate: PERPETUAL_DELIVERY,
+      onboardDate: 1569398400000,
+      status: r.status,
+      maintMarginPercent: "2.5000",
+      requiredMarginPercent: "5.0000",
+      baseAsset: r.baseAsset,
+      quoteAsset: r.quoteAsset,
+      marginAsset: r.quoteAsset,
+      pricePrecision: r.tickSize.decimalPlaces(),
+      quantityPrecision: r.stepSize.decimalPlaces(),
+      baseAssetPrecision: 8,
+      quotePrecision: 8,
+      underlyingType: "COIN",
+      underlyingSubType: [],
+      triggerProtect: "0.0500",
+      liquidationFee: "0.012500",
+      marketTakeBound: "0.05",
+      maxMoveOrderLimit: 10000,
+      filters: [
+        {
+          minPrice: r.tickSize.toFixed(),
+          maxPrice: "1000000",
+          filterType: "PRICE_FILTER",
+          tickSize: r.tickSize.toFixed(),
+        },
+        {
+          stepSize: r.stepSize.toFixed(),
+          filterType: "LOT_SIZE",
+          maxQty: r.maxQuantity.toFixed(),
+          minQty: r.minQuantity.toFixed(),
+        },
+        {
+          stepSize: r.marketStepSize.toFixed(),
+          filterType: "MARKET_LOT_SIZE",
+          maxQty: r.marketMaxQuantity.toFixed(),
+          minQty: r.marketMinQuantity.toFixed(),
+        },
+        { limit: 200, filterType: "MAX_NUM_ORDERS" },
+        { limit: 10, filterType: "MAX_NUM_ALGO_ORDERS" },
+        { notional: r.minNotional.toFixed(), filterType: "MIN_NOTIONAL" },
+        {
+          multiplierDown: "0.9500",
+          multiplierUp: "1.0500",
+          multiplierDecimal: "4",
+          filterType: "PERCENT_PRICE",
+        },
+      ],
+      orderTypes: [
+        "LIMIT",
+        "MARKET",
+        "STOP",
+        "STOP_MARKET",
+        "TAKE_PROFIT",
+        "TAKE_PROFIT_MARKET",
+        "TRAILING_STOP_MARKET",
+      ],
+      timeInForce: ["GTC", "IOC", "FOK", "GTX", "GTD"],
+      permissionSets: ["GRID", "COPY"],
     })),
   };
 }

@@ -17,6 +17,7 @@ import { verifySignature } from "../sign.ts";
 import {
   accountJson,
   algoOrderJson,
+  exchangeInfoJson,
   isTriggerOrder,
   openAlgoOrderJson,
   orderJson,
@@ -289,6 +290,11 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
       security: "NONE",
       weight: () => 1,
       handle: async (ctx) => ({ serverTime: ctx.now }),
+    },
+    "GET /fapi/v1/exchangeInfo": {
+      security: "NONE",
+      weight: () => 1,
+      handle: async (ctx) => exchangeInfoJson(await engine.getExchangeRules(), ctx.now),
     },
     "GET /fapi/v1/premiumIndex": {
       security: "NONE",
