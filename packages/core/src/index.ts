@@ -3,3 +3,4 @@ export * from "./domain/index.ts";
 export * from "./exchange/index.ts";
 export * from "./reconcile/index.ts";
 export * from "./secrets/index.ts";
+export * from "./market/index.ts";

@@ -37,8 +37,13 @@ export function createAccountEvents(
       await protectiveTriggered(account, gateway, event.order, event.at);
     } else if (event.type === "order") {
       await orderUpdated(event.accountId, event.order);
+    } else if (event.type === "balance") {
+      deps.accountBalances.apply(account.id, event.balances, event.at);
     } else if (event.type === "stream-restarted") {
-      // Events may have been missed while the stream was down: compare with the exchange.
+      // Events may have been missed while the stream was down: the balances it kept are not
+      // current until the next snapshot, and the record is compared with the exchange.
+      deps.accountBalances.lost(account.id);
+      deps.accountBalances.streaming(account.id);
       deps.requestReconcile(account.id, "STREAM_RECONNECT");
     }
     await deps.userDataChanged(userId);
@@ -180,6 +185,7 @@ export function createAccountEvents(
         const gateway = deps.gateways[account.exchange];
         if (!gateway) continue;
         const ref = accountRef(deps, account);
+        deps.accountBalances.streaming(account.id);
         subscriptions.push(
           gateway.subscribeAccountEvents(ref, (event) => {
             const previous = queues.get(account.id) ?? Promise.resolve();
@@ -198,6 +204,7 @@ export function createAccountEvents(
     },
     stop(): void {
       for (const unsubscribe of subscriptions) unsubscribe();
+      deps.accountBalances.clear();
       subscriptions = [];
     },
     /** Resolves when every event received so far has been applied (tests, shutdown). */

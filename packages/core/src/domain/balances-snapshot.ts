@@ -125,10 +125,16 @@ export async function loadBalancesSnapshot(deps: DeskDeps, userId: string): Prom
     findUserBook(deps.prisma, userId),
     findRecentlyClosed(deps.prisma, userId, since),
   ]);
+  // Balances the account's stream keeps current cost nothing; otherwise one snapshot, which
+  // also seeds what the stream keeps from then on.
   const exchangeSnapshots = await Promise.all(
-    accounts.map((account) =>
-      gatewayFor(deps, account.exchange).getAccountSnapshot(accountRef(deps, account)),
-    ),
+    accounts.map(async (account) => {
+      const kept = deps.accountBalances.current(account.id);
+      if (kept) return kept;
+      const snapshot = await gatewayFor(deps, account.exchange).getAccountSnapshot(accountRef(deps, account));
+      deps.accountBalances.seed(account.id, snapshot.balances, snapshot.asOf);
+      return snapshot;
+    }),
   );
   return {
     accounts: accounts.map((account, index) => ({

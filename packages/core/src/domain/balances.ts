@@ -1,6 +1,7 @@
 import type { Exchange } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import { BALANCES_SUMMARY } from "../cache/index.ts";
+import type { QuotedPrice } from "../market/index.ts";
 import {
   type BalancesSnapshot,
   loadBalancesSnapshot,
@@ -8,7 +9,6 @@ import {
   type SnapshotProtection,
 } from "./balances-snapshot.ts";
 import type { DeskDeps } from "./deps.ts";
-import { gatewayFor } from "./exchange-accounts.ts";
 import { pnl, sum, toDecimal, toWire } from "./money.ts";
 import { positionBasics } from "./presenters.ts";
 import type {
@@ -49,7 +49,7 @@ export function createBalancesService(deps: DeskDeps, options: BalancesOptions =
   };
 }
 
-/** Overlays fresh mark prices and unrealized PnL on a snapshot; one price call per exchange. */
+/** Overlays the feed's mark prices and unrealized PnL on a snapshot: no request weight per read. */
 export async function withMarkPrices(
   deps: DeskDeps,
   snapshot: BalancesSnapshot,
@@ -61,10 +61,10 @@ export async function withMarkPrices(
     symbols.add(position.symbol);
     symbolsByExchange.set(position.exchange, symbols);
   }
-  const marks = new Map<string, Map<string, Decimal>>();
+  const marks = new Map<string, Map<string, QuotedPrice>>();
   await Promise.all(
     [...symbolsByExchange].map(async ([exchange, symbols]) => {
-      marks.set(exchange, await gatewayFor(deps, exchange).getMarkPrices([...symbols]));
+      marks.set(exchange, await deps.prices(exchange).quotes(symbols));
     }),
   );
 
@@ -72,7 +72,7 @@ export async function withMarkPrices(
   const notionals: Decimal[] = [];
   const positions = snapshot.positions.map((position): PositionView => {
     const quoted = marks.get(position.exchange)?.get(position.symbol);
-    const mark = quoted ? toDecimal(quoted) : null;
+    const mark = quoted ? toDecimal(quoted.price) : null;
     const positionPnl = mark ? pnl(position.side, position.quantity, position.entryPrice, mark) : null;
     const notional = mark ? mark.times(position.quantity) : null;
     if (positionPnl) unrealized.push(positionPnl);
@@ -82,6 +82,8 @@ export async function withMarkPrices(
       stopLoss: presentProtection(position.stopLoss),
       takeProfit: presentProtection(position.takeProfit),
       markPrice: mark ? toWire(mark) : null,
+      markPriceAgeMs: quoted?.ageMs ?? null,
+      markPriceStale: quoted?.stale ?? false,
       unrealizedPnl: positionPnl ? toWire(positionPnl) : null,
       notional: notional ? toWire(notional) : null,
       externalOrders: position.externalOrders,
@@ -132,6 +134,7 @@ export async function withMarkPrices(
     },
     recentlyClosed,
     pricesAt: now.toISOString(),
+    pricesStale: positions.some((position) => position.markPriceStale),
   };
 }
 

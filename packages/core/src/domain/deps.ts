@@ -1,7 +1,9 @@
 import type { PrismaClient } from "@tradedesk/db";
 import type { PositionsCache } from "../cache/index.ts";
 import type { ExchangeGateway } from "../exchange/gateway.ts";
+import type { PriceFeed } from "../market/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
+import type { AccountBalances } from "./account-balances.ts";
 
 /** pino-compatible; the server passes its logger, tests a silent one. */
 export interface DeskLogger {
@@ -20,6 +22,10 @@ export interface DeskDeps {
   cache: PositionsCache;
   gateways: Gateways;
   credentialsCipher?: CredentialsCipher;
+  /** Exchange balances kept current by the accounts' event streams (reads cost no weight). */
+  accountBalances: AccountBalances;
+  /** The process's one mark-price feed per exchange: reads cost no request weight. */
+  prices(exchange: keyof Gateways): PriceFeed;
   now: () => Date;
   logger: DeskLogger;
   /** Invalidates the user's cache entries; call only after the transaction committed. */

@@ -1,7 +1,10 @@
 import type { PrismaClient } from "@tradedesk/db";
 import type { PositionsCache } from "../cache/index.ts";
+import { ExchangeUnavailableError } from "../exchange/errors.ts";
+import { createPriceFeed, type PriceFeed } from "../market/index.ts";
 import { createReconciler, type ReconcilerOptions } from "../reconcile/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
+import { createAccountBalances } from "./account-balances.ts";
 import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
@@ -24,6 +27,8 @@ export interface TradingDeskOptions {
   staleIfErrorMs?: number;
   /** Mark-price pushes per subscriber at most once per this many ms; default 1000. */
   markPriceThrottleMs?: number;
+  /** A mark price older than this is stale (the read says so, a REST refresh runs); default 5000. */
+  markPriceMaxAgeMs?: number;
   /** Reconciliation's schedule, budget and grace (reconcile/reconciler.ts); defaults there. */
   reconcile?: Omit<ReconcilerOptions, "runForUser">;
 }
@@ -43,13 +48,33 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
   const oneAtATime = createPerUserQueue();
   // Bound below, once the reconciler exists (it needs these deps too).
   let requestReconcile: DeskDeps["requestReconcile"] = () => {};
+  const now = options.now ?? (() => new Date());
+  const feeds = new Map<keyof Gateways, PriceFeed>();
+  const logger = options.logger ?? consoleLogger;
   const deps: DeskDeps = {
     prisma: options.prisma,
     cache,
     gateways: options.gateways,
     ...(options.credentialsCipher ? { credentialsCipher: options.credentialsCipher } : {}),
-    now: options.now ?? (() => new Date()),
-    logger: options.logger ?? consoleLogger,
+    accountBalances: createAccountBalances(),
+    prices: (exchange) => {
+      let feed = feeds.get(exchange);
+      if (!feed) {
+        const gateway = options.gateways[exchange];
+        if (!gateway)
+          throw new ExchangeUnavailableError(`no ${exchange} exchange is configured on this server`);
+        feed = createPriceFeed({
+          gateway,
+          now: () => now().getTime(),
+          ...(options.markPriceMaxAgeMs ? { maxAgeMs: options.markPriceMaxAgeMs } : {}),
+          onRefreshError: (error) => logger.warn({ err: error, exchange }, "refreshing mark prices failed"),
+        });
+        feeds.set(exchange, feed);
+      }
+      return feed;
+    },
+    now,
+    logger,
     userDataChanged: async (userId) => {
       await cache.invalidate(userId);
     },

@@ -56,11 +56,12 @@ export async function watchMarkPrices(
     if (stopped || key === watchedKey) return;
     watchedKey = key;
     for (const unsubscribe of feeds) unsubscribe();
+    // The process's one feed per exchange: no stream per tab or per user.
     feeds = [...byExchange].flatMap(([exchange, symbols]) => {
-      const gateway = deps.gateways[exchange];
-      if (!gateway) return [];
+      if (!deps.gateways[exchange]) return [];
       return [
-        gateway.subscribeMarkPrices([...symbols], (tick) => {
+        deps.prices(exchange).onTick((tick) => {
+          if (!symbols.has(tick.symbol)) return;
           pending[tick.symbol] = toWire(tick.markPrice);
           if (options.throttleMs <= 0) flush();
           else timer ??= options.setTimeout(flush, options.throttleMs);

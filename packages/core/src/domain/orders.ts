@@ -196,7 +196,7 @@ export function createOrdersService(deps: DeskDeps) {
       const gateway = gatewayFor(deps, account.exchange);
       const ref = accountRef(deps, account);
       if (command.stopLoss || command.takeProfit) {
-        checkProtection(side, await markPriceOf(gateway, command.symbol), command);
+        checkProtection(side, await markPriceOf(deps, account.exchange, command.symbol), command);
       }
       if (open) return addToPosition(userId, open.id, command, first);
 

@@ -144,8 +144,8 @@ export function createPositionsService(deps: DeskDeps) {
     async modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult> {
       const position = await ownedOpenPosition(userId, command.positionId);
       if (command.stopLoss || command.takeProfit) {
-        const gateway = gatewayFor(deps, position.account.exchange);
-        checkProtection(position.side, await markPriceOf(gateway, position.symbol, "positionId"), command);
+        const mark = await markPriceOf(deps, position.account.exchange, position.symbol, "positionId");
+        checkProtection(position.side, mark, command);
       }
 
       const changes: ProtectionChange[] = [];

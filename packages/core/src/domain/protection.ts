@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Order } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import type { ExchangeAccountRef, ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
-import type { DeskDeps } from "./deps.ts";
+import type { DeskDeps, Gateways } from "./deps.ts";
 import { InvalidCommandError } from "./errors.ts";
 import { closingSide } from "./exchange-accounts.ts";
 import { definitelyNotPlaced, resolvedRow, sendIntent } from "./intents.ts";
@@ -46,14 +46,16 @@ export function checkProtection(
   }
 }
 
+/** The symbol's mark price from the feed (a REST refresh only when the stream is late). */
 export async function markPriceOf(
-  gateway: ExchangeGateway,
+  deps: DeskDeps,
+  exchange: keyof Gateways,
   symbol: string,
   field = "symbol",
 ): Promise<Decimal> {
-  const price = (await gateway.getMarkPrices([symbol])).get(symbol);
-  if (!price) throw new InvalidCommandError(field, `the exchange has no mark price for ${symbol}`);
-  return price;
+  const quote = (await deps.prices(exchange).quotes([symbol])).get(symbol);
+  if (!quote) throw new InvalidCommandError(field, `the exchange has no mark price for ${symbol}`);
+  return quote.price;
 }
 
 export interface ProtectionLevel {

@@ -73,8 +73,12 @@ export interface PositionBasics {
 export interface PositionView extends PositionBasics {
   stopLoss: ProtectionView | null;
   takeProfit: ProtectionView | null;
-  /** Fresh on every read; null when the exchange has no price for the symbol. */
+  /** The price feed's latest tick on every read; null when the exchange has no price for the symbol. */
   markPrice: DecimalString | null;
+  /** How old that tick was when read, ms. */
+  markPriceAgeMs: number | null;
+  /** Older than the feed's bound (the stream is late and a refresh did not help): say so. */
+  markPriceStale: boolean;
   unrealizedPnl: DecimalString | null;
   notional: DecimalString | null;
   /** Its live orders placed outside the desk (role EXTERNAL, NEW or PARTIALLY_FILLED). */
@@ -113,6 +117,8 @@ export interface BalancesSummaryView {
   recentlyClosed: RecentlyClosedView[];
   /** When the mark prices were read (now-ish). */
   pricesAt: IsoTime;
+  /** Some position's mark price is older than the feed's bound. */
+  pricesStale: boolean;
 }
 
 export interface BalancesRead {

@@ -50,6 +50,7 @@ export async function reconcileAccount(
     gateway.getAccountSnapshot(account),
     gateway.getOpenOrders(account),
   ]);
+  deps.accountBalances.seed(accountId, snapshot.balances, snapshot.asOf);
   const now = deps.now();
   const rows = await prisma.order.findMany({
     where: {
