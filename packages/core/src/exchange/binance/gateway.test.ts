@@ -6,7 +6,7 @@ import {
   ExchangeRejectedError,
   ExchangeUnavailableError,
 } from "../errors.ts";
-import type { AccountEvent, ExchangeAccountRef, PlaceOrderRequest } from "../gateway.ts";
+import type { AccountEvent, ExchangeAccountRef, MarkPriceTick, PlaceOrderRequest } from "../gateway.ts";
 import { createSimulatedExchange, type SimulatedTimers } from "../simulated/index.ts";
 import { type BinanceGatewayOptions, createBinanceGateway } from "./gateway.ts";
 import { signQuery } from "./sign.ts";
@@ -46,6 +46,28 @@ async function setup(
   open.push(gateway);
   const account = fake.accountRef("acc-1");
   return { clock, fake, gateway, account, slept };
+}
+
+/** A fake Binance whose engine stamps fills with the shared manual clock. */
+async function setupOnClock(
+  fakeOptions: Parameters<typeof startFakeBinance>[0] = {},
+  gatewayOptions: Parameters<typeof setup>[0] = {},
+) {
+  const clock = manualClock();
+  const timers: SimulatedTimers = {
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    setInterval: (callback, ms) => setInterval(callback, ms),
+    clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+    now: clock.now,
+  };
+  const engine = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, timers });
+  const context = await setup(gatewayOptions, { ...fakeOptions, engine }, clock);
+  const engineAccount = { id: context.fake.accounts[0]!.accountId };
+  /** Fills straight on the engine (no REST weight spent), at the current clock time. */
+  const fill = (clientOrderId: string, symbol = "BTCUSDT", side: "BUY" | "SELL" = "BUY") =>
+    engine.placeOrder(engineAccount, { ...market(clientOrderId, "0.001"), symbol, side });
+  return { ...context, fill };
 }
 
 const market = (clientOrderId: string, quantity = "0.01"): PlaceOrderRequest => ({
@@ -633,28 +655,6 @@ describe("trade history for the reconciler", () => {
   const DAY = 24 * 60 * 60_000;
   const WEEK = 7 * DAY;
 
-  /** A fake Binance whose engine stamps fills with the shared manual clock. */
-  async function setupOnClock(
-    fakeOptions: Parameters<typeof startFakeBinance>[0] = {},
-    gatewayOptions: Parameters<typeof setup>[0] = {},
-  ) {
-    const clock = manualClock();
-    const timers: SimulatedTimers = {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-      setInterval: (callback, ms) => setInterval(callback, ms),
-      clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-      now: clock.now,
-    };
-    const engine = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, timers });
-    const context = await setup(gatewayOptions, { ...fakeOptions, engine }, clock);
-    const engineAccount = { id: context.fake.accounts[0]!.accountId };
-    /** Fills straight on the engine (no REST weight spent), at the current clock time. */
-    const fill = (clientOrderId: string, symbol = "BTCUSDT", side: "BUY" | "SELL" = "BUY") =>
-      engine.placeOrder(engineAccount, { ...market(clientOrderId, "0.001"), symbol, side });
-    return { ...context, fill };
-  }
-
   const tradeReads = (fake: FakeBinance) =>
     calls(fake, "GET", "/fapi/v1/userTrades").map(({ params, status, weight }) => {
       const { recvWindow: _recvWindow, timestamp: _timestamp, ...sent } = params;
@@ -791,5 +791,185 @@ describe("trading rules", () => {
       );
     expect(plain(rules.symbols)).toEqual(plain(expected));
     expect(rules.symbols.map((r) => r.symbol)).toEqual(fake.engine.symbols);
+  });
+});
+
+describe("all-market mark prices", () => {
+  /** Records ticks as "SYMBOL mark +ms" (ms after the clock's start). */
+  function recorder(start: number) {
+    const ticks: string[] = [];
+    return {
+      ticks,
+      listener: (t: MarkPriceTick) => ticks.push(`${t.symbol} ${t.markPrice.toFixed()} +${t.at - start}`),
+    };
+  }
+
+  it("shares one !markPrice@arr@1s socket on /market between subscribers, and closes it when the last leaves", async () => {
+    const { fake, gateway, clock } = await setup();
+    const first = recorder(clock.now());
+    const second = recorder(clock.now());
+    const offFirst = gateway.subscribeAllMarkPrices(first.listener);
+    const offSecond = gateway.subscribeAllMarkPrices(second.listener);
+    await gateway.streamsReady();
+    expect(fake.marketStreams()).toEqual([["!markPrice@arr@1s"]]);
+    // On connect: every listed symbol's mark (Binance's stream sends them all within a second).
+    await vi.waitFor(() => expect(first.ticks).toHaveLength(fake.engine.symbols.length));
+    expect(first.ticks).toContain("BTCUSDT 65000 +0");
+
+    await fake.engine.setMarkPrice("ETHUSDT", "3401.57");
+    await vi.waitFor(() => expect(second.ticks).toContain("ETHUSDT 3401.57 +0"));
+    expect(first.ticks).toContain("ETHUSDT 3401.57 +0");
+
+    offFirst();
+    expect(fake.marketStreams()).toHaveLength(1);
+    await fake.engine.setMarkPrice("ETHUSDT", "3402");
+    await vi.waitFor(() => expect(second.ticks).toContain("ETHUSDT 3402 +0"));
+    expect(first.ticks).not.toContain("ETHUSDT 3402 +0");
+    offSecond();
+    await vi.waitFor(() => expect(fake.marketStreams()).toEqual([]));
+  });
+
+  it("sends one message per engine step with every symbol that moved, as Binance's array", async () => {
+    const { fake, gateway, clock } = await setup();
+    const { ticks, listener } = recorder(clock.now());
+    gateway.subscribeAllMarkPrices(listener);
+    await gateway.streamsReady();
+    await vi.waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
+    const before = ticks.length;
+    await fake.engine.tick(); // the walk moves every symbol
+    await vi.waitFor(() => expect(ticks.length).toBe(before + fake.engine.symbols.length));
+  });
+
+  it("reconnects after Binance drops the stream, and the ticks resume", async () => {
+    const { fake, gateway, clock } = await setup();
+    const { ticks, listener } = recorder(clock.now());
+    gateway.subscribeAllMarkPrices(listener);
+    await gateway.streamsReady();
+    await fake.engine.setMarkPrice("SOLUSDT", "151.25");
+    await vi.waitFor(() => expect(ticks).toContain("SOLUSDT 151.25 +0"));
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    fake.dropStreams();
+    clock.advance(1000);
+    await vi.waitFor(async () => {
+      vi.advanceTimersByTime(1000);
+      await fake.engine.setMarkPrice("SOLUSDT", "152.5");
+      expect(ticks).toContain("SOLUSDT 152.5 +1000");
+    });
+    expect(fake.marketStreams()).toEqual([["!markPrice@arr@1s"]]);
+  });
+
+  it("ignores a tick older than the last one for its symbol (other symbols keep their own order)", async () => {
+    const { fake, gateway, clock } = await setup();
+    const start = clock.now();
+    const { ticks, listener } = recorder(start);
+    gateway.subscribeAllMarkPrices(listener);
+    await gateway.streamsReady();
+    await vi.waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
+    ticks.length = 0;
+
+    clock.advance(1000);
+    await fake.engine.setMarkPrice("BTCUSDT", "65002");
+    fake.pushMarkPrice("BTCUSDT", "64000", start + 500); // late
+    fake.pushMarkPrice("ETHUSDT", "3300", start + 500); // ETH's last was at +0
+    fake.pushMarkPrice("BTCUSDT", "65003", start + 1000); // as new as the last: passed on
+    await vi.waitFor(() => expect(ticks).toContain("BTCUSDT 65003 +1000"));
+    expect(ticks).toEqual(["BTCUSDT 65002 +1000", "ETHUSDT 3300 +500", "BTCUSDT 65003 +1000"]);
+  });
+
+  it("ignores a late tick on a symbol's own stream too", async () => {
+    const { fake, gateway, clock } = await setup();
+    const start = clock.now();
+    const { ticks, listener } = recorder(start);
+    gateway.subscribeMarkPrices(["BTCUSDT"], listener);
+    await gateway.streamsReady();
+    await vi.waitFor(() => expect(ticks).toEqual(["BTCUSDT 65000 +0"]));
+    clock.advance(2000);
+    await fake.engine.setMarkPrice("BTCUSDT", "65010");
+    fake.pushMarkPrice("BTCUSDT", "64990", start + 1000);
+    fake.pushMarkPrice("BTCUSDT", "65011", start + 2000);
+    await vi.waitFor(() => expect(ticks).toContain("BTCUSDT 65011 +2000"));
+    expect(ticks).toEqual(["BTCUSDT 65000 +0", "BTCUSDT 65010 +2000", "BTCUSDT 65011 +2000"]);
+  });
+});
+
+describe("user data stream order and gaps", () => {
+  const orderEvents = (events: AccountEvent[], clientOrderId: string) =>
+    events.flatMap((e) =>
+      e.type === "order" && e.order.clientOrderId === clientOrderId
+        ? [`${e.order.status} ${e.order.filledQuantity.toFixed()}`]
+        : [],
+    );
+
+  it("drops an ORDER_TRADE_UPDATE older than the last one for that order: a filled order never shows NEW again", async () => {
+    const { fake, gateway, account, clock } = await setupOnClock();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+    await gateway.placeOrder(account, { ...market("rest-1"), type: "LIMIT", price: new Decimal("64000") });
+    clock.advance(1000);
+    await fake.engine.setMarkPrice("BTCUSDT", "63900");
+    await vi.waitFor(() => expect(orderEvents(events, "rest-1")).toEqual(["NEW 0", "FILLED 0.01"]));
+
+    // Binance sends the NEW update again, late (its T is a second older).
+    const accountId = fake.accounts[0]!.accountId;
+    const late = fake.userMessages.find(
+      ({ message }) =>
+        (message as { e?: string; o?: { c?: string; X?: string } }).e === "ORDER_TRADE_UPDATE" &&
+        (message as { o: { c: string; X: string } }).o.c === "rest-1" &&
+        (message as { o: { c: string; X: string } }).o.X === "NEW",
+    )?.message;
+    expect(late).toBeDefined();
+    fake.pushUserMessage(accountId, late!);
+    await gateway.placeOrder(account, market("after-late"));
+    await vi.waitFor(() => expect(orderEvents(events, "after-late")).toEqual(["FILLED 0.01"]));
+    expect(orderEvents(events, "rest-1")).toEqual(["NEW 0", "FILLED 0.01"]);
+  });
+
+  it("loses what happens while the stream is down, says once that it is back, and REST has the truth", async () => {
+    const { fake, gateway, account } = await setup();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    fake.dropStreams();
+    // Filled while the gateway is not connected: Binance does not send it again on reconnect.
+    await fake.engine.placeOrder({ id: fake.accounts[0]!.accountId }, market("while-down"));
+    await vi.waitFor(() => {
+      vi.advanceTimersByTime(1000);
+      expect(events.filter((e) => e.type === "stream-restarted")).toHaveLength(1);
+    });
+    vi.useRealTimers();
+    await gateway.streamsReady();
+    await gateway.placeOrder(account, market("after-drop"));
+    await vi.waitFor(() => expect(orderEvents(events, "after-drop")).toEqual(["FILLED 0.01"]));
+
+    expect(orderEvents(events, "while-down")).toEqual([]);
+    expect(events.filter((e) => e.type === "stream-restarted")).toHaveLength(1);
+    // What the desk's reconcile on stream-restarted reads:
+    const missed = await gateway.getOrder(account, { symbol: "BTCUSDT", clientOrderId: "while-down" });
+    expect(missed?.status).toBe("FILLED");
+  });
+
+  it("cannot tell a message lost on a live connection: Binance's stream has no sequence number to show the gap", async () => {
+    const { fake, gateway, account } = await setup();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+    fake.loseUserMessages(1, (m) => m.e === "ORDER_TRADE_UPDATE");
+    await gateway.placeOrder(account, market("silent"));
+    await gateway.placeOrder(account, market("heard"));
+    await vi.waitFor(() => expect(orderEvents(events, "heard")).toEqual(["FILLED 0.01"]));
+
+    expect(
+      fake.userMessages.filter((m) => m.lost).map((m) => (m.message as { o: { c: string } }).o.c),
+    ).toEqual(["silent"]);
+    expect(orderEvents(events, "silent")).toEqual([]);
+    // Nothing says so: no restart, no marker. Only a read of the exchange finds the fill.
+    expect(events.some((e) => e.type === "stream-restarted")).toBe(false);
+    expect((await gateway.getOrder(account, { symbol: "BTCUSDT", clientOrderId: "silent" }))?.status).toBe(
+      "FILLED",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type Decimal from "decimal.js";
-import { ExchangeRejectedError, ExchangeUnavailableError } from "../errors.ts";
+import { ExchangeRejectedError } from "../errors.ts";
 import type {
   AccountEvent,
   AccountSnapshot,
@@ -31,6 +31,7 @@ import {
   premiumIndexSchema,
   toAlgoOrder,
   toBalances,
+  toMarkPriceTicks,
   toOrder,
   toPositions,
   toSymbolRules,
@@ -99,6 +100,8 @@ const BATCH_CANCEL_MAX = 10;
 // userTrades: at most 1000 rows a page, and startTime..endTime at most 7 days apart.
 const TRADES_PAGE_MAX = 1000;
 const TRADES_WINDOW_MS = 7 * 24 * 60 * 60_000;
+// Every symbol's mark price each second, one array per message (on the /market route).
+const ALL_MARK_PRICES_STREAM = "!markPrice@arr@1s";
 
 export function createBinanceGateway(options: BinanceGatewayOptions = {}): BinanceGateway {
   const testnet = options.testnet ?? false;
@@ -124,6 +127,8 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
 
   // What the streams lack (ACCOUNT_UPDATE has no leverage or mark price), remembered from REST.
   const lastMark = new Map<string, Decimal>();
+  const lastMarkAt = new Map<string, number>(); // event time of the streamed mark in lastMark
+  let allMarks: AllMarkPrices | null = null;
   const leverageBy = new Map<string, number>(); // `${accountId}:${symbol}`
   const marketSockets = new Set<ReconnectingSocket>();
   const userStreams = new Map<string, UserStream>();
@@ -339,6 +344,46 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     return prices;
   }
 
+  /** Remembers a streamed mark (for positions built from ACCOUNT_UPDATE) unless a newer one is known. */
+  function remember(tick: MarkPriceTick): void {
+    if ((lastMarkAt.get(tick.symbol) ?? Number.NEGATIVE_INFINITY) > tick.at) return;
+    lastMarkAt.set(tick.symbol, tick.at);
+    lastMark.set(tick.symbol, tick.markPrice);
+  }
+
+  interface AllMarkPrices {
+    /** Entries, not the functions: one listener subscribed twice is two subscriptions. */
+    listeners: Set<{ listener: (tick: MarkPriceTick) => void }>;
+    socket: ReconnectingSocket;
+  }
+
+  /** Binance's all-market mark price stream: every symbol's mark each second, as one array. */
+  function startAllMarkPrices(): AllMarkPrices {
+    const listeners: AllMarkPrices["listeners"] = new Set();
+    const inOrder = inOrderPerSymbol();
+    const socket = openReconnectingSocket({
+      name: "markPrice:all",
+      ...(logger ? { logger } : {}),
+      url: async () => `${wsBaseUrl}/market/stream?streams=${ALL_MARK_PRICES_STREAM}`,
+      onMessage: (message) => {
+        for (const tick of toMarkPriceTicks(message)) {
+          if (!inOrder(tick)) continue;
+          remember(tick);
+          for (const { listener } of [...listeners]) {
+            try {
+              listener(tick);
+            } catch (error) {
+              // One subscriber's failure must not starve the others (the price feed, the desk).
+              logger?.warn({ stream: "markPrice:all", error: String(error) }, "mark price listener failed");
+            }
+          }
+        }
+      },
+    });
+    marketSockets.add(socket);
+    return { listeners, socket };
+  }
+
   interface UserStream {
     listeners: Set<(event: AccountEvent) => void>;
     socket: ReconnectingSocket;
@@ -359,6 +404,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       leverageOf: (symbol: string) => leverageBy.get(`${account.id}:${symbol}`) ?? 1,
       markPriceOf: (symbol: string) => lastMark.get(symbol) ?? null,
       triggered,
+      orders: new Map(),
     };
     const socket = openReconnectingSocket({
       name: `user:${account.id}`,
@@ -526,21 +572,17 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       const wanted = [...new Set(symbols)];
       if (wanted.length === 0) return () => {};
       const streams = wanted.map((s) => `${s.toLowerCase()}@markPrice@1s`).join("/");
+      const inOrder = inOrderPerSymbol();
       const socket = openReconnectingSocket({
         name: `markPrice:${wanted.join(",")}`,
         ...(logger ? { logger } : {}),
         url: async () => `${wsBaseUrl}/market/stream?streams=${streams}`,
         onMessage: (message) => {
-          const data = (message as { data?: unknown }).data ?? message;
-          const update = data as { e?: unknown; s?: unknown; p?: unknown; E?: unknown };
-          if (update.e !== "markPriceUpdate") return;
-          const tick: MarkPriceTick = {
-            symbol: String(update.s),
-            markPrice: premiumIndexSchema.parse({ symbol: update.s, markPrice: update.p }).markPrice,
-            at: Number(update.E),
-          };
-          lastMark.set(tick.symbol, tick.markPrice);
-          listener(tick);
+          for (const tick of toMarkPriceTicks(message)) {
+            if (!inOrder(tick)) continue;
+            remember(tick);
+            listener(tick);
+          }
         },
       });
       marketSockets.add(socket);
@@ -550,10 +592,22 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       };
     },
 
-    // The all-market mark price stream and exchangeInfo: see the streams issue's Binance part.
-    subscribeAllMarkPrices() {
-      throw new ExchangeUnavailableError("subscribeAllMarkPrices is not implemented for Binance yet");
+    subscribeAllMarkPrices(listener): Unsubscribe {
+      // One all-market socket per gateway, however many subscribers; closed when the last leaves.
+      if (!allMarks) allMarks = startAllMarkPrices();
+      const current = allMarks;
+      const entry = { listener };
+      current.listeners.add(entry);
+      return () => {
+        current.listeners.delete(entry);
+        if (current.listeners.size === 0 && allMarks === current) {
+          current.socket.close();
+          marketSockets.delete(current.socket);
+          allMarks = null;
+        }
+      };
     },
+
     async getExchangeRules() {
       const raw = await rest.request({
         method: "GET",
@@ -594,12 +648,28 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     async close() {
       for (const socket of marketSockets) socket.close();
       marketSockets.clear();
+      allMarks?.listeners.clear();
+      allMarks = null;
       for (const stream of userStreams.values()) {
         clearInterval(stream.keepAlive);
         stream.socket.close();
       }
       userStreams.clear();
     },
+  };
+}
+
+/**
+ * A filter that passes a symbol's tick unless an older event time than the last one passed for
+ * that symbol: a late tick (after a reconnect, or from a lagging server) never moves a price back.
+ */
+function inOrderPerSymbol(): (tick: MarkPriceTick) => boolean {
+  const lastAt = new Map<string, number>();
+  return (tick) => {
+    const last = lastAt.get(tick.symbol);
+    if (last !== undefined && tick.at < last) return false;
+    lastAt.set(tick.symbol, tick.at);
+    return true;
   };
 }
 

@@ -8,6 +8,7 @@ const context = (): UserEventContext => ({
   leverageOf: (symbol) => (symbol === "BTCUSDT" ? 20 : 1),
   markPriceOf: (symbol) => (symbol === "BTCUSDT" ? new Decimal("6600.1") : null),
   triggered: new Set(),
+  orders: new Map(),
 });
 
 // Payloads shaped like the examples on Binance's USD-M user-data-stream pages.
@@ -163,6 +164,108 @@ describe("toAccountEvents", () => {
     );
     expect(rest).toEqual([]);
     expect(event?.type === "order" && event.order.status).toBe("CANCELED");
+  });
+
+  describe("a late update never moves an order back", () => {
+    const orderUpdate = (i: number, X: string, z: string, T: number, E = T + 2) => ({
+      e: "ORDER_TRADE_UPDATE",
+      E,
+      T,
+      o: {
+        s: "BTCUSDT",
+        c: `cid-${i}`,
+        S: "BUY",
+        o: "LIMIT",
+        f: "GTC",
+        q: "0.002",
+        p: "64000",
+        ap: z === "0" ? "0" : "64000",
+        sp: "0",
+        x: X === "NEW" ? "NEW" : "TRADE",
+        X,
+        i,
+        l: z,
+        z,
+        L: "64000",
+        T,
+        R: false,
+        ps: "BOTH",
+      },
+    });
+    const statuses = (ctx: UserEventContext, messages: object[]) =>
+      messages.flatMap((m) =>
+        toAccountEvents(m, ctx).map((e) =>
+          e.type === "order" ? `${e.order.status} ${e.order.filledQuantity}` : e.type,
+        ),
+      );
+
+    it("drops an ORDER_TRADE_UPDATE older than the last passed on for that order, and only for that order", () => {
+      const ctx = context();
+      expect(
+        statuses(ctx, [
+          orderUpdate(1, "NEW", "0", 1000),
+          orderUpdate(1, "PARTIALLY_FILLED", "0.001", 2000),
+          orderUpdate(1, "FILLED", "0.002", 3000),
+          orderUpdate(1, "NEW", "0", 1000), // replayed after a reconnect, or late
+          orderUpdate(1, "PARTIALLY_FILLED", "0.001", 2000),
+          orderUpdate(2, "NEW", "0", 1500), // another order: its own clock
+          orderUpdate(1, "FILLED", "0.002", 3000), // the same update again: harmless, passed on
+        ]),
+      ).toEqual(["NEW 0", "PARTIALLY_FILLED 0.001", "FILLED 0.002", "NEW 0", "FILLED 0.002"]);
+    });
+
+    it("at the same transaction time, drops an update that is less filled or reopens a final order", () => {
+      const ctx = context();
+      expect(
+        statuses(ctx, [
+          orderUpdate(3, "NEW", "0", 5000),
+          orderUpdate(3, "FILLED", "0.002", 5000),
+          orderUpdate(3, "NEW", "0", 5000),
+          orderUpdate(3, "PARTIALLY_FILLED", "0.001", 5000),
+        ]),
+      ).toEqual(["NEW 0", "FILLED 0.002"]);
+    });
+
+    it("orders by the transaction time T, not by when the event was sent (E)", () => {
+      const ctx = context();
+      // Sent later (E) but for an earlier transaction (T): older.
+      expect(
+        statuses(ctx, [
+          orderUpdate(4, "FILLED", "0.002", 7000, 7001),
+          orderUpdate(4, "NEW", "0", 6000, 7005),
+        ]),
+      ).toEqual(["FILLED 0.002"]);
+    });
+
+    it("drops a late ALGO_UPDATE too, so a fired stop is never reported open again", () => {
+      const ctx = context();
+      const algo = (X: string, aq: string, T: number) => ({
+        e: "ALGO_UPDATE",
+        T,
+        E: T,
+        o: {
+          caid: "sl-9",
+          aid: 9,
+          o: "STOP_MARKET",
+          s: "BTCUSDT",
+          S: "SELL",
+          q: "0.01",
+          X,
+          aq,
+          ap: "63900",
+          tp: "64000",
+          R: true,
+        },
+      });
+      expect(
+        [
+          algo("NEW", "0", 100),
+          algo("FINISHED", "0.01", 200),
+          algo("NEW", "0", 100),
+          algo("TRIGGERED", "0", 200),
+        ].flatMap((m) => toAccountEvents(m, ctx).map((e) => e.type)),
+      ).toEqual(["order", "order", "protective-triggered"]);
+    });
   });
 
   it("ignores events it does not model", () => {

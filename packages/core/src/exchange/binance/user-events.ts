@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
-import type { AccountEvent, ExchangePosition } from "../gateway.ts";
+import type { AccountEvent, ExchangeOrder, ExchangePosition } from "../gateway.ts";
 import { toAlgoOrder, toOrder } from "./wire.ts";
 
 /**
@@ -29,6 +29,7 @@ const accountUpdate = z.object({
 const orderUpdate = z.object({
   e: z.literal("ORDER_TRADE_UPDATE"),
   E: z.number(),
+  T: z.number().optional(),
   o: z
     .object({
       s: z.string(),
@@ -50,6 +51,7 @@ const orderUpdate = z.object({
 const algoUpdate = z.object({
   e: z.literal("ALGO_UPDATE"),
   E: z.number(),
+  T: z.number().optional(),
   o: z
     .object({
       caid: z.string(),
@@ -74,6 +76,38 @@ export interface UserEventContext {
   markPriceOf(symbol: string): Decimal | null;
   /** Remembers which protective orders already fired, so a trigger is reported once. */
   triggered: Set<string>;
+  /** The last update passed on per order (see inOrder); the stream's, kept across reconnects. */
+  orders: Map<string, OrderProgress>;
+}
+
+export interface OrderProgress {
+  /** Transaction time (T, else the event time E) of the last update passed on. */
+  at: number;
+  filled: Decimal;
+  final: boolean;
+}
+
+// Orders remembered per stream; the oldest are forgotten first (Map keeps insertion order).
+const TRACKED_ORDERS = 10_000;
+const FINAL: ReadonlySet<string> = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
+
+/**
+ * Whether an order update may be passed on: not if it is older than the last one passed on for
+ * that order, nor, at the same time, if it would move the order back (less filled, or open again
+ * after a final status). Binance's stream carries no sequence number, so a late or replayed update
+ * is told by its time; passing it on would show a filled order as NEW again.
+ */
+function inOrder(ctx: UserEventContext, key: string, at: number, order: ExchangeOrder): boolean {
+  const last = ctx.orders.get(key);
+  const final = FINAL.has(order.status);
+  if (last) {
+    if (at < last.at) return false;
+    if (at === last.at && (order.filledQuantity.lt(last.filled) || (last.final && !final))) return false;
+    ctx.orders.delete(key);
+  }
+  ctx.orders.set(key, { at, filled: order.filledQuantity, final });
+  if (ctx.orders.size > TRACKED_ORDERS) ctx.orders.delete(ctx.orders.keys().next().value as string);
+  return true;
 }
 
 export function toAccountEvents(message: unknown, ctx: UserEventContext): AccountEvent[] {
@@ -105,7 +139,7 @@ export function toAccountEvents(message: unknown, ctx: UserEventContext): Accoun
     return events;
   }
   if (type === "ORDER_TRADE_UPDATE") {
-    const { E, o } = orderUpdate.parse(message);
+    const { E, T, o } = orderUpdate.parse(message);
     const order = toOrder({
       orderId: o.i,
       clientOrderId: o.c,
@@ -120,10 +154,11 @@ export function toAccountEvents(message: unknown, ctx: UserEventContext): Accoun
       stopPrice: o.sp,
       reduceOnly: o.R,
     });
+    if (!inOrder(ctx, `order:${order.exchangeOrderId}`, T ?? E, order)) return [];
     return [{ type: "order", accountId: ctx.accountId, at: E, order }];
   }
   if (type === "ALGO_UPDATE") {
-    const { E, o } = algoUpdate.parse(message);
+    const { E, T, o } = algoUpdate.parse(message);
     const order = toAlgoOrder({
       algoId: o.aid,
       clientAlgoId: o.caid,
@@ -137,6 +172,7 @@ export function toAccountEvents(message: unknown, ctx: UserEventContext): Accoun
       executedQty: o.aq,
       avgPrice: o.ap,
     });
+    if (!inOrder(ctx, `algo:${order.exchangeOrderId}`, T ?? E, order)) return [];
     const events: AccountEvent[] = [{ type: "order", accountId: ctx.accountId, at: E, order }];
     // TRIGGERED only means the order went to the matching engine (nothing filled yet); the
     // position is closed when FINISHED reports an executed quantity, as the simulated exchange

@@ -5,6 +5,7 @@ import type {
   ExchangeOrder,
   ExchangePosition,
   ExchangeTrade,
+  MarkPriceTick,
   OrderSide,
   OrderStatus,
   OrderType,
@@ -143,6 +144,26 @@ export function toSymbolRules(raw: unknown): SymbolRules[] {
       minNotional: notional.notional,
     };
   });
+}
+
+const markPriceUpdate = z
+  .object({ e: z.literal("markPriceUpdate"), E: z.number().int(), s: z.string(), p: decimal })
+  .loose();
+
+/**
+ * The mark price ticks in one market-stream message: a combined-stream wrapper
+ * ({ stream, data }) around one markPriceUpdate (<symbol>@markPrice@1s) or an array of them
+ * (!markPrice@arr@1s); anything else carries none.
+ */
+export function toMarkPriceTicks(message: unknown): MarkPriceTick[] {
+  const data = (message as { data?: unknown } | null)?.data ?? message;
+  const updates = Array.isArray(data) ? data : [data];
+  return updates
+    .filter((u) => (u as { e?: unknown } | null)?.e === "markPriceUpdate")
+    .map((u) => {
+      const { s, p, E } = markPriceUpdate.parse(u);
+      return { symbol: s, markPrice: p, at: E };
+    });
 }
 
 /** Batch answers: per order either the cancelled order or Binance's error object. */

@@ -96,6 +96,22 @@ export interface FakeBinance {
   hungRequest(): Promise<void>;
   /** Drops every WebSocket connection, as Binance does every 24 h and on maintenance. */
   dropStreams(): void;
+  /**
+   * Sends a markPriceUpdate with this event time to every market stream listening to the symbol
+   * (its own stream or the all-market one): a late or replayed tick, as a lagging server sends.
+   */
+  pushMarkPrice(symbol: string, price: string, at: number): void;
+  /** Every user-data message the fake pushed (or lost), oldest first. */
+  userMessages: { accountId: string; message: object; lost: boolean }[];
+  /** Sends a raw user-data message (a replayed, late one) to the account's open user streams. */
+  pushUserMessage(accountId: string, message: object): void;
+  /**
+   * The next `count` user-data messages (those `match` picks, any by default) are lost without a
+   * trace while the connection stays up.
+   */
+  loseUserMessages(count: number, match?: (message: Record<string, unknown>) => boolean): void;
+  /** The stream names of each open market connection (one list per socket). */
+  marketStreams(): string[][];
   /** Expires the listenKeys: pushes `listenKeyExpired` and closes those user streams. */
   expireListenKeys(): void;
   close(): Promise<void>;
@@ -172,10 +188,14 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
   interface UserStream {
     account: FakeBinanceAccount;
     sockets: Set<WebSocket>;
+    /** Until the first socket connects; after that, what is sent while none is open is gone, as on Binance. */
+    connected: boolean;
     buffer: object[];
     unsubscribe: Unsubscribe;
   }
   const userStreams = new Map<string, UserStream>();
+  const userMessages: FakeBinance["userMessages"] = [];
+  const losing: { count: number; match: (message: Record<string, unknown>) => boolean }[] = [];
 
   const engineRef = (account: FakeBinanceAccount): ExchangeAccountRef => ({ id: account.accountId });
   const need = (params: URLSearchParams, name: string): string => {
@@ -514,12 +534,18 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     const stream: UserStream = {
       account,
       sockets: new Set(),
+      connected: false,
       buffer: [],
       unsubscribe: () => {},
     };
     stream.unsubscribe = engine.subscribeAccountEvents(engineRef(account), (event: AccountEvent) => {
       for (const message of userStreamMessages(event)) {
-        if (stream.sockets.size === 0) stream.buffer.push(message);
+        const lose = losing.find((l) => l.count > 0 && l.match(message as Record<string, unknown>));
+        const lost = lose !== undefined;
+        if (lose) lose.count--;
+        userMessages.push({ accountId: account.accountId, message, lost });
+        if (lost) continue;
+        if (!stream.connected) stream.buffer.push(message);
         for (const socket of stream.sockets) socket.send(JSON.stringify(message));
       }
     });
@@ -733,48 +759,107 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     });
   });
   const wss = new WebSocketServer({ noServer: true });
-  const marketSockets = new Set<{ socket: WebSocket; unsubscribe: Unsubscribe }>();
+
+  interface MarketStream {
+    socket: WebSocket;
+    names: string[];
+    /** Symbols with their own <symbol>@markPrice(@1s) stream on this connection. */
+    symbols: Map<string, string>;
+    /** The all-market stream's name when the connection listens to it. */
+    all: string | null;
+    /** Symbols this connection was sent a tick for (the snapshot on connect skips them). */
+    sent: Set<string>;
+    unsubscribe: Unsubscribe;
+  }
+  const marketSockets = new Set<MarketStream>();
+
+  function markPriceUpdate(symbol: string, mark: Decimal, at: number) {
+    return {
+      e: "markPriceUpdate",
+      E: at,
+      s: symbol,
+      p: mark.toFixed(),
+      i: mark.toFixed(),
+      P: mark.toFixed(),
+      r: "0.00010000",
+      T: Math.ceil(at / 28_800_000) * 28_800_000,
+    };
+  }
+
+  /** Sends marks to one connection: each to its symbol's stream, and all of them as one array to the all-market stream. */
+  function sendMarks(stream: MarketStream, marks: { symbol: string; mark: Decimal; at: number }[]) {
+    if (stream.socket.readyState !== stream.socket.OPEN) return;
+    const all: object[] = [];
+    for (const { symbol, mark, at } of marks) {
+      const own = stream.symbols.get(symbol);
+      if (!own && !stream.all) continue;
+      stream.sent.add(symbol);
+      if (own) stream.socket.send(JSON.stringify({ stream: own, data: markPriceUpdate(symbol, mark, at) }));
+      if (stream.all) all.push(markPriceUpdate(symbol, mark, at));
+    }
+    if (stream.all && all.length > 0) stream.socket.send(JSON.stringify({ stream: stream.all, data: all }));
+  }
+
+  /**
+   * A combined market stream (?streams=): <symbol>@markPrice(@1s) and !markPrice@arr(@1s). The
+   * engine's moves are pushed as they happen, stamped with the server's clock; the moves of one
+   * engine step (several symbols) go out as one array on the all-market stream, as Binance sends
+   * each second's marks. Binance's @1s streams push within a second of connecting; the fake sends
+   * the current marks at once (those not already sent a tick).
+   */
+  function openMarketStream(ws: WebSocket, names: string[]) {
+    const symbols = new Map<string, string>();
+    for (const name of names) {
+      const symbol = /^([a-z0-9_]+)@markPrice(@1s)?$/.exec(name)?.[1]?.toUpperCase();
+      if (symbol) symbols.set(symbol, name);
+    }
+    const stream: MarketStream = {
+      socket: ws,
+      names,
+      symbols,
+      all: names.find((n) => /^!markPrice@arr(@1s)?$/.test(n)) ?? null,
+      sent: new Set(),
+      unsubscribe: () => {},
+    };
+    let pending: { symbol: string; mark: Decimal; at: number }[] = [];
+    stream.unsubscribe = engine.subscribeAllMarkPrices((tick) => {
+      if (pending.length === 0) {
+        queueMicrotask(() => {
+          const batch = pending;
+          pending = [];
+          sendMarks(stream, batch);
+        });
+      }
+      pending.push({ symbol: tick.symbol, mark: tick.markPrice, at: now() });
+    });
+    marketSockets.add(stream);
+    const wanted = stream.all
+      ? engine.symbols
+      : [...symbols.keys()].filter((s) => engine.symbols.includes(s));
+    const at = now();
+    engine
+      .getMarkPrices(wanted)
+      .then((marks) => {
+        const unsent = [...marks].filter(([symbol]) => !stream.sent.has(symbol));
+        sendMarks(
+          stream,
+          unsent.map(([symbol, mark]) => ({ symbol, mark, at })),
+        );
+      })
+      .catch(() => {});
+    ws.on("close", () => closeMarketStream(stream));
+  }
+
+  function closeMarketStream(stream: MarketStream) {
+    stream.unsubscribe();
+    marketSockets.delete(stream);
+  }
 
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "ws://127.0.0.1");
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (url.pathname === "/market/stream") {
-        const streams = (url.searchParams.get("streams") ?? "").split("/").filter(Boolean);
-        const symbols = streams
-          .map((s) => /^([a-z0-9]+)@markPrice(@1s)?$/.exec(s)?.[1]?.toUpperCase())
-          .filter((s): s is string => Boolean(s));
-        const push = (symbol: string, mark: Decimal, at: number) =>
-          ws.send(
-            JSON.stringify({
-              stream: `${symbol.toLowerCase()}@markPrice@1s`,
-              data: {
-                e: "markPriceUpdate",
-                E: at,
-                s: symbol,
-                p: mark.toFixed(),
-                i: mark.toFixed(),
-                P: mark.toFixed(),
-                r: "0.00010000",
-                T: at,
-              },
-            }),
-          );
-        const unsubscribe = engine.subscribeMarkPrices(symbols, (tick) =>
-          push(tick.symbol, tick.markPrice, tick.at),
-        );
-        const entry = { socket: ws, unsubscribe };
-        marketSockets.add(entry);
-        // @1s streams push the current mark within a second of connecting; send it at once.
-        engine
-          .getMarkPrices(symbols)
-          .then((marks) => {
-            for (const [symbol, mark] of marks) if (ws.readyState === ws.OPEN) push(symbol, mark, now());
-          })
-          .catch(() => {});
-        ws.on("close", () => {
-          unsubscribe();
-          marketSockets.delete(entry);
-        });
+        openMarketStream(ws, (url.searchParams.get("streams") ?? "").split("/").filter(Boolean));
         return;
       }
       const user = /^\/private\/ws\/([^/]+)$/.exec(url.pathname);
@@ -784,6 +869,7 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
         return;
       }
       stream.sockets.add(ws);
+      stream.connected = true;
       for (const message of stream.buffer.splice(0)) ws.send(JSON.stringify(message));
       ws.on("close", () => stream.sockets.delete(ws));
     });
@@ -811,7 +897,26 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     requests,
     usedWeight1m,
     dropStreams() {
+      // Gone at once: what happens before the clients reconnect is not delivered to them.
+      for (const stream of [...marketSockets]) closeMarketStream(stream);
+      for (const stream of userStreams.values()) stream.sockets.clear();
       for (const client of wss.clients) client.terminate();
+    },
+    pushMarkPrice(symbol, price, at) {
+      for (const stream of marketSockets) sendMarks(stream, [{ symbol, mark: new Decimal(price), at }]);
+    },
+    userMessages,
+    pushUserMessage(accountId, message) {
+      for (const stream of userStreams.values()) {
+        if (stream.account.accountId !== accountId) continue;
+        for (const socket of stream.sockets) socket.send(JSON.stringify(message));
+      }
+    },
+    loseUserMessages(count, match = () => true) {
+      losing.push({ count, match });
+    },
+    marketStreams() {
+      return [...marketSockets].map((stream) => stream.names);
     },
     expireListenKeys() {
       for (const [key, stream] of [...userStreams]) {
@@ -825,9 +930,9 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
     },
     async close() {
       for (const key of [...userStreams.keys()]) closeUserStream(key);
-      for (const { socket, unsubscribe } of marketSockets) {
-        unsubscribe();
-        socket.terminate();
+      for (const stream of [...marketSockets]) {
+        closeMarketStream(stream);
+        stream.socket.terminate();
       }
       for (const client of wss.clients) client.terminate();
       for (const res of hung) res.destroy();
