@@ -490,6 +490,65 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       expect(tick.symbol).toBe("ETHUSDT");
       expect(ticks.every((t) => t.symbol === "ETHUSDT")).toBe(true);
     });
+
+    it("lists the symbols' trading rules: BTCUSDT trades in ticks of 0.1, steps of 0.001, from 5 USDT", async () => {
+      const rules = await gateway.getExchangeRules();
+      expect(rules.asOf).toBeGreaterThan(0);
+      const symbols = rules.symbols.map((r) => r.symbol);
+      expect(symbols).toEqual(expect.arrayContaining(Object.keys(CONTRACT_SYMBOLS)));
+      expect(new Set(symbols).size).toBe(symbols.length);
+      const btc = rules.symbols.find((r) => r.symbol === "BTCUSDT");
+      expect(btc).toMatchObject({ status: "TRADING", baseAsset: "BTC", quoteAsset: "USDT" });
+      expectDecimal(btc?.tickSize, "0.1");
+      expectDecimal(btc?.stepSize, "0.001");
+      expectDecimal(btc?.minQuantity, "0.001");
+      expectDecimal(btc?.marketStepSize, "0.001");
+      expectDecimal(btc?.minNotional, "5");
+      expect(btc?.maxQuantity.gt(btc.minQuantity)).toBe(true);
+      expect(btc?.marketMaxQuantity.gt(btc.marketMinQuantity)).toBe(true);
+      const eth = rules.symbols.find((r) => r.symbol === "ETHUSDT");
+      expectDecimal(eth?.tickSize, "0.01");
+    });
+
+    it("pushes every symbol that moves on one all-market subscription, and stops when unsubscribed", async () => {
+      /** Resolves once a listener has seen each of these marks. */
+      function watch(expected: Record<string, string>) {
+        const ticks: MarkPriceTick[] = [];
+        let resolve: () => void = () => {};
+        const seen = new Promise<void>((r) => {
+          resolve = r;
+        });
+        const listener = (tick: MarkPriceTick) => {
+          ticks.push(tick);
+          const all = Object.entries(expected).every(([symbol, mark]) =>
+            ticks.some((t) => t.symbol === symbol && t.markPrice.eq(mark)),
+          );
+          if (all) resolve();
+        };
+        return { ticks, listener, seen };
+      }
+      const moves = { BTCUSDT: "65000.1", ETHUSDT: "3400.27" };
+      const first = watch(moves);
+      const second = watch({ ...moves, ETHUSDT: "3390.01" });
+      const offFirst = gateway.subscribeAllMarkPrices(first.listener);
+      unsubscribers.push(offFirst, gateway.subscribeAllMarkPrices(second.listener));
+      await harness.subscriptionsReady?.();
+      await harness.setMarkPrice("BTCUSDT", "65000.1");
+      await harness.setMarkPrice("ETHUSDT", "3400.27");
+      await first.seen;
+      const btc = first.ticks.find((t) => t.symbol === "BTCUSDT" && t.markPrice.eq("65000.1"));
+      expectDecimal(btc?.markPrice, "65000.1");
+      expect(btc?.at).toBeGreaterThan(0);
+      expectDecimal(
+        first.ticks.find((t) => t.symbol === "ETHUSDT" && t.markPrice.eq("3400.27"))?.markPrice,
+        "3400.27",
+      );
+
+      offFirst();
+      await harness.setMarkPrice("ETHUSDT", "3390.01");
+      await second.seen; // the other subscriber still hears the move
+      expect(first.ticks.some((t) => t.markPrice.eq("3390.01"))).toBe(false);
+    });
   });
 }
 
