@@ -1,4 +1,4 @@
-import { appRouter, createAppContextFactory } from "@tradedesk/api";
+import { appRouter, createApiGuard, createAppContextFactory } from "@tradedesk/api";
 import {
   createBinanceGateway,
   createCredentialsCipher,
@@ -14,6 +14,7 @@ import {
   type TradingDeskInstance,
 } from "@tradedesk/core";
 import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase, seed } from "@tradedesk/db";
+import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createRedisBus } from "./bus/redis-bus.ts";
 import type { Config } from "./config.ts";
@@ -51,6 +52,8 @@ export interface App {
 export interface CreateAppOptions {
   /** Default: JSON logs at config.logLevel. */
   logger?: Logger;
+  /** Prefix of the rate-limit counters in Redis (tests keep theirs apart). Default "tradedesk". */
+  limitsKeyPrefix?: string;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -139,14 +142,40 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       prisma: db.prisma,
       cache,
       gateways,
-      credentialsCipher: createCredentialsCipher(config.credentialsKey),
+      credentialsCipher: createCredentialsCipher(config.credentialsKey, {
+        previousKeys: config.credentialsPreviousKeys,
+      }),
       logger: logger.child({ component: "desk" }),
       reconcile: config.reconcile,
     });
     await desk.accountEvents.start();
     cleanups.push(() => desk.accountEvents.stop());
 
-    const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret });
+    // Sign-in and reload limits: counted in Redis when there is one, so every instance shares them.
+    let limiterRedis: Redis | undefined;
+    if (config.redisUrl) {
+      // No offline queue: while Redis is away the guard falls back to per-instance counting at
+      // once (its insurance limiter) instead of holding sign-ins until Redis returns.
+      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      client.on("error", (error) => logger.warn({ err: error }, "redis (rate limits) error"));
+      limiterRedis = client;
+      cleanups.push(() => {
+        client.disconnect();
+      });
+    }
+    const guard = createApiGuard({
+      limits: {
+        loginPerAccount: config.limits.loginPerAccount,
+        loginPerAddress: config.limits.loginPerAddress,
+        loginWindowS: config.limits.loginWindowS,
+        hashConcurrency: config.limits.hashConcurrency,
+        reloadsPerUser: config.limits.reloadsPerUser,
+        reloadWindowS: 60,
+      },
+      ...(limiterRedis ? { redis: limiterRedis } : {}),
+      ...(options.limitsKeyPrefix ? { keyPrefix: options.limitsKeyPrefix } : {}),
+    });
+    const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret, guard });
     let reconciling = true;
     const readiness = async (): Promise<Readiness> => {
       const status = await migrationStatus(db);
@@ -161,7 +190,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const http = await createHttpServer({
       logger,
       router: appRouter,
-      createContext: ({ authorization }) => createContext(authorization),
+      createContext: ({ authorization, clientAddress }) => createContext(authorization, clientAddress),
+      metricsToken: config.metricsToken,
+      trustProxy: config.trustProxy,
       readiness,
       metrics: createMetricsRegistry({
         cacheMetrics: () => rawCache.getMetrics(),

@@ -112,6 +112,14 @@ describe("loadConfig", () => {
     ["RECONCILE_IDLE_INTERVAL_MS", "-1"],
     ["RECONCILE_WEIGHT_PER_MINUTE", "0"],
     ["RECONCILE_INTENT_GRACE_MS", "2.5"],
+    ["CREDENTIALS_PREVIOUS_KEYS", `${Buffer.alloc(32, 2).toString("base64")},c2hvcnQ=`],
+    ["METRICS_TOKEN", "short"],
+    ["TRUST_PROXY", "everyone"],
+    ["LOGIN_LIMIT_PER_ACCOUNT", "0"],
+    ["LOGIN_LIMIT_PER_ADDRESS", "many"],
+    ["LOGIN_LIMIT_WINDOW_S", "0"],
+    ["PASSWORD_HASH_CONCURRENCY", "4"],
+    ["CACHE_RELOADS_PER_MINUTE", "0"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {
     const error = errorOf({ [variable]: value });
     expect(error.issues.map((i) => i.variable)).toEqual([variable]);
@@ -125,5 +133,53 @@ describe("loadConfig", () => {
 
   it("requires CREDENTIALS_KEY for the Binance exchange", () => {
     expect(errorOf({ EXCHANGE: "binance" }).issues[0]?.variable).toBe("CREDENTIALS_KEY");
+  });
+
+  it("with NODE_ENV=production refuses the development secrets, naming each", () => {
+    const binance = { NODE_ENV: "production", EXCHANGE: "binance" };
+    expect(
+      errorOf(binance)
+        .issues.map((i) => i.variable)
+        .sort(),
+    ).toEqual(["CREDENTIALS_KEY", "JWT_SECRET"]);
+    expect(errorOf({ NODE_ENV: "production", JWT_SECRET: DEVELOPMENT_JWT_SECRET }).issues[0]?.variable).toBe(
+      "JWT_SECRET",
+    );
+    const zeroKey = {
+      ...binance,
+      JWT_SECRET: "x".repeat(40),
+      CREDENTIALS_KEY: Buffer.alloc(32).toString("base64"),
+    };
+    expect(errorOf(zeroKey).issues.map((i) => i.variable)).toEqual(["CREDENTIALS_KEY"]);
+    // The simulated exchange has no credentials to protect: its key may stay the default.
+    const simulated = loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(40) });
+    expect(simulated.production).toBe(true);
+    expect(simulated.warnings.some((w) => w.includes("CREDENTIALS_KEY"))).toBe(true);
+  });
+
+  it("reads the security settings", () => {
+    const previous = Buffer.alloc(32, 2).toString("base64");
+    const config = loadConfig({
+      CREDENTIALS_PREVIOUS_KEYS: ` ${previous} `,
+      METRICS_TOKEN: "a-token-of-sixteen+",
+      TRUST_PROXY: "10.0.0.0/8, 127.0.0.1",
+      LOGIN_LIMIT_PER_ACCOUNT: "5",
+      LOGIN_LIMIT_PER_ADDRESS: "50",
+      LOGIN_LIMIT_WINDOW_S: "60",
+      PASSWORD_HASH_CONCURRENCY: "2",
+      CACHE_RELOADS_PER_MINUTE: "20",
+    });
+    expect(config.credentialsPreviousKeys).toEqual([previous]);
+    expect(config.metricsToken).toBe("a-token-of-sixteen+");
+    expect(config.trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1"]);
+    expect(config.limits).toEqual({
+      loginPerAccount: 5,
+      loginPerAddress: 50,
+      loginWindowS: 60,
+      hashConcurrency: 2,
+      reloadsPerUser: 20,
+    });
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).metricsToken).toBeNull();
   });
 });

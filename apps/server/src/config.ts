@@ -46,7 +46,18 @@ export interface ReconcileConfig {
   intentGraceMs: number;
 }
 
+/** Abuse limits (packages/api's guard); see the README's Security section. */
+export interface LimitsConfig {
+  loginPerAccount: number;
+  loginPerAddress: number;
+  loginWindowS: number;
+  hashConcurrency: number;
+  reloadsPerUser: number;
+}
+
 export interface Config {
+  /** NODE_ENV=production: development secrets are refused instead of warned about. */
+  production: boolean;
   port: number;
   host: string;
   /** "file:<dir>" (embedded PGlite on disk), "memory://" (in-memory PGlite) or postgres://... */
@@ -55,6 +66,13 @@ export interface Config {
   embeddedDatabase: boolean;
   jwtSecret: string;
   credentialsKey: string;
+  /** Keys being retired: stored credentials under them are still read. */
+  credentialsPreviousKeys: string[];
+  /** Set: /metrics wants `Authorization: Bearer <it>`; unset: /metrics answers loopback clients only. */
+  metricsToken: string | null;
+  /** fastify's trustProxy: whose X-Forwarded-For gives the client address (login limits). */
+  trustProxy: boolean | string[];
+  limits: LimitsConfig;
   cache: { ttlMs: number; cleanupIntervalMs: number; maxEntries: number };
   exchange: ExchangeConfig;
   reconcile: ReconcileConfig;
@@ -120,12 +138,42 @@ const credentialsKey = z
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
 
+const credentialsKeys = z
+  .string()
+  .trim()
+  .transform((v) => v.split(",").map((key) => key.trim()))
+  .refine(
+    (keys) => keys.every((key) => Buffer.from(key, "base64").length === 32),
+    "must be comma-separated keys of 32 bytes, base64-encoded",
+  );
+
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v): boolean | string[] =>
+    v === "true" ? true : v === "false" ? false : v.split(",").map((a) => a.trim()),
+  )
+  .refine(
+    (v) => typeof v === "boolean" || v.every((a) => /^[0-9a-fA-F.:/]+$/.test(a)),
+    '"true", "false" or comma-separated proxy addresses / CIDRs',
+  );
+
 const envSchema = z.object({
+  NODE_ENV: optional(z.string().trim()),
   PORT: optional(integer(0, 65535)),
   HOST: optional(z.string().trim().min(1)),
   DATABASE_URL: optional(databaseUrl),
   JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
   CREDENTIALS_KEY: optional(credentialsKey),
+  CREDENTIALS_PREVIOUS_KEYS: optional(credentialsKeys),
+  METRICS_TOKEN: optional(z.string().trim().min(16, "must be at least 16 characters")),
+  TRUST_PROXY: optional(trustProxy),
+  LOGIN_LIMIT_PER_ACCOUNT: optional(integer(1, 1_000_000)),
+  LOGIN_LIMIT_PER_ADDRESS: optional(integer(1, 1_000_000)),
+  LOGIN_LIMIT_WINDOW_S: optional(integer(1, 86_400)),
+  // Below libuv's thread pool (4 by default), which token checks need too.
+  PASSWORD_HASH_CONCURRENCY: optional(integer(1, 3)),
+  CACHE_RELOADS_PER_MINUTE: optional(integer(1, 100_000)),
   CACHE_TTL_MS: optional(integer(1, 86_400_000)),
   CACHE_CLEANUP_MS: optional(integer(10, 86_400_000)),
   CACHE_MAX_ENTRIES: optional(integer(1, 10_000_000)),
@@ -165,17 +213,37 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const warnings: string[] = [];
   const exchangeKind = e.EXCHANGE ?? "simulated";
 
-  if (e.JWT_SECRET === undefined) {
-    warnings.push("JWT_SECRET is not set: using the public development secret; set it in production");
-  }
-  if (e.CREDENTIALS_KEY === undefined) {
-    if (exchangeKind === "binance") {
-      throw new ConfigError([
-        { variable: "CREDENTIALS_KEY", message: "is required with EXCHANGE=binance (32 bytes, base64)" },
-      ]);
+  // In production a public secret is a hole, not a convenience: anyone can forge tokens with the
+  // development JWT secret, and the development credentials key is all zeros.
+  const production = e.NODE_ENV === "production";
+  const missing: { variable: string; message: string }[] = [];
+  if (e.JWT_SECRET === undefined || e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+    if (production) {
+      missing.push({
+        variable: "JWT_SECRET",
+        message:
+          "is required with NODE_ENV=production (at least 32 random characters; not the development secret)",
+      });
+    } else {
+      warnings.push("JWT_SECRET is not set: using the public development secret; set it in production");
     }
-    warnings.push("CREDENTIALS_KEY is not set: using the development key (fine for the simulated exchange)");
   }
+  const developmentKey = Buffer.from(e.CREDENTIALS_KEY ?? DEVELOPMENT_CREDENTIALS_KEY, "base64").every(
+    (byte) => byte === 0,
+  );
+  if (developmentKey) {
+    if (exchangeKind === "binance") {
+      missing.push({
+        variable: "CREDENTIALS_KEY",
+        message: "is required with EXCHANGE=binance (32 random bytes, base64; not the development key)",
+      });
+    } else {
+      warnings.push(
+        "CREDENTIALS_KEY is not set: using the development key (fine for the simulated exchange)",
+      );
+    }
+  }
+  if (missing.length > 0) throw new ConfigError(missing);
 
   const databaseUrl = e.DATABASE_URL ?? `file:${DEFAULT_PGLITE_DIR}`;
   // `pnpm dev` serves the dashboard with Vite (SERVE_WEB_APP=false), so no stale build is served.
@@ -185,12 +253,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : (e.WEB_DIST_DIR ?? (existsSync(`${DEFAULT_WEB_DIST_DIR}/index.html`) ? DEFAULT_WEB_DIST_DIR : null));
 
   return {
+    production,
     port: e.PORT ?? 3000,
     host: e.HOST ?? "127.0.0.1",
     databaseUrl,
     embeddedDatabase: !databaseUrl.startsWith("postgres"),
     jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
     credentialsKey: e.CREDENTIALS_KEY ?? DEVELOPMENT_CREDENTIALS_KEY,
+    credentialsPreviousKeys: e.CREDENTIALS_PREVIOUS_KEYS ?? [],
+    metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY ?? false,
+    limits: {
+      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT ?? 10,
+      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS ?? 30,
+      loginWindowS: e.LOGIN_LIMIT_WINDOW_S ?? 900,
+      hashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? 1,
+      reloadsPerUser: e.CACHE_RELOADS_PER_MINUTE ?? 10,
+    },
     cache: {
       ttlMs: e.CACHE_TTL_MS ?? 3_000,
       cleanupIntervalMs: e.CACHE_CLEANUP_MS ?? 60_000,

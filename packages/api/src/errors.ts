@@ -92,8 +92,18 @@ function clipPath(path: readonly PropertyKey[]): (string | number)[] {
   return segments.length <= MAX_PATH_SEGMENTS ? segments : [...segments.slice(0, MAX_PATH_SEGMENTS), "…"];
 }
 
-/** A client-facing message, bounded. */
-export function clipMessage(message: string): string {
+/**
+ * The client-facing message, bounded. For invalid input tRPC's is every zod issue as JSON; the
+ * first issue in words says as much (all of them are in `data.zodError`).
+ */
+export function clientMessage(error: TRPCError, message: string): string {
+  const cause = error.cause;
+  if (cause instanceof z.ZodError && cause.issues.length > 0) {
+    const [first] = cause.issues;
+    const path = clipPath(first?.path ?? []).join(".");
+    const more = cause.issues.length > 1 ? ` (and ${cause.issues.length - 1} more)` : "";
+    return clip(`${path ? `${path}: ` : ""}${clip(first?.message ?? "", MAX_ISSUE_MESSAGE)}${more}`, MAX_MESSAGE);
+  }
   return clip(message, MAX_MESSAGE);
 }
 

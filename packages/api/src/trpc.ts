@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context.ts";
-import { clipMessage, errorData, toTRPCError } from "./errors.ts";
+import { clientMessage, errorData, toTRPCError } from "./errors.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // Never leak internals (SQL, stack) to clients; the server logs the cause.
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : clipMessage(shape.message);
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : clientMessage(error, shape.message);
     const { stack: _stack, ...data } = shape.data;
     return { ...shape, message, data: { ...data, ...errorData(error) } };
   },

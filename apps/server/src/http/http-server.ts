@@ -1,10 +1,13 @@
 import type { IncomingMessage } from "node:http";
+import helmet from "@fastify/helmet";
 import type { AnyRouter, inferRouterContext } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import { type Readiness, registerHealth } from "./health.ts";
 import { instrumentRequests } from "./metrics.ts";
+import { guardMetrics } from "./metrics-access.ts";
+import { redactUrl } from "./redact.ts";
 import { serveWebApp } from "./web-app.ts";
 
 /**
@@ -18,13 +21,46 @@ export interface HttpServerOptions<TRouter extends AnyRouter> {
   router: TRouter;
   /**
    * Builds the tRPC context from the caller's credentials: the Authorization header or, for SSE
-   * (EventSource cannot set headers), the `token` connection param.
+   * (EventSource cannot set headers), the `token` connection param; and the client's address.
    */
-  createContext: (auth: { authorization: string | undefined }) => Promise<inferRouterContext<TRouter>>;
+  createContext: (auth: {
+    authorization: string | undefined;
+    clientAddress: string;
+  }) => Promise<inferRouterContext<TRouter>>;
   readiness: () => Promise<Readiness>;
   metrics: Registry;
   webDistDir: string | null;
+  /** Set: /metrics needs it as a bearer token; null: /metrics answers loopback clients only. */
+  metricsToken?: string | null;
+  /** fastify's trustProxy: which proxies' X-Forwarded-For names the client. Default: none. */
+  trustProxy?: boolean | string[];
 }
+
+/**
+ * Calls in one batched request. The web app batches a handful; without a bound, one request of 90
+ * sign-ins held the password hashing for a minute.
+ */
+export const MAX_BATCH_SIZE = 16;
+
+/**
+ * The dashboard's Content Security Policy: its own scripts, styles and API only (React sets styles
+ * through the DOM, which CSP allows), never framed, so its order and close buttons cannot be
+ * clicked through someone else's page.
+ */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", "data:"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  // Not set: over plain http on localhost it would send the dashboard's requests to https.
+  upgradeInsecureRequests: null,
+};
 
 export interface HttpServer {
   fastify: FastifyInstance;
@@ -33,16 +69,9 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/**
- * Requests as logged: an event stream's URL carries the caller's token (connection params), which
- * must never reach the logs.
- */
+/** Requests as logged: tokens in URLs (an event stream's connection params, or any) redacted. */
 function requestForLog(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: request.url.replace(/([?&]connectionParams=)[^&]*/, "$1[redacted]"),
-    remoteAddress: request.ip,
-  };
+  return { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip };
 }
 
 export async function createHttpServer<TRouter extends AnyRouter>(
@@ -53,16 +82,17 @@ export async function createHttpServer<TRouter extends AnyRouter>(
     // Batched tRPC calls carry many inputs in one body.
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1000 },
+    trustProxy: options.trustProxy ?? false,
   });
 
   // Event streams never finish on their own; at shutdown they are ended so close() can finish.
+  // Known by the procedure they call (a subscription), not by request headers, which the client
+  // chooses: a stream opened without `Accept: text/event-stream` is a stream all the same.
   const eventStreams = new Set<IncomingMessage>();
-  app.addHook("onRequest", async (request) => {
-    if (request.headers.accept?.includes("text/event-stream")) {
-      eventStreams.add(request.raw);
-      request.raw.once("close", () => eventStreams.delete(request.raw));
-    }
-  });
+  const trackStream = (raw: IncomingMessage) => {
+    eventStreams.add(raw);
+    raw.once("close", () => eventStreams.delete(raw));
+  };
   let shuttingDown = false;
   app.addHook("preClose", async () => {
     shuttingDown = true;
@@ -74,6 +104,14 @@ export async function createHttpServer<TRouter extends AnyRouter>(
     if (shuttingDown) reply.header("connection", "close");
   });
 
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" }, // for browsers that predate frame-ancestors
+    // The dashboard loads nothing cross-origin; COEP would only get in the way of nothing.
+    crossOriginEmbedderPolicy: false,
+  });
+  guardMetrics(app, options.metricsToken ?? null);
   instrumentRequests(app, options.metrics);
   registerHealth(app, options.readiness);
 
@@ -81,15 +119,23 @@ export async function createHttpServer<TRouter extends AnyRouter>(
     prefix: "/trpc",
     trpcOptions: {
       router: options.router,
+      maxBatchSize: MAX_BATCH_SIZE,
       createContext: ({ req, info }) => {
-        const token = info.connectionParams?.token;
+        // The connection param is for EventSource, which cannot send headers: event streams only.
+        // Anywhere else a token in the URL ends up in logs, proxies and browser history.
+        const subscription = info.type === "subscription";
+        if (subscription) trackStream(req.raw);
+        const token = subscription ? info.connectionParams?.token : undefined;
         const authorization = req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
-        return options.createContext({ authorization });
+        return options.createContext({ authorization, clientAddress: req.ip });
       },
       // A rate-limited answer (the exchange's 429 passed on) tells HTTP clients when to retry.
       responseMeta: ({ errors }) => {
+        // Private, per-user answers: no shared cache (proxy, browser back/forward) keeps them.
+        const headers: Record<string, string> = { "cache-control": "no-store" };
         const retryAfterMs = Math.max(0, ...errors.map((error) => retryAfterMsOf(error.cause)));
-        return retryAfterMs > 0 ? { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } } : {};
+        if (retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
+        return { headers };
       },
       onError: ({ error, path }) => {
         // Expected client errors are the client's business; only the server's own are logged loud.
