@@ -22,6 +22,14 @@ import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
 import { createMetricsRegistry } from "./http/metrics.ts";
 import { createLogger, withCacheLogging } from "./logging.ts";
+import { createExchangeMetrics } from "./observability/exchange-metrics.ts";
+import { mutationPaths } from "./observability/procedures.ts";
+
+/**
+ * Request weight per minute the Binance gateway may spend (the IP's limit is 2400; 1800 is the
+ * gateway's own default), stated here so that the metrics report the same budget it enforces.
+ */
+const BINANCE_WEIGHT_BUDGET = 1800;
 
 /**
  * The whole product in one object: database (migrated, seeded when it is a new embedded one),
@@ -123,7 +131,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onBackgroundError: (error) =>
         exchangeLogger.error({ err: error }, "simulated exchange background error"),
     });
-    const gateways: Gateways = { SIMULATED: simulatedExchange };
+    // The desk talks to the exchanges through measuring proxies (calls, latency, weight, streams).
+    const exchangeMetrics = createExchangeMetrics();
+    const gateways: Gateways = { SIMULATED: exchangeMetrics.observe(simulatedExchange) };
     const exchanges: ExchangeGateway[] = [simulatedExchange];
     if (config.exchange.kind === "binance") {
       const binance = createBinanceGateway({
@@ -131,9 +141,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         ...(config.exchange.wsBaseUrl ? { wsBaseUrl: config.exchange.wsBaseUrl } : {}),
         testnet: config.exchange.testnet,
         recvWindowMs: config.exchange.recvWindowMs,
+        weightBudgetPerMinute: BINANCE_WEIGHT_BUDGET,
         logger: exchangeLogger,
       });
-      gateways.BINANCE_USDM = binance;
+      gateways.BINANCE_USDM = exchangeMetrics.observe(binance, {
+        weightLimitPerMinute: BINANCE_WEIGHT_BUDGET,
+      });
       exchanges.push(binance);
     }
     cleanups.push(() => Promise.all(exchanges.map((exchange) => exchange.close())).then(() => {}));
@@ -197,6 +210,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       metrics: createMetricsRegistry({
         cacheMetrics: () => rawCache.getMetrics(),
         reconciler: desk.reconciler,
+        mutations: mutationPaths(appRouter),
+        extra: [exchangeMetrics.register],
       }),
       webDistDir: config.webDistDir,
     });

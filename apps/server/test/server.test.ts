@@ -82,11 +82,22 @@ describe("tradedesk server", () => {
     await trader.dashboard.balances.query();
     await trader.dashboard.balances.query();
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const hits = Number(/tradedesk_cache_events_total\{event="hits"\} (\d+)/.exec(metrics)?.[1]);
-    const misses = Number(/tradedesk_cache_events_total\{event="misses"\} (\d+)/.exec(metrics)?.[1]);
-    expect(hits).toBeGreaterThanOrEqual(1);
-    expect(misses).toBeGreaterThanOrEqual(1);
-    expect(metrics).toMatch(/tradedesk_cache_size \d+/);
+    const requests = (result: string) =>
+      Number(
+        new RegExp(
+          `tradedesk_cache_requests_total\\{data_type="balances_summary",result="${result}"\\} (\\d+)`,
+        ).exec(metrics)?.[1],
+      );
+    expect(requests("hit")).toBeGreaterThanOrEqual(1);
+    expect(requests("miss")).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/tradedesk_cache_entries \d+/);
+    // The balances read went to the exchange through the measuring proxy.
+    expect(metrics).toMatch(
+      /tradedesk_exchange_requests_total\{exchange="simulated",operation="getAccountSnapshot",outcome="ok"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /tradedesk_trpc_mutation_duration_seconds_count\{procedure="auth.login",outcome="ok"\} [1-9]/,
+    );
     expect(metrics).toContain('route="/trpc/:path"');
   });
 

@@ -62,7 +62,22 @@ async function start(
     createContext: async ({ authorization }) => ({ authorization }),
     readiness,
     metrics: createMetricsRegistry({
-      cacheMetrics: () => ({ hits: 3, misses: 1, size: 2, hitRate: 0.75, inFlight: 1 }),
+      cacheMetrics: () => ({
+        size: 2,
+        inFlight: 1,
+        byDataType: {
+          balances_summary: {
+            totalRequests: 4,
+            hits: 3,
+            misses: 1,
+            loads: 1,
+            loadErrors: 0,
+            coalesced: 0,
+            staleServed: 0,
+            hitRate: 0.75,
+          },
+        },
+      }),
     }),
     webDistDir: null,
   });
@@ -135,13 +150,12 @@ describe("HTTP host", () => {
     const { url } = await start();
     await fetch(`${url}/healthz`);
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toContain('tradedesk_cache_events_total{event="hits"} 3');
-    expect(text).toContain('tradedesk_cache_events_total{event="misses"} 1');
-    expect(text).toContain("tradedesk_cache_size 2");
-    expect(text).toContain("tradedesk_cache_hit_ratio 0.75");
+    expect(text).toContain('tradedesk_cache_requests_total{data_type="balances_summary",result="hit"} 3');
+    expect(text).toContain('tradedesk_cache_requests_total{data_type="balances_summary",result="miss"} 1');
+    expect(text).toContain("tradedesk_cache_entries 2");
     // A level that goes down again is a gauge, never a counter.
+    expect(text).toContain("# TYPE tradedesk_cache_loads_in_flight gauge");
     expect(text).toContain("tradedesk_cache_loads_in_flight 1");
-    expect(text).not.toContain('event="inFlight"');
     expect(text).toMatch(
       /tradedesk_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/,
     );
