@@ -80,5 +80,7 @@ export default defineConfig({
       },
     },
   },
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: true },
+  // No source maps: served, they hand the whole client source to anyone (the server refuses .map
+  // files too, should an old build still have them).
+  build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
 });
