@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@tradedesk/db";
 import type { PositionsCache } from "../cache/index.ts";
 import type { ExchangeGateway } from "../exchange/gateway.ts";
-import type { PriceFeed } from "../market/index.ts";
+import type { ExchangeRulesCache, PriceFeed } from "../market/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
 import type { AccountBalances } from "./account-balances.ts";
 
@@ -24,6 +24,8 @@ export interface DeskDeps {
   credentialsCipher?: CredentialsCipher;
   /** Exchange balances kept current by the accounts' event streams (reads cost no weight). */
   accountBalances: AccountBalances;
+  /** Each exchange's symbols and filters, loaded once and refreshed every 5 minutes. */
+  rules(exchange: keyof Gateways): ExchangeRulesCache;
   /** The process's one mark-price feed per exchange: reads cost no request weight. */
   prices(exchange: keyof Gateways): PriceFeed;
   now: () => Date;

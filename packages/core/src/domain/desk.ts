@@ -1,7 +1,12 @@
 import type { PrismaClient } from "@tradedesk/db";
 import type { PositionsCache } from "../cache/index.ts";
 import { ExchangeUnavailableError } from "../exchange/errors.ts";
-import { createPriceFeed, type PriceFeed } from "../market/index.ts";
+import {
+  createExchangeRulesCache,
+  createPriceFeed,
+  type ExchangeRulesCache,
+  type PriceFeed,
+} from "../market/index.ts";
 import { createReconciler, type ReconcilerOptions } from "../reconcile/index.ts";
 import type { CredentialsCipher } from "../secrets/index.ts";
 import { createAccountBalances } from "./account-balances.ts";
@@ -50,6 +55,12 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
   let requestReconcile: DeskDeps["requestReconcile"] = () => {};
   const now = options.now ?? (() => new Date());
   const feeds = new Map<keyof Gateways, PriceFeed>();
+  const rulesCaches = new Map<keyof Gateways, ExchangeRulesCache>();
+  const gatewayOf = (exchange: keyof Gateways) => {
+    const gateway = options.gateways[exchange];
+    if (!gateway) throw new ExchangeUnavailableError(`no ${exchange} exchange is configured on this server`);
+    return gateway;
+  };
   const logger = options.logger ?? consoleLogger;
   const deps: DeskDeps = {
     prisma: options.prisma,
@@ -72,6 +83,19 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
         feeds.set(exchange, feed);
       }
       return feed;
+    },
+    rules: (exchange) => {
+      let rules = rulesCaches.get(exchange);
+      if (!rules) {
+        rules = createExchangeRulesCache({
+          gateway: gatewayOf(exchange),
+          now: () => now().getTime(),
+          onRefreshError: (error) =>
+            logger.warn({ err: error, exchange }, "refreshing the exchange's rules failed"),
+        });
+        rulesCaches.set(exchange, rules);
+      }
+      return rules;
     },
     now,
     logger,

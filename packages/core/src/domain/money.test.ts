@@ -24,19 +24,20 @@ describe("money is exact", () => {
 describe("balances with 18 fractional digits", () => {
   let f: DeskFixture;
   beforeAll(async () => {
-    f = await createDeskFixture();
+    // A symbol whose filters allow 18 decimals (the listed ones trade in steps of 0.001 BTC...).
+    f = await createDeskFixture({ symbols: { EXACTUSDT: "65000" } });
   });
   afterAll(() => f.close());
 
   it("keeps every digit of quantity, notional, PnL and totals", async () => {
     const { userId, accountId } = await f.createTrader();
-    await f.exchange.setMarkPrice("BTCUSDT", "65000.5");
+    await f.exchange.setMarkPrice("EXACTUSDT", "65000.5");
     const opened = await f.desk.orders.create(
       userId,
-      market(accountId, "BTCUSDT", "BUY", "0.123456789012345678"),
+      market(accountId, "EXACTUSDT", "BUY", "0.123456789012345678"),
     );
     expect(opened.position).toMatchObject({ quantity: "0.123456789012345678", entryPrice: "65000.5" });
-    await f.exchange.setMarkPrice("BTCUSDT", "65000.6");
+    await f.exchange.setMarkPrice("EXACTUSDT", "65000.6");
 
     const { data } = await f.desk.balances.read(userId);
 

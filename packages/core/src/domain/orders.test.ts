@@ -3,6 +3,7 @@ import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExchangeRejectedError, ExchangeUnavailableError } from "../exchange/errors.ts";
 import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
+import type { CreateOrderCommand } from "./commands.ts";
 import { InvalidCommandError, NotFoundError } from "./errors.ts";
 
 const d = (value: string) => new Decimal(value);
@@ -226,16 +227,21 @@ describe("orders.create", () => {
     const command = market(accountId, "XRPUSDT", "BUY", "100");
     await expect(f.desk.orders.create(userId, command)).rejects.toThrow(ExchangeUnavailableError);
     await expect(
-      f.desk.orders.create(userId, { ...command, clientOrderId: randomUUID(), symbol: "NOPEUSDT" }),
+      f.desk.orders.create(userId, {
+        ...command,
+        clientOrderId: randomUUID(),
+        symbol: "BTCUSDT",
+        quantity: d("100"), // 6.5 million USDT: more margin than the account has
+      }),
     ).rejects.toThrow(ExchangeRejectedError);
     // Each intent was recorded before it was sent, and resolved REJECTED with the exchange's reason.
     const attempts = await f.prisma.order.findMany({ where: { accountId }, orderBy: { symbol: "asc" } });
     expect(attempts.map((o) => [o.symbol, o.status])).toEqual([
-      ["NOPEUSDT", "REJECTED"],
+      ["BTCUSDT", "REJECTED"],
       ["XRPUSDT", "REJECTED"],
     ]);
     expect(attempts.map((o) => o.statusReason)).toEqual([
-      expect.stringMatching(/not listed/),
+      expect.stringMatching(/margin is insufficient/),
       expect.stringMatching(/not placed/),
     ]);
     expect(await f.prisma.position.count({ where: { accountId } })).toBe(0);
@@ -275,6 +281,48 @@ describe("orders.create", () => {
     }
   });
 
+  it("checks the exchange's filters first, naming the field and the rule, and writes nothing", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    await f.exchange.setMarkPrice("DOGEUSDT", "0.15");
+    const refused = async (command: CreateOrderCommand) => {
+      const error = await f.desk.orders.create(userId, command).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidCommandError);
+      return [(error as InvalidCommandError).field, (error as Error).message];
+    };
+    const btc = (quantity: string, extra: Partial<CreateOrderCommand> = {}) => ({
+      ...market(accountId, "BTCUSDT", "BUY", quantity),
+      ...extra,
+    });
+    f.exchange.resetStats();
+    expect(await refused(btc("0.000000001"))).toEqual([
+      "quantity",
+      "quantity must be a multiple of 0.001 BTC",
+    ]);
+    expect(await refused(btc("121"))).toEqual([
+      "quantity",
+      "quantity must be at most 120 BTC for a MARKET order",
+    ]);
+    expect(await refused({ ...market(accountId, "DOGEUSDT", "BUY", "10") })).toEqual([
+      "quantity",
+      "order value 1.50 USDT is below the 5 USDT minimum",
+    ]);
+    expect(await refused(btc("0.01", { type: "LIMIT", price: d("64000.05") }))).toEqual([
+      "price",
+      "price must be a multiple of 0.1 USDT",
+    ]);
+    expect(await refused(btc("0.01", { stopLoss: d("60000.01") }))).toEqual([
+      "stopLoss",
+      "stopLoss must be a multiple of 0.1 USDT",
+    ]);
+    expect(await refused(btc("0.01", { symbol: "NOPEUSDT" }))).toEqual([
+      "symbol",
+      "NOPEUSDT is not listed on this exchange",
+    ]);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+    expect(f.exchange.stats().calls.placeOrder).toBeUndefined();
+  });
+
   it("lists the caller's orders newest first, paged by cursor, and nobody else's", async () => {
     const { userId, accountId } = await f.createTrader();
     const other = await f.createTrader();
@@ -286,7 +334,7 @@ describe("orders.create", () => {
         symbol,
         side: "BUY",
         type: "MARKET",
-        quantity: d("0.1"),
+        quantity: d(symbol === "SOLUSDT" ? "1" : "0.1"),
       });
     }
     const first = await f.desk.orders.list(userId, { limit: 2 });

@@ -16,6 +16,7 @@ import {
 } from "./intents.ts";
 import { toWire, ZERO } from "./money.ts";
 import { errorMessage } from "./order-rows.ts";
+import { checkOrderRules } from "./order-rules.ts";
 import { findOwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import {
@@ -195,9 +196,13 @@ export function createOrdersService(deps: DeskDeps) {
 
       const gateway = gatewayFor(deps, account.exchange);
       const ref = accountRef(deps, account);
-      if (command.stopLoss || command.takeProfit) {
-        checkProtection(side, await markPriceOf(deps, account.exchange, command.symbol), command);
-      }
+      // The exchange's filters and the protection's side of the mark, before anything is sent.
+      const rules = (await deps.rules(account.exchange).get()).symbols.get(command.symbol);
+      if (!rules) throw new InvalidCommandError("symbol", `${command.symbol} is not listed on this exchange`);
+      const needsMark = command.type === "MARKET" || command.stopLoss || command.takeProfit;
+      const mark = needsMark ? await markPriceOf(deps, account.exchange, command.symbol) : null;
+      checkOrderRules(rules, command.symbol, command, mark);
+      if (mark && (command.stopLoss || command.takeProfit)) checkProtection(side, mark, command);
       if (open) return addToPosition(userId, open.id, command, first);
 
       const { intent, placed: entry } = await sendEntryIntent(

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from "./errors.ts";
 import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
 import { canResend, intentRow, resolvedRow, sendIntent } from "./intents.ts";
 import { pnl, toWire } from "./money.ts";
+import { checkTriggerPrices } from "./order-rules.ts";
 import { findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import { checkProtection, markPriceOf, type ProtectionRole } from "./protection.ts";
@@ -144,6 +145,8 @@ export function createPositionsService(deps: DeskDeps) {
     async modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult> {
       const position = await ownedOpenPosition(userId, command.positionId);
       if (command.stopLoss || command.takeProfit) {
+        const rules = (await deps.rules(position.account.exchange).get()).symbols.get(position.symbol);
+        checkTriggerPrices(rules, command);
         const mark = await markPriceOf(deps, position.account.exchange, position.symbol, "positionId");
         checkProtection(position.side, mark, command);
       }

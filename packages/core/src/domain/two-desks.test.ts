@@ -70,7 +70,7 @@ describe("two desks on one database", () => {
             symbol,
             side: round % 2 === 0 ? "BUY" : "SELL",
             type: "MARKET",
-            quantity: new Decimal("0.5"),
+            quantity: new Decimal(symbol === "SOLUSDT" ? "5" : "0.5"),
           });
           placed.push(clientOrderId);
           const exit = randomUUID();

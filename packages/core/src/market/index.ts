@@ -1,4 +1,10 @@
 export {
+  createExchangeRulesCache,
+  type ExchangeRulesCache,
+  type ExchangeRulesOptions,
+  type KnownRules,
+} from "./exchange-rules.ts";
+export {
   createPriceFeed,
   type MarkPriceQuote,
   type PriceFeed,

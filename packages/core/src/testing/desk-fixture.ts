@@ -15,6 +15,8 @@ export const TEST_PASSWORD = "correct horse battery staple";
 let passwordHash: Promise<string> | null = null;
 
 export interface DeskFixtureOptions {
+  /** The exchange's symbols and their first marks (default: the simulated exchange's list). */
+  symbols?: Record<string, string>;
   onQuery?: (sql: string) => void;
   staleIfErrorMs?: number;
 }
@@ -24,6 +26,7 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
   let clock = Date.parse("2026-11-24T10:00:00.000Z");
   const exchange = createSimulatedExchange({
     seed: 7,
+    ...(options.symbols ? { symbols: options.symbols } : {}),
     latencyMs: 0,
     priceTickMs: 0,
     timers: manualTimers(() => clock),

@@ -66,7 +66,7 @@ async function setupOnClock(
   const engineAccount = { id: context.fake.accounts[0]!.accountId };
   /** Fills straight on the engine (no REST weight spent), at the current clock time. */
   const fill = (clientOrderId: string, symbol = "BTCUSDT", side: "BUY" | "SELL" = "BUY") =>
-    engine.placeOrder(engineAccount, { ...market(clientOrderId, "0.001"), symbol, side });
+    engine.placeOrder(engineAccount, { ...market(clientOrderId, "0.01"), symbol, side });
   return { ...context, fill };
 }
 

@@ -13,6 +13,7 @@ import type {
   TradeQuery,
 } from "../gateway.ts";
 import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
+import { symbolRulesFor } from "./symbol-rules.ts";
 
 /**
  * The simulated exchange's trading rules, as pure functions over one account's Book.
@@ -212,6 +213,34 @@ function validate(book: Book, request: PlaceOrderRequest, ctx: EngineContext): v
   }
   if (book.orders.has(request.clientOrderId)) {
     throw new ExchangeRejectedError(`clientOrderId: ${request.clientOrderId} is duplicated`, -4116);
+  }
+  checkFilters(request, ctx);
+}
+
+/** The symbol's filters, as Binance enforces them (the desk checks the same before sending). */
+function checkFilters(request: PlaceOrderRequest, ctx: EngineContext): void {
+  const rules = symbolRulesFor(request.symbol);
+  const market = request.type === "MARKET";
+  const step = market ? rules.marketStepSize : rules.stepSize;
+  const min = market ? rules.marketMinQuantity : rules.minQuantity;
+  const max = market ? rules.marketMaxQuantity : rules.maxQuantity;
+  if (!request.quantity.mod(step).isZero() || request.quantity.lt(min) || request.quantity.gt(max)) {
+    throw new ExchangeRejectedError(
+      `quantity: Filter failure: ${market ? "MARKET_LOT_SIZE" : "LOT_SIZE"} (step ${step}, min ${min}, max ${max})`,
+      -1013,
+    );
+  }
+  for (const price of [request.price, request.triggerPrice]) {
+    if (price && !price.mod(rules.tickSize).isZero()) {
+      throw new ExchangeRejectedError(`price: Price not increased by tick size (${rules.tickSize}).`, -4014);
+    }
+  }
+  const notional = request.quantity.mul(request.type === "LIMIT" ? request.price! : ctx.mark(request.symbol));
+  if (!request.reduceOnly && notional.lt(rules.minNotional)) {
+    throw new ExchangeRejectedError(
+      `quantity: Order's notional must be no smaller than ${rules.minNotional} (unless you choose reduce only)`,
+      -4164,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import Decimal from "decimal.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ExchangeRejectedError } from "../errors.ts";
 import type { AccountEvent, PlaceOrderRequest } from "../gateway.ts";
 import type { InitialBook } from "./book.ts";
 import { createMemoryBookStore, type SimulatedBookStore } from "./book-store.ts";
@@ -376,7 +377,7 @@ describe("the simulated exchange's order history", () => {
         clientOrderId: "resting",
         type: "LIMIT",
         price: new Decimal("1000"),
-        quantity: new Decimal("0.001"),
+        quantity: new Decimal("0.01"), // 10 USDT: over the 5 USDT minimum
       }),
     );
     for (let i = 0; i < 4; i++) {
@@ -388,5 +389,45 @@ describe("the simulated exchange's order history", () => {
     expect(await statusOf(exchange, "m-0")).toBeUndefined();
     expect(await statusOf(exchange, "m-1")).toBe("FILLED");
     expect(await statusOf(exchange, "resting")).toBe("NEW");
+  });
+});
+
+describe("the simulated exchange's filters", () => {
+  it("refuses what Binance's filters refuse, and publishes the same rules", async () => {
+    const exchange = open();
+    const refusal = (overrides: Parameters<typeof request>[0]) =>
+      exchange
+        .placeOrder(account, request(overrides))
+        .catch((error: ExchangeRejectedError) => [error.code, error.message]);
+    expect(await refusal({ clientOrderId: "step", quantity: new Decimal("0.0001") })).toEqual([
+      -1013,
+      "quantity: Filter failure: MARKET_LOT_SIZE (step 0.001, min 0.001, max 120)",
+    ]);
+    expect(
+      await refusal({
+        clientOrderId: "tick",
+        type: "LIMIT",
+        price: new Decimal("60000.05"),
+        quantity: new Decimal("0.01"),
+      }),
+    ).toEqual([-4014, "price: Price not increased by tick size (0.1)."]);
+    expect(
+      await refusal({
+        clientOrderId: "small",
+        type: "LIMIT",
+        price: new Decimal("1000"),
+        quantity: new Decimal("0.001"),
+      }),
+    ).toEqual([
+      -4164,
+      "quantity: Order's notional must be no smaller than 5 (unless you choose reduce only)",
+    ]);
+    const rules = await exchange.getExchangeRules();
+    expect(rules.symbols.find((s) => s.symbol === "BTCUSDT")).toMatchObject({
+      status: "TRADING",
+      baseAsset: "BTC",
+      quoteAsset: "USDT",
+    });
+    expect(exchange.stats().calls.getExchangeRules).toBe(1);
   });
 });
