@@ -276,6 +276,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         method: "GET",
         path: "/fapi/v1/userTrades",
         weight: WEIGHT.userTrades,
+        priority: "background",
         ...signed(account),
         params: { symbol: query.symbol, ...params, limit: String(tradesPage) },
       });
@@ -320,6 +321,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
                 method: "GET",
                 path: "/fapi/v1/premiumIndex",
                 weight: WEIGHT.markPriceOne,
+                priority: "read",
                 security: "NONE",
                 params: { symbol },
               }),
@@ -329,6 +331,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
             method: "GET",
             path: "/fapi/v1/premiumIndex",
             weight: WEIGHT.markPriceAll,
+            priority: "read",
             security: "NONE",
           })) as unknown[]);
     for (const row of rows) {
@@ -459,11 +462,18 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
 
     async getAccountSnapshot(account) {
       const [balancesRaw, positionsRaw] = await Promise.all([
-        rest.request({ method: "GET", path: "/fapi/v3/account", weight: WEIGHT.account, ...signed(account) }),
+        rest.request({
+          method: "GET",
+          path: "/fapi/v3/account",
+          weight: WEIGHT.account,
+          priority: "read",
+          ...signed(account),
+        }),
         rest.request({
           method: "GET",
           path: "/fapi/v3/positionRisk",
           weight: WEIGHT.positionRisk,
+          priority: "read",
           ...signed(account),
         }),
       ]);
@@ -510,12 +520,14 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
           method: "GET",
           path: "/fapi/v1/openOrders",
           weight: WEIGHT.openOrdersAll,
+          priority: "background",
           ...signed(account),
         }),
         rest.request({
           method: "GET",
           path: "/fapi/v1/openAlgoOrders",
           weight: WEIGHT.openAlgoOrdersAll,
+          priority: "background",
           ...signed(account),
         }),
       ]);
@@ -613,6 +625,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         method: "GET",
         path: "/fapi/v1/exchangeInfo",
         weight: WEIGHT.exchangeInfo,
+        priority: "background",
         security: "NONE",
       });
       // Binance says to ignore the document's serverTime (use /fapi/v1/time): our clock dates it.

@@ -6,7 +6,7 @@ import {
 } from "../errors.ts";
 import type { ExchangeCredentials } from "../gateway.ts";
 import { signQuery } from "./sign.ts";
-import type { WeightBudget } from "./weight-budget.ts";
+import type { WeightBudget, WeightPriority } from "./weight-budget.ts";
 
 export interface BinanceLogger {
   debug(obj: object, msg: string): void;
@@ -23,6 +23,8 @@ export interface BinanceRequest {
   params?: Record<string, string | undefined>;
   /** The endpoint's IP request weight, reserved from the budget before sending. */
   weight: number;
+  /** Whose request it is when the budget runs low; default "trade". */
+  priority?: WeightPriority;
   security: Security;
   credentials?: () => ExchangeCredentials;
 }
@@ -89,7 +91,7 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
         }
       }
 
-      budget.acquire(req.weight);
+      budget.acquire(req.weight, req.priority);
 
       const query = params.toString();
       const url = `${baseUrl}${req.path}${query ? `?${query}` : ""}`;

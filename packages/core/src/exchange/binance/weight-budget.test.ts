@@ -76,3 +76,16 @@ describe("createWeightBudget", () => {
     expect(budget.state().bannedUntil).toBeNull();
   });
 });
+
+describe("priorities when the budget runs low", () => {
+  it("stops background work first, then reads, and keeps the rest for trading", () => {
+    const budget = createWeightBudget({ limitPerMinute: 100, now: () => 0 });
+    budget.acquire(55, "background");
+    expect(() => budget.acquire(10, "background")).toThrow(/background requests may use 60 of 100/);
+    budget.acquire(25, "read"); // 80
+    expect(() => budget.acquire(10, "read")).toThrow(/read requests may use 85 of 100/);
+    budget.acquire(20); // trading: up to the whole 100
+    expect(() => budget.acquire(1)).toThrow(ExchangeRateLimitedError);
+    expect(budget.state().usedWeight1m).toBe(100);
+  });
+});

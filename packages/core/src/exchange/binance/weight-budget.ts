@@ -5,9 +5,23 @@ import { ExchangeBannedError, ExchangeRateLimitedError } from "../errors.ts";
  * One budget per process (the gateway shares it across all accounts) so that no user can spend
  * another's headroom and we stop ourselves before Binance has to (429, then a 418 IP ban).
  */
+/**
+ * Who a request serves, most important last: when the minute's budget runs low, background work
+ * (reconciliation, rule refreshes) stops first, then reads (which are served from the last state
+ * with its age), and traders' orders keep the rest.
+ */
+export type WeightPriority = "background" | "read" | "trade";
+
+/** The share of the minute's budget each priority may fill. */
+export const PRIORITY_SHARE: Readonly<Record<WeightPriority, number>> = {
+  background: 0.6,
+  read: 0.85,
+  trade: 1,
+};
+
 export interface WeightBudget {
   /** Reserves weight for a request about to go out, or throws without sending anything. */
-  acquire(weight: number): void;
+  acquire(weight: number, priority?: WeightPriority): void;
   /** Feeds back what Binance said: the used-weight header, 429 and 418 with Retry-After. */
   observe(response: {
     status: number;
@@ -46,7 +60,7 @@ export function createWeightBudget(options: { limitPerMinute: number; now: () =>
   }
 
   return {
-    acquire(weight) {
+    acquire(weight, priority = "trade") {
       const at = now();
       if (bannedUntil > at) {
         throw new ExchangeBannedError(
@@ -58,9 +72,12 @@ export function createWeightBudget(options: { limitPerMinute: number; now: () =>
         throw new ExchangeRateLimitedError("Binance rate limit hit; backing off", backoffUntil - at);
       }
       roll(at);
-      if (used + weight > limitPerMinute) {
+      const allowed = Math.floor(limitPerMinute * PRIORITY_SHARE[priority]);
+      if (used + weight > allowed) {
         throw new ExchangeRateLimitedError(
-          `request weight budget of ${limitPerMinute}/min is spent`,
+          priority === "trade"
+            ? `request weight budget of ${limitPerMinute}/min is spent`
+            : `request weight budget kept for trading: ${priority} requests may use ${allowed} of ${limitPerMinute}/min`,
           (minute + 1) * MINUTE_MS - at,
         );
       }
