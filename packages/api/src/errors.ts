@@ -102,7 +102,10 @@ export function clientMessage(error: TRPCError, message: string): string {
     const [first] = cause.issues;
     const path = clipPath(first?.path ?? []).join(".");
     const more = cause.issues.length > 1 ? ` (and ${cause.issues.length - 1} more)` : "";
-    return clip(`${path ? `${path}: ` : ""}${clip(first?.message ?? "", MAX_ISSUE_MESSAGE)}${more}`, MAX_MESSAGE);
+    return clip(
+      `${path ? `${path}: ` : ""}${clip(first?.message ?? "", MAX_ISSUE_MESSAGE)}${more}`,
+      MAX_MESSAGE,
+    );
   }
   return clip(message, MAX_MESSAGE);
 }

@@ -5,7 +5,8 @@ import { clientMessage, errorData, toTRPCError } from "./errors.ts";
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // Never leak internals (SQL, stack) to clients; the server logs the cause.
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : clientMessage(error, shape.message);
+    const message =
+      error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : clientMessage(error, shape.message);
     const { stack: _stack, ...data } = shape.data;
     return { ...shape, message, data: { ...data, ...errorData(error) } };
   },
