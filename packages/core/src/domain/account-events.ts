@@ -76,6 +76,8 @@ export function createAccountEvents(
     const siblings = position?.orders.filter((other) => other.id !== order.id) ?? [];
     const closes = position && position.status === "OPEN";
     let realized = { amount: toDecimal(0), pending: false };
+    // A stop may fire beside another (an old one whose cancel was lost), so what this one order
+    // realized need not be the position's: the trade history says.
     if (closes) {
       try {
         realized = {

@@ -46,7 +46,17 @@ export async function settleCancellations(
     const results = await gateway.cancelOrders(account, orders.map(orderRefOf));
     const cancelled = new Set(results.filter((r) => r.cancelled).map((r) => r.clientOrderId));
     const notFound: string[] = [];
+    const said = new Map(results.filter((r) => r.status).map((r) => [r.clientOrderId, r.status]));
     for (const order of orders.filter((o) => !cancelled.has(o.clientOrderId))) {
+      const status = said.get(order.clientOrderId);
+      if (status === "CANCELED" || status === "EXPIRED") {
+        // The exchange said what became of it: no look-up.
+        await prisma.order.updateMany({
+          where: { id: order.id, status: "PENDING_CANCEL" },
+          data: { status },
+        });
+        continue;
+      }
       const found = await gateway.getOrder(account, orderRefOf(order));
       if (found) {
         // Gone before the cancel reached it: a stop that fired is FILLED, not cancelled.

@@ -97,11 +97,16 @@ export async function sendIntent(
   account: ExchangeAccountRef,
   intent: Pick<Order, "id" | "accountId">,
   request: PlaceOrderRequest,
+  /**
+   * An earlier send of this row had an unknown outcome (a crash, a lost answer): this send failing
+   * proves nothing about that one, so the row stays PENDING for the retry or the reconciler.
+   */
+  earlierOutcomeUnknown = false,
 ): Promise<ExchangeOrder> {
   try {
     return await placeOrAdoptOrder(gateway, account, request);
   } catch (error) {
-    if (definitelyNotPlaced(error)) {
+    if (definitelyNotPlaced(error) && !earlierOutcomeUnknown) {
       await deps.prisma.order.updateMany({
         where: { id: intent.id, status: "PENDING" },
         data: { status: "REJECTED", statusReason: reasonText(error) },

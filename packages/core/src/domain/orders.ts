@@ -80,6 +80,7 @@ export function createOrdersService(deps: DeskDeps) {
       accountRef(deps, account),
       intent,
       request,
+      previous?.status === "PENDING",
     );
     return { intent, placed };
   }

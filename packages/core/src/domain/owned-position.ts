@@ -21,6 +21,8 @@ export interface OwnedPosition {
   leverage: number;
   status: "OPEN" | "CLOSED";
   openedAt: Date;
+  /** Booked so far (a reduction the reconciler followed); the close adds to it. */
+  realizedPnl: Decimal;
   account: AccountRow;
   /** Its live (or still PENDING) stop-loss / take-profit orders, newest first. */
   protectiveOrders: ProtectiveOrderRow[];
@@ -35,6 +37,7 @@ interface Row {
   leverage: number;
   status: "OPEN" | "CLOSED";
   opened_at: Date;
+  realized_pnl: string;
   account_id: string;
   exchange: Exchange;
   testnet: boolean;
@@ -63,7 +66,7 @@ export async function findOwnedPosition(
   const rows = await prisma.$queryRaw<Row[]>`
     SELECT p.id::text AS id, p.symbol, p.side::text AS side, p.quantity::text AS quantity,
            p.entry_price::text AS entry_price, p.leverage, p.status::text AS status,
-           p.opened_at,
+           p.opened_at, p.realized_pnl::text AS realized_pnl,
            a.id::text AS account_id, a.exchange::text AS exchange, a.testnet,
            a.api_key_encrypted, a.api_secret_encrypted,
            COALESCE(protection.orders, '[]'::json) AS protective
@@ -90,6 +93,7 @@ export async function findOwnedPosition(
     leverage: row.leverage,
     status: row.status,
     openedAt: new Date(row.opened_at),
+    realizedPnl: toDecimal(row.realized_pnl),
     account: {
       id: row.account_id,
       exchange: row.exchange,

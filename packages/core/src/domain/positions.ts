@@ -6,7 +6,7 @@ import type { DeskDeps } from "./deps.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { accountRef, closingSide, gatewayFor } from "./exchange-accounts.ts";
 import { canResend, intentRow, resolvedRow, sendIntent } from "./intents.ts";
-import { pnl, toWire } from "./money.ts";
+import { pnl, toDecimal, toWire } from "./money.ts";
 import { checkTriggerPrices } from "./order-rules.ts";
 import { findOwnedPosition, type OwnedPosition } from "./owned-position.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
@@ -29,6 +29,11 @@ export function createPositionsService(deps: DeskDeps) {
     ref: ExchangeAccountRef,
     warnings: string[],
   ): Promise<{ amount: Decimal; pending: boolean }> {
+    // The exit closed the whole recorded quantity and the exchange said what it realized: that is
+    // the position's PnL (plus what earlier reductions booked), with no trade-history call.
+    if (exit.realizedPnl && exit.filledQuantity.eq(position.quantity)) {
+      return { amount: toDecimal(position.realizedPnl).plus(exit.realizedPnl), pending: false };
+    }
     try {
       const amount = await realizedPnlFromExchange(deps, gateway, ref, position);
       return { amount, pending: false };
@@ -97,7 +102,7 @@ export function createPositionsService(deps: DeskDeps) {
         : await prisma.order.create({
             data: intentRow(position.account.id, position.id, "EXIT", request, deps.now()),
           });
-      const exit = await sendIntent(deps, gateway, ref, intent, request);
+      const exit = await sendIntent(deps, gateway, ref, intent, request, repeat?.status === "PENDING");
 
       const warnings: string[] = [];
       const realized = await bookRealizedPnl(position, exit, gateway, ref, warnings);

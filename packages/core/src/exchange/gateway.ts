@@ -73,6 +73,11 @@ export interface ExchangeOrder {
   price: Decimal | null;
   triggerPrice: Decimal | null;
   reduceOnly: boolean;
+  /**
+   * The PnL the order's fills realized, when the exchange says it with the order (the simulated
+   * exchange always; Binance on its stream's trade updates, not in REST answers).
+   */
+  realizedPnl?: Decimal;
 }
 
 /** One fill of an order, as the exchange's trade history reports it. */
@@ -108,6 +113,8 @@ export interface CancelResult {
   /** false when the order was already gone (filled, cancelled, unknown): not an error for a batch. */
   cancelled: boolean;
   reason?: string;
+  /** What became of an order that was already gone, when the exchange says (no look-up needed). */
+  status?: OrderStatus;
 }
 
 export type AccountEvent =

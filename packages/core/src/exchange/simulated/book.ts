@@ -102,6 +102,7 @@ const persistedOrder = z.object({
   price: decimalString.nullable(),
   triggerPrice: decimalString.nullable(),
   reduceOnly: z.boolean(),
+  realizedPnl: decimalString.optional(),
 });
 const persistedTrade = z.object({
   tradeId: z.string(),
@@ -157,13 +158,14 @@ export function serializeBook(book: Book): PersistedBook {
       entryPrice: p.entryPrice.toFixed(),
       leverage: p.leverage,
     })),
-    orders: [...book.orders.values()].map((o) => ({
+    orders: [...book.orders.values()].map(({ realizedPnl, ...o }) => ({
       ...o,
       quantity: o.quantity.toFixed(),
       filledQuantity: o.filledQuantity.toFixed(),
       averagePrice: nullable(o.averagePrice),
       price: nullable(o.price),
       triggerPrice: nullable(o.triggerPrice),
+      ...(realizedPnl ? { realizedPnl: realizedPnl.toFixed() } : {}),
     })),
     nextOrderId: book.nextOrderId,
     trades: book.trades.map((t) => ({
@@ -189,7 +191,7 @@ export function parseBook(stored: unknown): Book {
       ]),
     ),
     orders: new Map(
-      state.orders.map((o) => [
+      state.orders.map(({ realizedPnl, ...o }) => [
         o.clientOrderId,
         {
           ...o,
@@ -198,6 +200,7 @@ export function parseBook(stored: unknown): Book {
           averagePrice: nullable(o.averagePrice),
           price: nullable(o.price),
           triggerPrice: nullable(o.triggerPrice),
+          ...(realizedPnl ? { realizedPnl: new Decimal(realizedPnl) } : {}),
         },
       ]),
     ),

@@ -33,6 +33,8 @@ export interface FaultOptions {
 export interface FaultInjector {
   inject(fault: SimulatedFault, options?: FaultOptions): void;
   take(operation: SimulatedOperation): SimulatedFault | undefined;
+  /** Drops every fault not taken yet. */
+  clear(): void;
 }
 
 export function createFaultInjector(): FaultInjector {
@@ -52,6 +54,9 @@ export function createFaultInjector(): FaultInjector {
       entry.remaining -= 1;
       if (entry.remaining === 0) queue.splice(index, 1);
       return entry.fault;
+    },
+    clear() {
+      queue.length = 0;
     },
   };
 }

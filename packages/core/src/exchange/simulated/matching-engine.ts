@@ -112,7 +112,12 @@ export function cancelOrders(
       return { clientOrderId: ref.clientOrderId, cancelled: false, reason: "unknown order" };
     }
     if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") {
-      return { clientOrderId: ref.clientOrderId, cancelled: false, reason: `order is ${order.status}` };
+      return {
+        clientOrderId: ref.clientOrderId,
+        cancelled: false,
+        reason: `order is ${order.status}`,
+        status: order.status,
+      };
     }
     order.status = "CANCELED";
     events.push(orderEvent("order", order, ctx));
@@ -336,6 +341,7 @@ function fill(
     book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs() });
   }
   const realizedPnl = realized.toDecimalPlaces(MONEY_DP);
+  order.realizedPnl = (order.realizedPnl ?? ZERO).plus(realizedPnl);
   const wallet = book.balances.get(MARGIN_ASSET) ?? ZERO;
   book.balances.set(MARGIN_ASSET, wallet.plus(realizedPnl));
   book.trades.push({

@@ -78,6 +78,8 @@ export interface SimulatedExchange extends ExchangeGateway {
   /** One random-walk step for every symbol. */
   tick(): Promise<void>;
   injectFault(fault: SimulatedFault, options?: FaultOptions): void;
+  /** Drops the injected faults no call has taken yet. */
+  clearFaults(): void;
   stats(): { calls: Record<string, number>; weight: number; usedWeight1m: number };
   resetStats(): void;
   /** Open (resting and trigger) orders of an account, for protocol layers over this engine; not counted. */
@@ -511,6 +513,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     tick: () => moveMarket((market) => market.step(), localMarket.symbols, "manual"),
 
     injectFault: (fault, faultOptions) => faults.inject(fault, faultOptions),
+    clearFaults: () => faults.clear(),
     stats: () => counter.stats(),
     resetStats: () => counter.reset(),
 
