@@ -31,6 +31,8 @@ export function createTrpcClient() {
         ],
         false: httpBatchLink({
           url: TRPC_URL,
+          // The server refuses a batch of more than 16 calls (maxBatchSize): never send one.
+          maxItems: 16,
           headers: () => {
             const token = getToken();
             return token ? { authorization: `Bearer ${token}` } : {};

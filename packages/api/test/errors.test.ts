@@ -75,6 +75,7 @@ describe("errors as clients see them", () => {
     const created = await trader.api.orders.create({
       ...market(),
       symbol,
+      quantity: symbol === "XRPUSDT" ? "100" : "0.01", // in the symbol's steps, over 5 USDT
       stopLoss,
       takeProfit,
     });
@@ -139,9 +140,25 @@ describe("errors as clients see them", () => {
   });
 
   it("exchange rejection -> BAD_REQUEST carrying the exchange's reason", async () => {
-    const error = await failureOf(trader.api.orders.create({ ...market(), symbol: "NOPEUSDT" }));
+    // 100 BTC: within the symbol's filters, beyond the account's margin.
+    const error = await failureOf(trader.api.orders.create({ ...market(), quantity: "100" }));
     expect(error.code).toBe("BAD_REQUEST");
-    expect(error.message).toMatch(/^the exchange rejected it: symbol: NOPEUSDT is not listed/);
+    expect(error.message).toMatch(/^the exchange rejected it: quantity: margin is insufficient/);
+  });
+
+  it("an order the exchange's filters refuse -> BAD_REQUEST naming the field and the rule, before any exchange call", async () => {
+    f.exchange.resetStats();
+    const unlisted = await failureOf(trader.api.orders.create({ ...market(), symbol: "NOPEUSDT" }));
+    expect([unlisted.code, unlisted.message]).toEqual([
+      "BAD_REQUEST",
+      "symbol: NOPEUSDT is not listed on this exchange",
+    ]);
+    const step = await failureOf(trader.api.orders.create({ ...market(), quantity: "0.0001" }));
+    expect([step.code, step.message]).toEqual([
+      "BAD_REQUEST",
+      "quantity: quantity must be a multiple of 0.001 BTC",
+    ]);
+    expect(f.exchange.stats().calls.placeOrder).toBeUndefined();
   });
 
   it("closing a closed position -> CONFLICT", async () => {

@@ -34,7 +34,11 @@ export function accountRef(deps: DeskDeps, account: AccountRow): ExchangeAccount
       const cipher = deps.credentialsCipher;
       if (!cipher)
         throw new ExchangeUnavailableError("exchange keys cannot be decrypted: no credentials key");
-      return { apiKey: cipher.decrypt(apiKeyEncrypted), apiSecret: cipher.decrypt(apiSecretEncrypted) };
+      // Bound to this account and field: a value copied from another row does not decrypt.
+      return {
+        apiKey: cipher.decrypt(apiKeyEncrypted, { accountId: account.id, field: "apiKey" }),
+        apiSecret: cipher.decrypt(apiSecretEncrypted, { accountId: account.id, field: "apiSecret" }),
+      };
     },
   };
 }
