@@ -171,6 +171,49 @@ describe("a trader's session, through the API", () => {
     expect((await events.next()).done).toBe(true);
     expect(listening).toBe(0);
   });
+  it("pushes an exchange event to the dashboard at once, and the read that follows shows it with no exchange call", async () => {
+    const { accountId, token } = await f.signedInTrader();
+    await f.desk.accountEvents.start(); // the accounts' streams, as the server starts them
+    const api = await f.callerFor(`Bearer ${token}`);
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    const opened = await api.orders.create({
+      accountId,
+      symbol: "SOLUSDT",
+      side: "BUY",
+      type: "MARKET",
+      quantity: "10",
+      stopLoss: "140",
+    });
+    await api.dashboard.balances(); // seeds what the streams keep
+    const controller = new AbortController();
+    const streaming = createCaller(
+      await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
+      { signal: controller.signal },
+    );
+    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
+    const next = async () => {
+      const envelope: unknown = (await stream.next()).value;
+      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
+      return envelope[1];
+    };
+    expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
+    f.exchange.resetStats();
+
+    // The market falls through the stop on the exchange: nobody polls, the event is pushed.
+    await f.exchange.setMarkPrice("SOLUSDT", "139");
+    let event = await next();
+    while (event.type === "mark-prices") event = await next();
+    expect(event).toEqual({ type: "balances-changed", reason: expect.stringMatching(/changed/) });
+    const read = await api.dashboard.balances();
+    expect(read.data.positions.find((p) => p.id === opened.position?.id)).toBeUndefined();
+    expect(read.data.accounts[0]?.balances.find((b) => b.asset === "USDT")?.walletBalance).toBe("99890");
+    // Balances from the stream, prices from the feed: the exchange was asked for neither.
+    expect(f.exchange.stats().calls.getAccountSnapshot).toBeUndefined();
+    expect(f.exchange.stats().calls.getMarkPrices).toBeUndefined();
+    controller.abort();
+    f.desk.accountEvents.stop();
+  });
+
   it("coalesces changes not yet sent on dashboard.events: one refetch for a burst of invalidations", async () => {
     const { accountId, token } = await f.signedInTrader();
     const api = await f.callerFor(`Bearer ${token}`);
