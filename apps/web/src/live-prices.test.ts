@@ -15,6 +15,8 @@ function position(overrides: Partial<Position>): Position {
     stopLoss: null,
     takeProfit: null,
     markPrice: "65000",
+    markPriceAgeMs: 1200,
+    markPriceStale: false,
     unrealizedPnl: "374.75",
     notional: "32500",
     externalOrders: 0,
@@ -30,6 +32,7 @@ function read(positions: Position[]): BalancesRead {
       totals: { currency: "USDT", walletBalance: "1000", unrealizedPnl: "0", equity: "1000", notional: "0" },
       recentlyClosed: [],
       pricesAt: "2026-11-24T00:00:00.000Z",
+      pricesStale: positions.some((p) => p.markPriceStale),
     },
     fromCache: true,
     asOf: "2026-11-24T00:00:00.000Z",
@@ -56,6 +59,18 @@ describe("withMarkPrices", () => {
     expect(after.data.totals.unrealizedPnl).toBe("977.6");
     expect(after.data.totals.equity).toBe("1977.6");
     expect(after.data.pricesAt).toBe("2026-11-24T00:00:01.000Z");
+  });
+
+  it("marks a pushed price fresh, and the summary stale only while another position's price is", () => {
+    const before = read([
+      position({ id: "btc", markPriceAgeMs: 9_000, markPriceStale: true }),
+      position({ id: "eth", symbol: "ETHUSDT", markPriceAgeMs: 9_000, markPriceStale: true }),
+    ]);
+    expect(before.data.pricesStale).toBe(true);
+    const btcTicked = withMarkPrices(before, { BTCUSDT: "65001" }, "t");
+    expect(btcTicked.data.positions[0]).toMatchObject({ markPriceAgeMs: 0, markPriceStale: false });
+    expect(btcTicked.data.pricesStale).toBe(true);
+    expect(withMarkPrices(btcTicked, { ETHUSDT: "3401" }, "t").data.pricesStale).toBe(false);
   });
 
   it("returns the same object when no price of a held symbol changed", () => {

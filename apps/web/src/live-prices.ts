@@ -18,6 +18,9 @@ export function withMarkPrices(read: BalancesRead, prices: Record<string, string
     return {
       ...position,
       markPrice: mark,
+      // A tick just pushed by the feed: as fresh as prices get.
+      markPriceAgeMs: 0,
+      markPriceStale: false,
       unrealizedPnl: (position.side === "LONG" ? move : move.negated()).toFixed(),
       notional: new Decimal(mark).times(quantity).toFixed(),
     };
@@ -36,5 +39,6 @@ export function withMarkPrices(read: BalancesRead, prices: Record<string, string
     notional: notional.toFixed(),
     equity: new Decimal(read.data.totals.walletBalance).plus(unrealizedPnl).toFixed(),
   };
-  return { ...read, data: { ...read.data, positions, totals, pricesAt: at } };
+  const pricesStale = positions.some((position) => position.markPriceStale);
+  return { ...read, data: { ...read.data, positions, totals, pricesAt: at, pricesStale } };
 }

@@ -59,6 +59,15 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
                   <td className="num">{formatPrice(position.entryPrice)}</td>
                   <td className="num" aria-label={`${name} mark price`}>
                     {position.markPrice === null ? "—" : formatPrice(position.markPrice)}
+                    {position.markPriceStale && position.markPriceAgeMs !== null ? (
+                      <span
+                        className="tag stale"
+                        title={`The exchange's price stream is late: this price is ${Math.round(position.markPriceAgeMs / 1000)} s old`}
+                      >
+                        {" "}
+                        stale
+                      </span>
+                    ) : null}
                   </td>
                   <td className={`num ${pnlTone(position.unrealizedPnl)}`} aria-label={`${name} PnL`}>
                     {position.unrealizedPnl === null ? "—" : formatSigned(position.unrealizedPnl)}
