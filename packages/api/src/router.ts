@@ -3,6 +3,7 @@ import { accountsRouter } from "./routers/accounts.ts";
 import { authRouter } from "./routers/auth.ts";
 import { cacheRouter } from "./routers/cache.ts";
 import { dashboardRouter } from "./routers/dashboard.ts";
+import { marketRouter } from "./routers/market.ts";
 import { ordersRouter } from "./routers/orders.ts";
 import { positionsRouter } from "./routers/positions.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -11,6 +12,7 @@ export const appRouter = router({
   auth: authRouter,
   accounts: accountsRouter,
   dashboard: dashboardRouter,
+  market: marketRouter,
   cache: cacheRouter,
   orders: ordersRouter,
   positions: positionsRouter,

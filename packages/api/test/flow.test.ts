@@ -171,6 +171,28 @@ describe("a trader's session, through the API", () => {
     expect((await events.next()).done).toBe(true);
     expect(listening).toBe(0);
   });
+  it("lists the account's symbols with their steps and minimums, loaded once for every reader", async () => {
+    const { api, accountId } = await f.signedInTrader();
+    const before = f.exchange.stats().calls.getExchangeRules ?? 0;
+    const listed = await api.market.symbols({ accountId });
+    await api.market.symbols({ accountId });
+    expect(listed.symbols.find((s) => s.symbol === "BTCUSDT")).toEqual({
+      symbol: "BTCUSDT",
+      baseAsset: "BTC",
+      quoteAsset: "USDT",
+      tickSize: "0.1",
+      stepSize: "0.001",
+      minQuantity: "0.001",
+      maxQuantity: "1000",
+      marketStepSize: "0.001",
+      marketMinQuantity: "0.001",
+      marketMaxQuantity: "120",
+      minNotional: "5",
+    });
+    expect(listed).toMatchObject({ stale: false, asOf: expect.any(String) });
+    expect((f.exchange.stats().calls.getExchangeRules ?? 0) - before).toBeLessThanOrEqual(1);
+  });
+
   it("pushes an exchange event to the dashboard at once, and the read that follows shows it with no exchange call", async () => {
     const { accountId, token } = await f.signedInTrader();
     await f.desk.accountEvents.start(); // the accounts' streams, as the server starts them

@@ -83,6 +83,13 @@ describe("isolation between users", () => {
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
 
+  it("another user's account is NOT_FOUND for market.symbols, exactly like a missing one", async () => {
+    const theirs = await failureOf(bob.api.market.symbols({ accountId: alice.accountId }));
+    const missing = await failureOf(bob.api.market.symbols({ accountId: randomUUID() }));
+    expect(theirs.code).toBe("NOT_FOUND");
+    expect(shapeOf(theirs)).toEqual(shapeOf(missing));
+  });
+
   it("reads show only the caller's own accounts, positions and orders", async () => {
     expect(await bob.api.accounts.list()).toEqual([expect.objectContaining({ id: bob.accountId })]);
     const balances = await bob.api.dashboard.balances();

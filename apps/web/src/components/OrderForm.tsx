@@ -2,11 +2,9 @@ import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { useCreateOrder } from "../hooks/useCreateOrder.ts";
 import { formatQuantity } from "../money.ts";
+import { trpc } from "../trpc.ts";
 import type { Account } from "../types.ts";
 import { Field, TextField } from "./Field.tsx";
-
-/** Suggestions only: the exchange decides what it lists, and says so if a symbol is unknown. */
-const SYMBOL_SUGGESTIONS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"];
 
 type Side = "BUY" | "SELL";
 type OrderType = "MARKET" | "LIMIT";
@@ -24,6 +22,14 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
   const createOrder = useCreateOrder();
   const errors = formErrorsOf(createOrder.error);
   const selectedAccount = accountId || accounts[0]?.id || "";
+  // The exchange's symbols and filters (cached 5 minutes on the server): suggestions and the
+  // steps and minimums the order must meet; the server checks them again either way.
+  const symbols = trpc.market.symbols.useQuery(
+    { accountId: selectedAccount },
+    { enabled: selectedAccount !== "", staleTime: 5 * 60_000 },
+  );
+  const rules = symbols.data?.symbols.find((s) => s.symbol === symbol.trim().toUpperCase());
+  const step = rules ? (type === "MARKET" ? rules.marketStepSize : rules.stepSize) : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -83,8 +89,8 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
               onChange={(e) => setSymbol(e.target.value)}
             />
             <datalist id="symbol-suggestions">
-              {SYMBOL_SUGGESTIONS.map((s) => (
-                <option key={s} value={s} />
+              {(symbols.data?.symbols ?? []).map((s) => (
+                <option key={s.symbol} value={s.symbol} />
               ))}
             </datalist>
           </>
@@ -112,10 +118,16 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
         label="Quantity"
         error={errors.fields.quantity}
         inputMode="decimal"
-        placeholder="0.01"
+        placeholder={step ?? "0.01"}
         value={quantity}
         onChange={setQuantity}
       />
+      {rules && step && (
+        <p className="hint" id="quantity-rules">
+          Steps of {step} {rules.baseAsset}, order value at least {rules.minNotional} {rules.quoteAsset};
+          prices in steps of {rules.tickSize}
+        </p>
+      )}
       {type === "LIMIT" ? (
         <TextField
           label="Limit price"

@@ -82,6 +82,8 @@ export const listOrdersInput = z
   })
   .optional();
 
+export const marketSymbolsInput = z.strictObject({ accountId: id });
+
 export type LoginInput = z.input<typeof loginInput>;
 export type CreateOrderInput = z.input<typeof createOrderInput>;
 export type ClosePositionInput = z.input<typeof closePositionInput>;

@@ -14,6 +14,7 @@ import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
+import { listSymbols } from "./market-symbols.ts";
 import { createPerUserQueue } from "./one-at-a-time.ts";
 import { createOrdersService } from "./orders.ts";
 import { createPositionsService } from "./positions.ts";
@@ -122,6 +123,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
   return {
     users: { authenticate: users.authenticate, get: users.get, findByEmail: users.findByEmail },
     accounts: { list: users.listAccounts },
+    market: { symbols: (userId, accountId) => listSymbols(deps, userId, accountId) },
     balances: createBalancesService(
       deps,
       options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {},

@@ -16,6 +16,7 @@ import type {
   DecimalString,
   ModifySlTpResult,
   OrderPage,
+  SymbolsView,
   UserView,
 } from "./views.ts";
 
@@ -36,6 +37,10 @@ export interface TradingDesk {
   };
   accounts: {
     list(userId: string): Promise<AccountView[]>;
+  };
+  market: {
+    /** The symbols an account's exchange trades, with their filters; another user's account is not found. */
+    symbols(userId: string, accountId: string): Promise<SymbolsView>;
   };
   balances: {
     read(userId: string): Promise<BalancesRead>;

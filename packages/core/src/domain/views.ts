@@ -201,3 +201,28 @@ export interface OrderPage {
 export type DeskEvent =
   | { type: "balances-changed"; reason: string }
   | { type: "mark-prices"; prices: Record<string, DecimalString>; at: IsoTime };
+
+/** A tradable symbol and the filters an order must meet (decimal strings). */
+export interface SymbolView {
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  tickSize: DecimalString;
+  stepSize: DecimalString;
+  minQuantity: DecimalString;
+  maxQuantity: DecimalString;
+  marketStepSize: DecimalString;
+  marketMinQuantity: DecimalString;
+  marketMaxQuantity: DecimalString;
+  /** The smallest order value (quantity x price) that is not reduce-only. */
+  minNotional: DecimalString;
+}
+
+export interface SymbolsView {
+  symbols: SymbolView[];
+  /** When the exchange's rules were loaded; refreshed every 5 minutes. */
+  asOf: IsoTime;
+  ageMs: number;
+  /** The last refresh failed: these rules are older than 5 minutes. */
+  stale: boolean;
+}
