@@ -160,6 +160,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       }),
       logger: logger.child({ component: "desk" }),
       reconcile: config.reconcile,
+      markPriceMaxAgeMs: config.markPriceMaxAgeMs,
     });
     await desk.accountEvents.start();
     cleanups.push(() => desk.accountEvents.stop());

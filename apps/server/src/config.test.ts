@@ -44,6 +44,11 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads how old a mark price may be before reads call it stale", () => {
+    expect(loadConfig({}).markPriceMaxAgeMs).toBe(5_000);
+    expect(loadConfig({ MARK_PRICE_MAX_AGE_MS: "2000" }).markPriceMaxAgeMs).toBe(2_000);
+  });
+
   it("warns when the development JWT secret is in use, and not when one is set", () => {
     const dev = loadConfig({});
     expect(dev.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
@@ -112,6 +117,7 @@ describe("loadConfig", () => {
     ["RECONCILE_IDLE_INTERVAL_MS", "-1"],
     ["RECONCILE_WEIGHT_PER_MINUTE", "0"],
     ["RECONCILE_INTENT_GRACE_MS", "2.5"],
+    ["MARK_PRICE_MAX_AGE_MS", "10"],
     ["CREDENTIALS_PREVIOUS_KEYS", `${Buffer.alloc(32, 2).toString("base64")},c2hvcnQ=`],
     ["METRICS_TOKEN", "short"],
     ["TRUST_PROXY", "everyone"],

@@ -76,6 +76,8 @@ export interface Config {
   cache: { ttlMs: number; cleanupIntervalMs: number; maxEntries: number };
   exchange: ExchangeConfig;
   reconcile: ReconcileConfig;
+  /** A mark price older than this is stale: reads say so and one REST refresh per symbol runs. */
+  markPriceMaxAgeMs: number;
   /** Set: invalidations cross server instances over Redis pub/sub. */
   redisUrl: string | null;
   logLevel: LogLevel;
@@ -190,6 +192,7 @@ const envSchema = z.object({
   // At least one run's weight (core takes a run to weigh 100), or scheduled runs never happen.
   RECONCILE_WEIGHT_PER_MINUTE: optional(integer(100, 1_000_000)),
   RECONCILE_INTENT_GRACE_MS: optional(integer(0, 86_400_000)),
+  MARK_PRICE_MAX_AGE_MS: optional(integer(500, 600_000)),
   REDIS_URL: optional(redisUrl),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -296,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       weightPerMinute: e.RECONCILE_WEIGHT_PER_MINUTE ?? 240,
       intentGraceMs: e.RECONCILE_INTENT_GRACE_MS ?? 30_000,
     },
+    markPriceMaxAgeMs: e.MARK_PRICE_MAX_AGE_MS ?? 5_000,
     redisUrl: e.REDIS_URL ?? null,
     logLevel: e.LOG_LEVEL ?? "info",
     logFormat: e.LOG_FORMAT ?? "json",
