@@ -40,3 +40,13 @@ export interface ListOrdersQuery {
   /** The id of the last order of the previous page. */
   cursor?: string;
 }
+
+/** One order by id, or every open order of a symbol on an account. */
+export type CancelOrdersCommand = { orderId: string } | { accountId: string; symbol: string };
+
+export interface ClosedPositionsQuery {
+  accountId?: string;
+  limit: number;
+  /** The id of the last position of the previous page. */
+  cursor?: string;
+}

@@ -12,7 +12,9 @@ import type { CredentialsCipher } from "../secrets/index.ts";
 import { createAccountBalances } from "./account-balances.ts";
 import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
+import { cancelOrders } from "./cancel-orders.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
+import { closedPositions, openOrders, quote, trades } from "./history.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
 import { listSymbols } from "./market-symbols.ts";
 import { createPerUserQueue } from "./one-at-a-time.ts";
@@ -123,7 +125,10 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
   return {
     users: { authenticate: users.authenticate, get: users.get, findByEmail: users.findByEmail },
     accounts: { list: users.listAccounts },
-    market: { symbols: (userId, accountId) => listSymbols(deps, userId, accountId) },
+    market: {
+      symbols: (userId, accountId) => listSymbols(deps, userId, accountId),
+      quote: (userId, accountId, symbol) => quote(deps, userId, accountId, symbol),
+    },
     balances: createBalancesService(
       deps,
       options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {},
@@ -131,10 +136,14 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     orders: {
       create: (userId, command) => oneAtATime(userId, () => orders.create(userId, command)),
       list: orders.list,
+      cancel: (userId, command) => oneAtATime(userId, () => cancelOrders(deps, userId, command)),
+      open: (userId) => openOrders(deps, userId),
+      trades: (userId, query) => trades(deps, userId, query),
     },
     positions: {
       close: (userId, command) => oneAtATime(userId, () => positions.close(userId, command)),
       modifySlTp: (userId, command) => oneAtATime(userId, () => positions.modifySlTp(userId, command)),
+      closed: (userId, query) => closedPositions(deps, userId, query),
     },
     cache: {
       metrics: () => cache.getMetrics(),

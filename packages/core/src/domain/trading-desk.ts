@@ -2,6 +2,8 @@ import type { CacheMetrics } from "../cache/index.ts";
 import type { Unsubscribe } from "../exchange/gateway.ts";
 import type { Reconciler } from "../reconcile/index.ts";
 import type {
+  CancelOrdersCommand,
+  ClosedPositionsQuery,
   ClosePositionCommand,
   CreateOrderCommand,
   ListOrdersQuery,
@@ -11,11 +13,15 @@ import type { MarkPriceWatch } from "./mark-price-watch.ts";
 import type {
   AccountView,
   BalancesRead,
+  CancelOrdersResult,
   ClosePositionResult,
   CreateOrderResult,
   DecimalString,
   ModifySlTpResult,
+  OpenOrdersView,
   OrderPage,
+  PositionPage,
+  QuoteView,
   SymbolsView,
   UserView,
 } from "./views.ts";
@@ -41,6 +47,8 @@ export interface TradingDesk {
   market: {
     /** The symbols an account's exchange trades, with their filters; another user's account is not found. */
     symbols(userId: string, accountId: string): Promise<SymbolsView>;
+    /** A symbol's mark price on the account's exchange (the order form's value preview). */
+    quote(userId: string, accountId: string, symbol: string): Promise<QuoteView>;
   };
   balances: {
     read(userId: string): Promise<BalancesRead>;
@@ -48,10 +56,18 @@ export interface TradingDesk {
   orders: {
     create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult>;
     list(userId: string, query: ListOrdersQuery): Promise<OrderPage>;
+    /** One order, or all open orders of a symbol on an account (never EXTERNAL ones). */
+    cancel(userId: string, command: CancelOrdersCommand): Promise<CancelOrdersResult>;
+    /** Live and unsettled orders, newest first. */
+    open(userId: string): Promise<OpenOrdersView>;
+    /** Orders that filled (some or all), newest first. */
+    trades(userId: string, query: ListOrdersQuery): Promise<OrderPage>;
   };
   positions: {
     close(userId: string, command: ClosePositionCommand): Promise<ClosePositionResult>;
     modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult>;
+    /** Closed positions with their realized PnL, most recently closed first. */
+    closed(userId: string, query: ClosedPositionsQuery): Promise<PositionPage>;
   };
   cache: {
     metrics(): CacheMetrics;

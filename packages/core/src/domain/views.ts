@@ -226,3 +226,29 @@ export interface SymbolsView {
   /** The last refresh failed: these rules are older than 5 minutes. */
   stale: boolean;
 }
+
+export interface CancelOrdersResult {
+  /** The orders as they ended: CANCELED, or what they had already become (a stop that fired is FILLED). */
+  orders: OrderView[];
+  /** A cancel the exchange could not take yet (reconciliation finishes it). */
+  warnings: string[];
+}
+
+export interface OpenOrdersView {
+  items: OrderView[];
+  /** More than the panel shows. */
+  truncated: boolean;
+}
+
+export interface PositionPage {
+  items: PositionRecordView[];
+  nextCursor: string | null;
+}
+
+export interface QuoteView {
+  symbol: string;
+  /** null when the exchange has no price for the symbol. */
+  markPrice: DecimalString | null;
+  ageMs: number | null;
+  stale: boolean;
+}

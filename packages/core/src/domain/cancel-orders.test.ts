@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import Decimal from "decimal.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
+import type { CreateOrderCommand } from "./commands.ts";
+import { ConflictError, InvalidCommandError, NotFoundError } from "./errors.ts";
+
+function limit(accountId: string, symbol: string, side: "BUY" | "SELL", quantity: string, price: string) {
+  return {
+    accountId,
+    clientOrderId: randomUUID(),
+    symbol,
+    side,
+    type: "LIMIT",
+    quantity: new Decimal(quantity),
+    price: new Decimal(price),
+  } satisfies CreateOrderCommand;
+}
+
+describe("orders.cancel, open orders, trades and closed positions", () => {
+  let f: DeskFixture;
+  beforeAll(async () => {
+    f = await createDeskFixture();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+  });
+  afterAll(() => f.close());
+
+  it("cancels one resting LIMIT order on the exchange and records it CANCELED; another user's order is not found", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const other = await f.createTrader();
+    const placed = await f.desk.orders.create(userId, limit(accountId, "BTCUSDT", "BUY", "0.01", "60000"));
+    expect(placed.order.status).toBe("NEW");
+    expect((await f.desk.orders.open(userId)).items.map((o) => o.id)).toEqual([placed.order.id]);
+
+    await expect(f.desk.orders.cancel(other.userId, { orderId: placed.order.id })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    const result = await f.desk.orders.cancel(userId, { orderId: placed.order.id });
+    expect(result.warnings).toEqual([]);
+    expect(result.orders.map((o) => [o.id, o.status])).toEqual([[placed.order.id, "CANCELED"]]);
+    expect(await f.exchange.openOrders({ id: accountId })).toEqual([]);
+    expect((await f.desk.orders.open(userId)).items).toEqual([]);
+    // Once cancelled, it cannot be cancelled again.
+    await expect(f.desk.orders.cancel(userId, { orderId: placed.order.id })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it("cancels every open order of a symbol on an account (entries and protection), no other symbol's", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("ETHUSDT", "3000");
+    await f.desk.orders.create(userId, limit(accountId, "BTCUSDT", "BUY", "0.01", "60000"));
+    await f.desk.orders.create(userId, limit(accountId, "BTCUSDT", "BUY", "0.02", "59000"));
+    const eth = await f.desk.orders.create(userId, limit(accountId, "ETHUSDT", "BUY", "0.1", "2500"));
+
+    const result = await f.desk.orders.cancel(userId, { accountId, symbol: "BTCUSDT" });
+    expect(result.orders.map((o) => o.status)).toEqual(["CANCELED", "CANCELED"]);
+    expect((await f.desk.orders.open(userId)).items.map((o) => o.id)).toEqual([eth.order.id]);
+    await expect(f.desk.orders.cancel(userId, { accountId, symbol: "BTCUSDT" })).rejects.toBeInstanceOf(
+      InvalidCommandError,
+    );
+    const other = await f.createTrader();
+    await expect(f.desk.orders.cancel(other.userId, { accountId, symbol: "ETHUSDT" })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it("lists trades and closed positions with their realized PnL, page by page", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    for (let i = 0; i < 3; i++) {
+      const opened = await f.desk.orders.create(userId, market(accountId, "BTCUSDT", "BUY", "0.01"));
+      await f.exchange.setMarkPrice("BTCUSDT", "66000");
+      await f.desk.positions.close(userId, { positionId: opened.position!.id, clientOrderId: randomUUID() });
+      await f.exchange.setMarkPrice("BTCUSDT", "65000");
+    }
+    const first = await f.desk.positions.closed(userId, { limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await f.desk.positions.closed(userId, { limit: 2, cursor: first.nextCursor! });
+    expect(second.items).toHaveLength(1);
+    expect(second.nextCursor).toBeNull();
+    for (const position of [...first.items, ...second.items]) {
+      expect(position).toMatchObject({ status: "CLOSED", closedBy: "TRADER" });
+      expect(new Decimal(position.realizedPnl).eq(10)).toBe(true); // (66,000 - 65,000) x 0.01
+    }
+    const tradesPage = await f.desk.orders.trades(userId, { limit: 4 });
+    expect(tradesPage.items).toHaveLength(4);
+    expect(tradesPage.items.every((o) => new Decimal(o.filledQuantity).gt(0))).toBe(true);
+    const rest = await f.desk.orders.trades(userId, { limit: 4, cursor: tradesPage.nextCursor! });
+    expect(rest.items).toHaveLength(2);
+    // Another user's cursor lists nothing.
+    const other = await f.createTrader();
+    expect(await f.desk.positions.closed(other.userId, { limit: 2, cursor: first.nextCursor! })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+  });
+});
