@@ -207,6 +207,7 @@ describe("a trader's session, through the API", () => {
       stopLoss: "140",
     });
     await api.dashboard.balances(); // seeds what the streams keep
+    await f.desk.accountEvents.idle(); // the order's own events are applied before we listen
     const controller = new AbortController();
     const streaming = createCaller(
       await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
@@ -221,12 +222,20 @@ describe("a trader's session, through the API", () => {
     expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
     f.exchange.resetStats();
 
-    // The market falls through the stop on the exchange: nobody polls, the event is pushed.
+    // The market falls through the stop on the exchange: nobody polls; each push is followed by
+    // one read, until the reads show what the exchange did (the fill, then the balance event).
     await f.exchange.setMarkPrice("SOLUSDT", "139");
-    let event = await next();
-    while (event.type === "mark-prices") event = await next();
-    expect(event).toEqual({ type: "balances-changed", reason: expect.stringMatching(/changed/) });
-    const read = await api.dashboard.balances();
+    const shows = (read: Awaited<ReturnType<typeof api.dashboard.balances>>) =>
+      !read.data.positions.some((p) => p.id === opened.position?.id) &&
+      read.data.accounts[0]?.balances.find((b) => b.asset === "USDT")?.walletBalance === "99890";
+    let read: Awaited<ReturnType<typeof api.dashboard.balances>> | undefined;
+    for (let pushes = 0; pushes < 10 && !(read && shows(read)); pushes++) {
+      let event = await next();
+      while (event.type === "mark-prices") event = await next();
+      expect(event).toEqual({ type: "balances-changed", reason: expect.stringMatching(/changed/) });
+      read = await api.dashboard.balances();
+    }
+    if (!read) throw new Error("no push arrived");
     expect(read.data.positions.find((p) => p.id === opened.position?.id)).toBeUndefined();
     expect(read.data.accounts[0]?.balances.find((b) => b.asset === "USDT")?.walletBalance).toBe("99890");
     // Balances from the stream, prices from the feed: the exchange was asked for neither.
