@@ -93,7 +93,7 @@ describe("bad input", () => {
     const error = await failureOf(trader.api.positions.modifySlTp({ positionId, stopLoss: "3500" }));
     expect(error.code).toBe("BAD_REQUEST");
     expect(shapeOf(error).data.zodError?.fieldErrors).toEqual({
-      stopLoss: ["a LONG's stop-loss must be below the mark price 3400"],
+      stopLoss: ["a LONG's stop-loss must be below the mark price 3,400.00 USDT"],
     });
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });

@@ -156,7 +156,7 @@ describe("errors as clients see them", () => {
     const step = await failureOf(trader.api.orders.create({ ...market(), quantity: "0.0001" }));
     expect([step.code, step.message]).toEqual([
       "BAD_REQUEST",
-      "quantity: quantity must be a multiple of 0.001 BTC",
+      "quantity: quantity must be a multiple of 0.001 BTC (the step)",
     ]);
     expect(f.exchange.stats().calls.placeOrder).toBeUndefined();
   });

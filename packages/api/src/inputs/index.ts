@@ -84,9 +84,55 @@ export const listOrdersInput = z
 
 export const marketSymbolsInput = z.strictObject({ accountId: id });
 
+export const marketQuoteInput = z.strictObject({ accountId: id, symbol });
+
+/** One order by id, or every open order of a symbol on an account ("cancel all"). */
+export const cancelOrdersInput = z
+  .strictObject({
+    orderId: id.optional(),
+    accountId: id.optional(),
+    symbol: symbol.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.orderId !== undefined) {
+      for (const field of ["accountId", "symbol"] as const) {
+        if (input[field] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: "give an orderId, or an accountId and a symbol, not both",
+          });
+      }
+      return;
+    }
+    for (const field of ["accountId", "symbol"] as const) {
+      if (input[field] === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: "required to cancel all orders of a symbol (or give an orderId)",
+        });
+    }
+  })
+  .transform((input) =>
+    input.orderId !== undefined
+      ? { orderId: input.orderId }
+      : { accountId: input.accountId as string, symbol: input.symbol as string },
+  );
+
+export const closedPositionsInput = z
+  .strictObject({
+    accountId: id.optional(),
+    limit: z.int().min(1).max(100).default(20),
+    cursor: id.optional(),
+  })
+  .optional();
+
 export type LoginInput = z.input<typeof loginInput>;
 export type CreateOrderInput = z.input<typeof createOrderInput>;
 export type ClosePositionInput = z.input<typeof closePositionInput>;
 export type ModifySlTpInput = z.input<typeof modifySlTpInput>;
 export type InvalidateCacheInput = z.input<typeof invalidateCacheInput>;
 export type ListOrdersInput = z.input<typeof listOrdersInput>;
+export type CancelOrdersInput = z.input<typeof cancelOrdersInput>;
+export type ClosedPositionsInput = z.input<typeof closedPositionsInput>;

@@ -1,4 +1,4 @@
-import { marketSymbolsInput } from "../inputs/index.ts";
+import { marketQuoteInput, marketSymbolsInput } from "../inputs/index.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
 export const marketRouter = router({
@@ -6,4 +6,9 @@ export const marketRouter = router({
   symbols: protectedProcedure
     .input(marketSymbolsInput)
     .query(({ ctx, input }) => ctx.desk.market.symbols(ctx.user.id, input.accountId)),
+
+  /** A symbol's mark price (the order form's value preview); never cached, from the shared feed. */
+  quote: protectedProcedure
+    .input(marketQuoteInput)
+    .query(({ ctx, input }) => ctx.desk.market.quote(ctx.user.id, input.accountId, input.symbol)),
 });

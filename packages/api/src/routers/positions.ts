@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closePositionInput, modifySlTpInput } from "../inputs/index.ts";
+import { closedPositionsInput, closePositionInput, modifySlTpInput } from "../inputs/index.ts";
 import { protectedProcedure, router } from "../trpc.ts";
 
 export const positionsRouter = router({
@@ -13,4 +13,9 @@ export const positionsRouter = router({
   modifySlTp: protectedProcedure
     .input(modifySlTpInput)
     .mutation(({ ctx, input }) => ctx.desk.positions.modifySlTp(ctx.user.id, input)),
+
+  /** Closed positions with their realized PnL, most recently closed first, by cursor. */
+  closed: protectedProcedure
+    .input(closedPositionsInput)
+    .query(({ ctx, input }) => ctx.desk.positions.closed(ctx.user.id, input ?? { limit: 20 })),
 });

@@ -1,7 +1,8 @@
 import type Decimal from "decimal.js";
 import type { SymbolRules } from "../exchange/gateway.ts";
+import { shown, shownPrice } from "./display.ts";
 import { InvalidCommandError } from "./errors.ts";
-import { toDecimal, toWire } from "./money.ts";
+import { toDecimal } from "./money.ts";
 
 /** What an order is checked on, before it reaches the exchange. */
 export interface OrderToCheck {
@@ -36,14 +37,20 @@ export function checkOrderRules(
   const max = market ? rules.marketMaxQuantity : rules.maxQuantity;
   const quantity = toDecimal(order.quantity);
   if (!quantity.mod(step).isZero()) {
-    throw new InvalidCommandError("quantity", `quantity must be a multiple of ${toWire(step)} ${base}`);
+    throw new InvalidCommandError(
+      "quantity",
+      `quantity must be a multiple of ${shown(step)} ${base} (the step)`,
+    );
   }
   if (quantity.lt(min))
-    throw new InvalidCommandError("quantity", `quantity must be at least ${toWire(min)} ${base}`);
+    throw new InvalidCommandError(
+      "quantity",
+      `quantity must be at least ${shown(min)} ${base} (the minimum)`,
+    );
   if (quantity.gt(max)) {
     throw new InvalidCommandError(
       "quantity",
-      `quantity must be at most ${toWire(max)} ${base}${market ? " for a MARKET order" : ""}`,
+      `quantity must be at most ${shown(max)} ${base}${market ? " for a MARKET order" : ""}`,
     );
   }
   checkTicks(rules, [
@@ -57,7 +64,7 @@ export function checkOrderRules(
     if (notional.lt(rules.minNotional)) {
       throw new InvalidCommandError(
         "quantity",
-        `order value ${notional.toDecimalPlaces(2).toFixed(2)} ${rules.quoteAsset} is below the ${toWire(rules.minNotional)} ${rules.quoteAsset} minimum`,
+        `order value ${shownPrice(notional.toDecimalPlaces(2))} ${rules.quoteAsset} is below the ${shown(rules.minNotional)} ${rules.quoteAsset} minimum`,
       );
     }
   }
@@ -80,7 +87,7 @@ function checkTicks(rules: SymbolRules, prices: [string, Decimal | null | undefi
     if (price && !toDecimal(price).mod(rules.tickSize).isZero()) {
       throw new InvalidCommandError(
         field,
-        `${field} must be a multiple of ${toWire(rules.tickSize)} ${rules.quoteAsset}`,
+        `${field} must be a multiple of ${shown(rules.tickSize)} ${rules.quoteAsset}`,
       );
     }
   }

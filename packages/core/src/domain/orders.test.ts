@@ -297,7 +297,7 @@ describe("orders.create", () => {
     f.exchange.resetStats();
     expect(await refused(btc("0.000000001"))).toEqual([
       "quantity",
-      "quantity must be a multiple of 0.001 BTC",
+      "quantity must be a multiple of 0.001 BTC (the step)",
     ]);
     expect(await refused(btc("121"))).toEqual([
       "quantity",

@@ -3,10 +3,10 @@ import type { Order } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import type { ExchangeAccountRef, ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
 import type { DeskDeps, Gateways } from "./deps.ts";
+import { shownPrice } from "./display.ts";
 import { InvalidCommandError } from "./errors.ts";
 import { closingSide } from "./exchange-accounts.ts";
 import { definitelyNotPlaced, resolvedRow, sendIntent } from "./intents.ts";
-import { toWire } from "./money.ts";
 import { errorMessage } from "./order-rows.ts";
 
 export type ProtectionRole = "STOP_LOSS" | "TAKE_PROFIT";
@@ -20,7 +20,7 @@ export function checkProtection(
   markPrice: Decimal,
   levels: { stopLoss?: Decimal | null; takeProfit?: Decimal | null },
 ): void {
-  const mark = toWire(markPrice);
+  const mark = `${shownPrice(markPrice)} USDT`;
   const { stopLoss, takeProfit } = levels;
   if (stopLoss) {
     if (side === "LONG" && !stopLoss.lt(markPrice)) {
