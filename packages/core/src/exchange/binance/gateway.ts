@@ -16,14 +16,14 @@ import type {
   Unsubscribe,
 } from "../gateway.ts";
 import { placeWithReconciliation } from "../reconcile-order.ts";
+import { createMarketStreams, createMarkMemory } from "./market-streams.ts";
 import {
   type BinanceLogger,
   type BinanceRestClient,
   BinanceUnknownOutcomeError,
   createBinanceRestClient,
 } from "./rest-client.ts";
-import { openReconnectingSocket, type ReconnectingSocket } from "./socket.ts";
-import { toAccountEvents } from "./user-events.ts";
+import { createUserStreams } from "./user-streams.ts";
 import { createWeightBudget, type WeightBudget, type WeightState } from "./weight-budget.ts";
 import {
   batchCancelSchema,
@@ -101,7 +101,6 @@ const BATCH_CANCEL_MAX = 10;
 const TRADES_PAGE_MAX = 1000;
 const TRADES_WINDOW_MS = 7 * 24 * 60 * 60_000;
 // Every symbol's mark price each second, one array per message (on the /market route).
-const ALL_MARK_PRICES_STREAM = "!markPrice@arr@1s";
 
 export function createBinanceGateway(options: BinanceGatewayOptions = {}): BinanceGateway {
   const testnet = options.testnet ?? false;
@@ -126,12 +125,9 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
   });
 
   // What the streams lack (ACCOUNT_UPDATE has no leverage or mark price), remembered from REST.
-  const lastMark = new Map<string, Decimal>();
-  const lastMarkAt = new Map<string, number>(); // event time of the streamed mark in lastMark
-  let allMarks: AllMarkPrices | null = null;
+  const marks = createMarkMemory();
   const leverageBy = new Map<string, number>(); // `${accountId}:${symbol}`
-  const marketSockets = new Set<ReconnectingSocket>();
-  const userStreams = new Map<string, UserStream>();
+  const market = createMarketStreams({ wsBaseUrl, marks, logger });
 
   function credentialsOf(account: ExchangeAccountRef) {
     if (account.testnet !== undefined && account.testnet !== testnet) {
@@ -338,7 +334,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       const { symbol, markPrice } = premiumIndexSchema.parse(row);
       if (!wanted.has(symbol)) continue;
       prices.set(symbol, markPrice);
-      lastMark.set(symbol, markPrice);
+      marks.set(symbol, markPrice);
     }
     for (const symbol of wanted) {
       // Binance answers -1121 for one unknown symbol; the all-symbols list just lacks it.
@@ -347,106 +343,17 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     return prices;
   }
 
-  /** Remembers a streamed mark (for positions built from ACCOUNT_UPDATE) unless a newer one is known. */
-  function remember(tick: MarkPriceTick): void {
-    if ((lastMarkAt.get(tick.symbol) ?? Number.NEGATIVE_INFINITY) > tick.at) return;
-    lastMarkAt.set(tick.symbol, tick.at);
-    lastMark.set(tick.symbol, tick.markPrice);
-  }
-
-  interface AllMarkPrices {
-    /** Entries, not the functions: one listener subscribed twice is two subscriptions. */
-    listeners: Set<{ listener: (tick: MarkPriceTick) => void }>;
-    socket: ReconnectingSocket;
-  }
-
-  /** Binance's all-market mark price stream: every symbol's mark each second, as one array. */
-  function startAllMarkPrices(): AllMarkPrices {
-    const listeners: AllMarkPrices["listeners"] = new Set();
-    const inOrder = inOrderPerSymbol();
-    const socket = openReconnectingSocket({
-      name: "markPrice:all",
-      ...(logger ? { logger } : {}),
-      url: async () => `${wsBaseUrl}/market/stream?streams=${ALL_MARK_PRICES_STREAM}`,
-      onMessage: (message) => {
-        for (const tick of toMarkPriceTicks(message)) {
-          if (!inOrder(tick)) continue;
-          remember(tick);
-          for (const { listener } of [...listeners]) {
-            try {
-              listener(tick);
-            } catch (error) {
-              // One subscriber's failure must not starve the others (the price feed, the desk).
-              logger?.warn({ stream: "markPrice:all", error: String(error) }, "mark price listener failed");
-            }
-          }
-        }
-      },
-    });
-    marketSockets.add(socket);
-    return { listeners, socket };
-  }
-
-  interface UserStream {
-    listeners: Set<(event: AccountEvent) => void>;
-    socket: ReconnectingSocket;
-    keepAlive: NodeJS.Timeout;
-  }
-
-  function startUserStream(account: ExchangeAccountRef): UserStream {
-    const listenKeyRequest = {
-      path: "/fapi/v1/listenKey",
-      weight: WEIGHT.listenKey,
-      security: "USER_STREAM" as const,
-      credentials: credentialsOf(account),
-    };
-    const listeners = new Set<(event: AccountEvent) => void>();
-    const triggered = new Set<string>();
-    const context = {
-      accountId: account.id,
-      leverageOf: (symbol: string) => leverageBy.get(`${account.id}:${symbol}`) ?? 1,
-      markPriceOf: (symbol: string) => lastMark.get(symbol) ?? null,
-      triggered,
-      orders: new Map(),
-    };
-    const socket = openReconnectingSocket({
-      name: `user:${account.id}`,
-      ...(logger ? { logger } : {}),
-      // POST returns the account's active listenKey (or a new one) and extends it.
-      url: async () => {
-        const { listenKey } = await rest.request<{ listenKey: string }>({
-          method: "POST",
-          ...listenKeyRequest,
-        });
-        return `${wsBaseUrl}/private/ws/${listenKey}`;
-      },
-      // Events sent while the stream was down are gone: the desk reconciles the account.
-      onReopen: () => {
-        const event: AccountEvent = { type: "stream-restarted", accountId: account.id, at: now() };
-        for (const listener of listeners) listener(event);
-      },
-      onMessage: (message) => {
-        if ((message as { e?: unknown }).e === "listenKeyExpired") {
-          socket.restart();
-          return;
-        }
-        for (const event of toAccountEvents(message, context)) {
-          for (const listener of listeners) listener(event);
-        }
-      },
-    });
-    const keepAlive = setInterval(() => {
-      rest.request({ method: "PUT", ...listenKeyRequest }).catch((error: unknown) => {
-        logger?.warn(
-          { accountId: account.id, error: String(error) },
-          "listenKey keep-alive failed; restarting",
-        );
-        socket.restart();
-      });
-    }, keepAliveMs);
-    keepAlive.unref();
-    return { listeners, socket, keepAlive };
-  }
+  const users = createUserStreams({
+    rest,
+    wsBaseUrl,
+    listenKeyWeight: WEIGHT.listenKey,
+    keepAliveMs,
+    now,
+    credentialsOf,
+    leverageOf: (accountId, symbol) => leverageBy.get(`${accountId}:${symbol}`) ?? 1,
+    marks,
+    logger,
+  });
 
   return {
     name: "binance-usdm",
@@ -454,10 +361,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
     weight: () => budget.state(),
 
     async streamsReady() {
-      await Promise.all([
-        ...[...marketSockets].map((socket) => socket.ready()),
-        ...[...userStreams.values()].map((stream) => stream.socket.ready()),
-      ]);
+      await Promise.all([market.ready(), users.ready()]);
     },
 
     async getAccountSnapshot(account) {
@@ -480,7 +384,7 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       const positions = toPositions(positionsRaw);
       for (const p of positions) {
         leverageBy.set(`${account.id}:${p.symbol}`, p.leverage);
-        lastMark.set(p.symbol, p.markPrice);
+        marks.set(p.symbol, p.markPrice);
       }
       const snapshot: AccountSnapshot = { balances: toBalances(balancesRaw), positions, asOf: now() };
       return snapshot;
@@ -580,45 +484,9 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
 
     getMarkPrices,
 
-    subscribeMarkPrices(symbols, listener) {
-      const wanted = [...new Set(symbols)];
-      if (wanted.length === 0) return () => {};
-      const streams = wanted.map((s) => `${s.toLowerCase()}@markPrice@1s`).join("/");
-      const inOrder = inOrderPerSymbol();
-      const socket = openReconnectingSocket({
-        name: `markPrice:${wanted.join(",")}`,
-        ...(logger ? { logger } : {}),
-        url: async () => `${wsBaseUrl}/market/stream?streams=${streams}`,
-        onMessage: (message) => {
-          for (const tick of toMarkPriceTicks(message)) {
-            if (!inOrder(tick)) continue;
-            remember(tick);
-            listener(tick);
-          }
-        },
-      });
-      marketSockets.add(socket);
-      return () => {
-        socket.close();
-        marketSockets.delete(socket);
-      };
-    },
-
-    subscribeAllMarkPrices(listener): Unsubscribe {
-      // One all-market socket per gateway, however many subscribers; closed when the last leaves.
-      if (!allMarks) allMarks = startAllMarkPrices();
-      const current = allMarks;
-      const entry = { listener };
-      current.listeners.add(entry);
-      return () => {
-        current.listeners.delete(entry);
-        if (current.listeners.size === 0 && allMarks === current) {
-          current.socket.close();
-          marketSockets.delete(current.socket);
-          allMarks = null;
-        }
-      };
-    },
+    subscribeMarkPrices: market.subscribeMarkPrices,
+    subscribeAllMarkPrices: market.subscribeAllMarkPrices,
+    subscribeAccountEvents: (account, listener) => users.subscribe(account, listener),
 
     async getExchangeRules() {
       const raw = await rest.request({
@@ -633,56 +501,10 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
       return rules;
     },
 
-    subscribeAccountEvents(account, listener): Unsubscribe {
-      // One stream per account, however many subscribers: Binance keeps one listenKey per account.
-      let stream = userStreams.get(account.id);
-      if (!stream) {
-        try {
-          stream = startUserStream(account);
-        } catch (error) {
-          // One misconfigured account (no keys, other environment) must not stop the others' streams.
-          logger?.warn({ accountId: account.id, error: String(error) }, "no account events for this account");
-          return () => {};
-        }
-        userStreams.set(account.id, stream);
-      }
-      stream.listeners.add(listener);
-      const current = stream;
-      return () => {
-        current.listeners.delete(listener);
-        if (current.listeners.size === 0 && userStreams.get(account.id) === current) {
-          clearInterval(current.keepAlive);
-          current.socket.close();
-          userStreams.delete(account.id);
-        }
-      };
-    },
-
     async close() {
-      for (const socket of marketSockets) socket.close();
-      marketSockets.clear();
-      allMarks?.listeners.clear();
-      allMarks = null;
-      for (const stream of userStreams.values()) {
-        clearInterval(stream.keepAlive);
-        stream.socket.close();
-      }
-      userStreams.clear();
+      market.close();
+      users.close();
     },
-  };
-}
-
-/**
- * A filter that passes a symbol's tick unless an older event time than the last one passed for
- * that symbol: a late tick (after a reconnect, or from a lagging server) never moves a price back.
- */
-function inOrderPerSymbol(): (tick: MarkPriceTick) => boolean {
-  const lastAt = new Map<string, number>();
-  return (tick) => {
-    const last = lastAt.get(tick.symbol);
-    if (last !== undefined && tick.at < last) return false;
-    lastAt.set(tick.symbol, tick.at);
-    return true;
   };
 }
 

@@ -9,4 +9,11 @@ export {
 } from "./gateway.ts";
 export { type BinanceLogger, BinanceUnknownOutcomeError } from "./rest-client.ts";
 export { signQuery } from "./sign.ts";
-export { createWeightBudget, type WeightBudget, type WeightState } from "./weight-budget.ts";
+export {
+  createWeightBudget,
+  type SharedWeightCounter,
+  type WeightBudget,
+  type WeightBudgetOptions,
+  type WeightPriority,
+  type WeightState,
+} from "./weight-budget.ts";

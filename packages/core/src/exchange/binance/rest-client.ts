@@ -91,7 +91,7 @@ export function createBinanceRestClient(options: RestClientOptions): BinanceRest
         }
       }
 
-      budget.acquire(req.weight, req.priority);
+      await budget.acquire(req.weight, req.priority);
 
       const query = params.toString();
       const url = `${baseUrl}${req.path}${query ? `?${query}` : ""}`;

@@ -20,8 +20,11 @@ export const PRIORITY_SHARE: Readonly<Record<WeightPriority, number>> = {
 };
 
 export interface WeightBudget {
-  /** Reserves weight for a request about to go out, or throws without sending anything. */
-  acquire(weight: number, priority?: WeightPriority): void;
+  /**
+   * Reserves weight for a request about to go out, or throws without sending anything. Returns a
+   * promise (to await) only when the budget is shared through a store (several processes).
+   */
+  acquire(weight: number, priority?: WeightPriority): void | Promise<void>;
   /** Feeds back what Binance said: the used-weight header, 429 and 418 with Retry-After. */
   observe(response: {
     status: number;
@@ -44,10 +47,37 @@ const MINUTE_MS = 60_000;
 const DEFAULT_BACKOFF_MS = 60_000;
 const DEFAULT_BAN_MS = 2 * 60_000;
 
-export function createWeightBudget(options: { limitPerMinute: number; now: () => number }): WeightBudget {
-  const { limitPerMinute, now } = options;
+/**
+ * The cluster's count, shared by every process spending one IP's budget (apps/server: Redis).
+ * `reserve` adds `weight` to the minute's count when the result stays within `allowed` and says
+ * whether it did; it rejects when the store cannot be reached.
+ */
+export interface SharedWeightCounter {
+  reserve(minute: number, weight: number, allowed: number): Promise<{ reserved: boolean; used: number }>;
+}
+
+export interface WeightBudgetOptions {
+  limitPerMinute: number;
+  now: () => number;
+  /** Several processes on one IP: reservations go through this counter. */
+  shared?: SharedWeightCounter;
+  /**
+   * The share of the budget this process may spend on its own while `shared` cannot be reached
+   * (1 / the number of processes), counting what it already spent in that minute. Default 1.
+   */
+  fallbackShare?: number;
+  /** Told when the shared counter is lost (false) and back (true); once per change. */
+  onSharedStateChange?: (reachable: boolean) => void;
+}
+
+export function createWeightBudget(options: WeightBudgetOptions): WeightBudget {
+  const { limitPerMinute, now, shared } = options;
+  const fallbackShare = Math.min(1, Math.max(0, options.fallbackShare ?? 1));
+  let sharedReachable = true;
   let minute = Math.floor(now() / MINUTE_MS);
   let used = 0;
+  /** What this process spent this minute (through the shared counter or on its own). */
+  let own = 0;
   let backoffUntil = 0;
   let bannedUntil = 0;
 
@@ -56,7 +86,55 @@ export function createWeightBudget(options: { limitPerMinute: number; now: () =>
     if (current !== minute) {
       minute = current;
       used = 0;
+      own = 0;
     }
+  }
+
+  function refuse(priority: WeightPriority, allowed: number, at: number): never {
+    throw new ExchangeRateLimitedError(
+      priority === "trade"
+        ? `request weight budget of ${limitPerMinute}/min is spent`
+        : `request weight budget kept for trading: ${priority} requests may use ${allowed} of ${limitPerMinute}/min`,
+      (minute + 1) * MINUTE_MS - at,
+    );
+  }
+
+  function sharedState(reachable: boolean): void {
+    if (reachable === sharedReachable) return;
+    sharedReachable = reachable;
+    options.onSharedStateChange?.(reachable);
+  }
+
+  async function acquireShared(
+    counter: SharedWeightCounter,
+    weight: number,
+    priority: WeightPriority,
+    at: number,
+  ): Promise<void> {
+    const allowed = Math.floor(limitPerMinute * PRIORITY_SHARE[priority]);
+    const forMinute = minute;
+    let answer: { reserved: boolean; used: number } | undefined;
+    try {
+      answer = await counter.reserve(forMinute, weight, allowed);
+      sharedState(true);
+    } catch {
+      sharedState(false);
+    }
+    roll(now());
+    if (answer) {
+      if (!answer.reserved) refuse(priority, allowed, at);
+      if (minute === forMinute) {
+        own += weight;
+        used = Math.max(used, answer.used);
+      }
+      return;
+    }
+    // The shared count is out of reach: this process alone may fill its share of the budget,
+    // never more than the whole, counting what it already spent this minute.
+    const ownAllowed = Math.floor(allowed * fallbackShare);
+    if (own + weight > ownAllowed) refuse(priority, ownAllowed, at);
+    own += weight;
+    used += weight;
   }
 
   return {
@@ -72,16 +150,11 @@ export function createWeightBudget(options: { limitPerMinute: number; now: () =>
         throw new ExchangeRateLimitedError("Binance rate limit hit; backing off", backoffUntil - at);
       }
       roll(at);
+      if (shared) return acquireShared(shared, weight, priority, at);
       const allowed = Math.floor(limitPerMinute * PRIORITY_SHARE[priority]);
-      if (used + weight > allowed) {
-        throw new ExchangeRateLimitedError(
-          priority === "trade"
-            ? `request weight budget of ${limitPerMinute}/min is spent`
-            : `request weight budget kept for trading: ${priority} requests may use ${allowed} of ${limitPerMinute}/min`,
-          (minute + 1) * MINUTE_MS - at,
-        );
-      }
+      if (used + weight > allowed) refuse(priority, allowed, at);
       used += weight;
+      own += weight;
     },
 
     observe({ status, usedWeight1m, retryAfterSeconds, sentAt }) {
