@@ -7,7 +7,7 @@ import type {
 } from "../exchange/gateway.ts";
 import { requestCancelStatement, settleCancellations } from "./cancellations.ts";
 import type { DeskDeps } from "./deps.ts";
-import { accountRef, positionSideOf } from "./exchange-accounts.ts";
+import { ACCOUNT_ROW_SELECT, accountRef, positionSideOf } from "./exchange-accounts.ts";
 import { PROTECTING_STATUSES, statusesReplaceableBy } from "./intents.ts";
 import { pnl, toDecimal, toWire, toWireOrNull } from "./money.ts";
 import { realizedPnlFromExchange } from "./realized-pnl.ts";
@@ -174,14 +174,7 @@ export function createAccountEvents(
   return {
     async start(): Promise<void> {
       const accounts = await prisma.exchangeAccount.findMany({
-        select: {
-          id: true,
-          userId: true,
-          exchange: true,
-          testnet: true,
-          apiKeyEncrypted: true,
-          apiSecretEncrypted: true,
-        },
+        select: ACCOUNT_ROW_SELECT,
       });
       for (const account of accounts) {
         const gateway = deps.gateways[account.exchange];

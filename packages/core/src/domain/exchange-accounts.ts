@@ -17,6 +17,16 @@ export interface AccountRow {
   apiSecretEncrypted: string | null;
 }
 
+/** The columns of an account that talking to its exchange needs, with its owner. */
+export const ACCOUNT_ROW_SELECT = {
+  id: true,
+  userId: true,
+  exchange: true,
+  testnet: true,
+  apiKeyEncrypted: true,
+  apiSecretEncrypted: true,
+} as const;
+
 export function gatewayFor(deps: DeskDeps, exchange: Exchange): ExchangeGateway {
   const gateway = deps.gateways[exchange];
   if (!gateway) throw new ExchangeUnavailableError(`no ${exchange} exchange is configured on this server`);

@@ -2,18 +2,13 @@ import Decimal from "decimal.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExchangeUnavailableError } from "../exchange/errors.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
+import { manualTimers } from "../testing/desk-fixture.ts";
 import { createPriceFeed, type PriceFeed } from "./price-feed.ts";
 
 let clock: number;
 let exchange: SimulatedExchange;
 let feed: PriceFeed;
-const timers = {
-  setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => globalThis.clearTimeout(handle as NodeJS.Timeout),
-  setInterval: (callback: () => void, ms: number) => globalThis.setInterval(callback, ms),
-  clearInterval: (handle: unknown) => globalThis.clearInterval(handle as NodeJS.Timeout),
-  now: () => clock,
-};
+const timers = manualTimers(() => clock);
 const priceCalls = () => exchange.stats().calls.getMarkPrices ?? 0;
 
 beforeEach(() => {

@@ -18,6 +18,7 @@ import {
   type SimulatedFault,
   type SimulatedOperation,
 } from "../exchange/simulated/index.ts";
+import { manualTimers } from "../testing/desk-fixture.ts";
 
 const SYMBOLS = { BTCUSDT: "65000", ETHUSDT: "3400" } as const;
 type Symbol = keyof typeof SYMBOLS;
@@ -119,13 +120,7 @@ let prisma: PrismaClient;
 let closeDb: () => Promise<void>;
 let exchange: SimulatedExchange;
 let clock = Date.parse("2026-11-30T10:00:00.000Z");
-const timers = {
-  setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => globalThis.clearTimeout(handle as NodeJS.Timeout),
-  setInterval: (callback: () => void, ms: number) => globalThis.setInterval(callback, ms),
-  clearInterval: (handle: unknown) => globalThis.clearInterval(handle as NodeJS.Timeout),
-  now: () => clock,
-};
+const timers = manualTimers(() => clock);
 
 beforeAll(async () => {
   const db = await createTestDatabase();

@@ -1,5 +1,5 @@
 import type { DeskDeps } from "../domain/deps.ts";
-import { accountRef } from "../domain/exchange-accounts.ts";
+import { ACCOUNT_ROW_SELECT, accountRef } from "../domain/exchange-accounts.ts";
 import { errorMessage } from "../domain/order-rows.ts";
 import type { Unsubscribe } from "../exchange/gateway.ts";
 import { acquireLease, releaseLease } from "./lease.ts";
@@ -82,14 +82,7 @@ export function createReconciler(deps: DeskDeps, options: ReconcilerOptions): Re
   async function run(accountId: string, trigger: ReconcileTriggerName): Promise<ReconcileRunReport | null> {
     const account = await prisma.exchangeAccount.findUnique({
       where: { id: accountId },
-      select: {
-        id: true,
-        userId: true,
-        exchange: true,
-        testnet: true,
-        apiKeyEncrypted: true,
-        apiSecretEncrypted: true,
-      },
+      select: ACCOUNT_ROW_SELECT,
     });
     const gateway = account ? deps.gateways[account.exchange] : undefined;
     if (!account || !gateway) return null;

@@ -88,7 +88,7 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
 export type DeskFixture = Awaited<ReturnType<typeof createDeskFixture>>;
 
 /** The simulated exchange's timers on our clock; with latency 0 and no price walk none fire. */
-function manualTimers(now: () => number) {
+export function manualTimers(now: () => number) {
   return {
     setTimeout: (callback: () => void, ms: number) => globalThis.setTimeout(callback, ms),
     clearTimeout: (handle: unknown) => globalThis.clearTimeout(handle as NodeJS.Timeout),
