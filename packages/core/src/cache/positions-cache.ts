@@ -113,7 +113,11 @@ export interface PositionsCache {
   ): Promise<LoadResult<T>>;
   /** One entry, or all of the user's entries; returns how many were removed. */
   invalidate(userId: string, dataType?: string): Promise<number>;
-  invalidateAll(): Promise<number>;
+  /**
+   * Every entry; `{ publish: false }` drops this instance's entries only (after the bus was away,
+   * when this instance may have missed messages: the others need not drop theirs).
+   */
+  invalidateAll(options?: { publish?: boolean }): Promise<number>;
   /** Called after every invalidation, local or from the bus, even one that removed nothing. */
   onInvalidate(listener: (event: InvalidationEvent) => void): () => void;
   getMetrics(): CacheMetrics;
@@ -245,14 +249,18 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     load.controller.abort(new DOMException(`positions cache: ${why} while loading`, "AbortError"));
   }
 
-  function startLoad(
-    key: string,
-    userId: string,
-    dataType: string,
-    loader: Loader<unknown>,
-    ttlMs: number,
-    keepMs: number,
-  ): Load {
+  /** What a load of one key needs: its key, whose data it is, how to load it, how long to keep it. */
+  interface LoadRequest<T> {
+    key: string;
+    userId: string;
+    dataType: string;
+    loader: Loader<T>;
+    ttlMs: number;
+    /** Kept this long past the TTL for stale-if-error. */
+    keepMs: number;
+  }
+
+  function startLoad({ key, userId, dataType, loader, ttlMs, keepMs }: LoadRequest<unknown>): Load {
     const load: Load = {
       userId,
       dataType,
@@ -363,16 +371,14 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
 
   /** A getOrLoad miss: join the key's load or start one, and fall back when it fails. */
   async function loadThrough<T>(
-    userId: string,
-    dataType: string,
-    loader: Loader<T>,
-    ttlMs: number,
-    staleMs: number,
+    request: Omit<LoadRequest<T>, "key">,
     counters: DataTypeCounters,
   ): Promise<LoadResult<T>> {
+    const { userId, dataType, keepMs: staleMs } = request;
     const key = entryKey(userId, dataType);
+    const start = () => startLoad({ ...request, key } as LoadRequest<unknown>);
     let load = loads.get(key);
-    if (load === undefined) load = startLoad(key, userId, dataType, loader, ttlMs, staleMs);
+    if (load === undefined) load = start();
     else counters.coalesced++;
 
     for (let attempt = 1; ; attempt++) {
@@ -388,7 +394,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
           if (stored !== undefined) {
             return { value: stored.value as T, fromCache: true, stale: false, storedAt: stored.storedAt };
           }
-          load = loads.get(key) ?? startLoad(key, userId, dataType, loader, ttlMs, staleMs);
+          load = loads.get(key) ?? start();
           continue;
         }
         const fallback = staleFallback(key, staleMs);
@@ -478,7 +484,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       } catch (error) {
         return Promise.reject(error);
       }
-      return loadThrough(userId, dataType, loader, ttlMs, staleMs, counters);
+      return loadThrough({ userId, dataType, loader, ttlMs, keepMs: staleMs }, counters);
     },
 
     async invalidate(userId: string, dataType?: string): Promise<number> {
@@ -489,9 +495,9 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       return removed;
     },
 
-    async invalidateAll(): Promise<number> {
+    async invalidateAll(options?: { publish?: boolean }): Promise<number> {
       const removed = invalidateHere(null, null, "local");
-      await publish(null, null);
+      if (options?.publish !== false) await publish(null, null);
       return removed;
     },
 

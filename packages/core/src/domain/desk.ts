@@ -37,6 +37,12 @@ export interface TradingDeskOptions {
   markPriceThrottleMs?: number;
   /** A mark price older than this is stale (the read says so, a REST refresh runs); default 5000. */
   markPriceMaxAgeMs?: number;
+  /**
+   * A lock around each of a user's queued runs (mutations, reconciliation, exchange events) shared
+   * by every process: several servers on one database run one user's changes one at a time
+   * (apps/server: a PostgreSQL advisory lock). Without it the order holds within this process.
+   */
+  userLock?: <T>(userId: string, run: () => Promise<T>) => Promise<T>;
   /** Reconciliation's schedule, budget and grace (reconcile/reconciler.ts); defaults there. */
   reconcile?: Omit<ReconcilerOptions, "runForUser">;
 }
@@ -53,7 +59,11 @@ const consoleLogger: DeskLogger = {
 /** Builds the desk the API serves: one per process (the server), one per test. */
 export function createTradingDesk(options: TradingDeskOptions): TradingDeskInstance {
   const { cache } = options;
-  const oneAtATime = createPerUserQueue();
+  const inProcess = createPerUserQueue();
+  const { userLock } = options;
+  const oneAtATime: typeof inProcess = userLock
+    ? (userId, run) => inProcess(userId, () => userLock(userId, run))
+    : inProcess;
   // Bound below, once the reconciler exists (it needs these deps too).
   let requestReconcile: DeskDeps["requestReconcile"] = () => {};
   const now = options.now ?? (() => new Date());
@@ -153,17 +163,14 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     watchMarkPrices: async (userId, listener) => {
       // An open dashboard: its accounts are reconciled at the active interval while it is open.
       const unwatch = reconciler.watch(userId);
-      const watch = await watchMarkPrices(
-        deps,
-        {
-          throttleMs: options.markPriceThrottleMs ?? 1000,
-          setTimeout: (callback, ms) => setTimeout(callback, ms),
-          clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-        },
+      const watch = await watchMarkPrices(deps, {
+        throttleMs: options.markPriceThrottleMs ?? 1000,
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
         userId,
         onUserDataChanged,
         listener,
-      );
+      });
       return Object.assign(
         () => {
           unwatch();

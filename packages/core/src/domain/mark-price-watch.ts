@@ -20,11 +20,14 @@ export interface MarkPriceWatchOptions {
  */
 export async function watchMarkPrices(
   deps: DeskDeps,
-  options: MarkPriceWatchOptions,
-  userId: string,
-  onUserDataChanged: (listener: (changedUserId: string | null) => void) => Unsubscribe,
-  listener: (prices: Record<string, DecimalString>, at: Date) => void,
+  options: MarkPriceWatchOptions & {
+    userId: string;
+    /** The desk's data-changed signal: the watch follows the user's positions through it. */
+    onUserDataChanged: (listener: (changedUserId: string | null) => void) => Unsubscribe;
+    listener: (prices: Record<string, DecimalString>, at: Date) => void;
+  },
 ): Promise<MarkPriceWatch> {
+  const { userId, onUserDataChanged, listener } = options;
   let feeds: Unsubscribe[] = [];
   let pending: Record<string, DecimalString> = {};
   let timer: unknown = null;

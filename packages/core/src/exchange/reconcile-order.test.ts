@@ -27,7 +27,14 @@ const isUnknown = (e: unknown) => e instanceof ExchangeUnavailableError;
 describe("placeWithReconciliation", () => {
   it("returns the placed order without looking it up", async () => {
     const lookup = vi.fn(async () => null);
-    await expect(placeWithReconciliation(async () => order, lookup, isUnknown, "c-1")).resolves.toBe(order);
+    await expect(
+      placeWithReconciliation({
+        place: async () => order,
+        lookup,
+        isUnknownOutcome: isUnknown,
+        clientOrderId: "c-1",
+      }),
+    ).resolves.toBe(order);
     expect(lookup).not.toHaveBeenCalled();
   });
 
@@ -37,36 +44,38 @@ describe("placeWithReconciliation", () => {
       throw failure;
     });
     const lookup = vi.fn(async (_placeError: unknown) => order);
-    await expect(placeWithReconciliation(place, lookup, isUnknown, "c-1")).resolves.toBe(order);
+    await expect(
+      placeWithReconciliation({ place, lookup, isUnknownOutcome: isUnknown, clientOrderId: "c-1" }),
+    ).resolves.toBe(order);
     expect(place).toHaveBeenCalledTimes(1);
     // The lookup learns what went wrong (Binance: when the request stops being processable).
     expect(lookup).toHaveBeenCalledWith(failure);
   });
 
   it("says 'unavailable, safe to retry' when the lookup finds nothing", async () => {
-    const failure = placeWithReconciliation(
-      async () => {
+    const failure = placeWithReconciliation({
+      place: async () => {
         throw new ExchangeUnavailableError("timeout");
       },
-      async () => null,
-      isUnknown,
-      "c-1",
-    );
+      lookup: async () => null,
+      isUnknownOutcome: isUnknown,
+      clientOrderId: "c-1",
+    });
     await expect(failure).rejects.toBeInstanceOf(ExchangeUnavailableError);
     await expect(failure).rejects.toThrow(/safe to retry/);
   });
 
   it("says 'status unknown' when the lookup fails as well", async () => {
-    const failure = placeWithReconciliation(
-      async () => {
+    const failure = placeWithReconciliation({
+      place: async () => {
         throw new ExchangeUnavailableError("503");
       },
-      async () => {
+      lookup: async () => {
         throw new ExchangeUnavailableError("503 again");
       },
-      isUnknown,
-      "c-1",
-    );
+      isUnknownOutcome: isUnknown,
+      clientOrderId: "c-1",
+    });
     await expect(failure).rejects.toBeInstanceOf(ExchangeOrderStatusUnknownError);
     await expect(failure).rejects.toMatchObject({ clientOrderId: "c-1" });
   });
@@ -75,13 +84,13 @@ describe("placeWithReconciliation", () => {
     const rejected = new ExchangeRejectedError("insufficient margin", -2019);
     const lookup = vi.fn(async () => order);
     await expect(
-      placeWithReconciliation(
-        async () => {
+      placeWithReconciliation({
+        place: async () => {
           throw rejected;
         },
         lookup,
-        isUnknown,
-      ),
+        isUnknownOutcome: isUnknown,
+      }),
     ).rejects.toBe(rejected);
     expect(lookup).not.toHaveBeenCalled();
   });

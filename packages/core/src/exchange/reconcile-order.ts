@@ -9,13 +9,18 @@ import type { ExchangeOrder } from "./gateway.ts";
  * If the lookup itself fails, nobody knows whether the order exists, so the caller gets
  * ExchangeOrderStatusUnknownError and must not place again blindly.
  */
-export async function placeWithReconciliation(
-  place: () => Promise<ExchangeOrder>,
-  /** Gets the error that made the outcome unknown (a gateway may learn from it when to look). */
-  lookup: (placeError: unknown) => Promise<ExchangeOrder | null>,
-  isUnknownOutcome: (e: unknown) => boolean,
+export async function placeWithReconciliation({
+  place,
+  lookup,
+  isUnknownOutcome,
   clientOrderId = "",
-): Promise<ExchangeOrder> {
+}: {
+  place: () => Promise<ExchangeOrder>;
+  /** Gets the error that made the outcome unknown (a gateway may learn from it when to look). */
+  lookup: (placeError: unknown) => Promise<ExchangeOrder | null>;
+  isUnknownOutcome: (error: unknown) => boolean;
+  clientOrderId?: string;
+}): Promise<ExchangeOrder> {
   try {
     return await place();
   } catch (placeError) {

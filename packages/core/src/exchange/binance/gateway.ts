@@ -398,9 +398,9 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         clientOrderId: request.clientOrderId,
         kind: trigger ? "trigger" : "regular",
       };
-      return placeWithReconciliation(
-        () => place(account, request, trigger),
-        async (placeError) => {
+      return placeWithReconciliation({
+        place: () => place(account, request, trigger),
+        lookup: async (placeError) => {
           const found = await lookup(account, ref, trigger);
           const expiresAt = placeError instanceof BinanceUnknownOutcomeError ? placeError.expiresAt : null;
           if (found || expiresAt === null) return found;
@@ -412,9 +412,9 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
           await sleep(wait);
           return lookup(account, ref, trigger);
         },
-        (error) => error instanceof BinanceUnknownOutcomeError,
-        request.clientOrderId,
-      );
+        isUnknownOutcome: (error) => error instanceof BinanceUnknownOutcomeError,
+        clientOrderId: request.clientOrderId,
+      });
     },
 
     async getOpenOrders(account) {

@@ -92,7 +92,7 @@ export function placeOrder(
     (request.type === "LIMIT" && limitCrossed(request.side, request.price!, mark))
   ) {
     // A marketable order takes liquidity at the mark (a better price than a crossing limit).
-    fill(book, order, request.quantity, mark, ctx, events);
+    fill(book, { order, quantity: request.quantity, price: mark }, ctx, events);
   } else {
     events.push(orderEvent("order", order, ctx));
   }
@@ -289,15 +289,13 @@ function fillResting(
       return;
     }
   }
-  fill(book, order, quantity, price, ctx, events);
+  fill(book, { order, quantity, price }, ctx, events);
 }
 
 /** Applies a fill to the order, the position and the wallet, and records the events. */
 function fill(
   book: Book,
-  order: ExchangeOrder,
-  quantity: Decimal,
-  price: Decimal,
+  { order, quantity, price }: { order: ExchangeOrder; quantity: Decimal; price: Decimal },
   ctx: EngineContext,
   events: AccountEvent[],
 ): void {

@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import type { WeightBudget, WeightPriority } from "../binance/weight-budget.ts";
 import {
   ExchangeBannedError,
   ExchangeRateLimitedError,
@@ -28,6 +29,18 @@ import * as engine from "./matching-engine.ts";
 import { createRequestWeightCounter, REQUEST_WEIGHT } from "./request-weight.ts";
 import { symbolRulesFor } from "./symbol-rules.ts";
 
+const OPERATION_PRIORITY: Record<SimulatedOperation, WeightPriority> = {
+  getAccountSnapshot: "read",
+  getMarkPrices: "read",
+  placeOrder: "trade",
+  getOrder: "trade",
+  cancelOrders: "trade",
+  getOpenOrders: "background",
+  getTrades: "background",
+  // An order waits on the rules (checked before it is sent): not background work here.
+  getExchangeRules: "read",
+};
+
 export interface SimulatedTimers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -53,6 +66,13 @@ export interface SimulatedExchangeOptions {
   finishedOrdersKept?: number;
   /** Answer 429 once the rolling-minute weight passes this (Binance USD-M: 2400); default no limit. */
   weightLimit1m?: number;
+  /**
+   * The caller's own request-weight budget (apps/server: one shared by every instance through
+   * Redis), asked before each call like the Binance gateway asks its own; a refusal (429) sends
+   * nothing. Priorities: orders and cancels trade; snapshots, prices and the rules (an order waits
+   * on them) read; reconciliation's look-ups background.
+   */
+  weightBudget?: Pick<WeightBudget, "acquire">;
   /** Default in-memory. */
   store?: SimulatedBookStore;
   /**
@@ -304,6 +324,14 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       counter.record(operation, 0);
       throw new ExchangeBannedError(`${operation}: 418 this IP is banned`, bannedUntil - now);
     }
+    if (options.weightBudget && weight > 0) {
+      try {
+        await options.weightBudget.acquire(weight, OPERATION_PRIORITY[operation]);
+      } catch (error) {
+        counter.record(operation, 0);
+        throw error;
+      }
+    }
     const retryAfterMs = counter.record(operation, weight, options.weightLimit1m);
     if (retryAfterMs > 0) {
       throw new ExchangeRateLimitedError(`${operation}: 429 request weight over the limit`, retryAfterMs);
@@ -401,23 +429,24 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     },
 
     placeOrder(account, order) {
-      return placeWithReconciliation(
-        () =>
+      return placeWithReconciliation({
+        place: () =>
           request("placeOrder", REQUEST_WEIGHT.placeOrder, () =>
             withBook(account.id, (book, ctx) => {
               const placed = engine.placeOrder(book, order, ctx);
               return { result: placed.order, events: placed.events, changed: true };
             }),
           ),
-        () =>
+        lookup: () =>
           exchange.getOrder(account, {
             symbol: order.symbol,
             clientOrderId: order.clientOrderId,
             kind: engine.orderKind(order.type),
           }),
-        (error) => error instanceof ExchangeUnavailableError && !refusedWhileClosed.has(error),
-        order.clientOrderId,
-      );
+        isUnknownOutcome: (error) =>
+          error instanceof ExchangeUnavailableError && !refusedWhileClosed.has(error),
+        clientOrderId: order.clientOrderId,
+      });
     },
 
     getOrder(account, ref) {
