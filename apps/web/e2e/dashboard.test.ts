@@ -33,7 +33,7 @@ async function unnamedOrAmbiguousControls(p: Page): Promise<string[]> {
 beforeAll(async () => {
   ({ app, url } = await startServer(inject("webDistDir")));
   browser = await launchChromium(inject("chromiumPath"));
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
 });
 
@@ -71,7 +71,7 @@ describe("dashboard in Chromium", () => {
     const quantity = form.getByLabel("Quantity");
     await expect.poll(() => quantity.getAttribute("aria-invalid")).toBe("true");
     const describedBy = await quantity.getAttribute("aria-describedby");
-    expect(await text(page.locator(`[id="${describedBy}"]`))).toMatch(/positive decimal/);
+    expect(await text(page.locator(`[id="${describedBy}"]`))).toMatch(/positive decimal number/);
     await screenshot(page, "02-order-form-error");
   });
 
@@ -82,7 +82,7 @@ describe("dashboard in Chromium", () => {
     await form.getByLabel("Quantity").fill("2");
     await form.getByRole("button", { name: "Place order" }).click();
     await row(page, "BNBUSDT long").waitFor({ timeout: 5_000 });
-    expect(await text(form.getByRole("status"))).toContain("BUY 2 BNBUSDT");
+    expect(await text(form.getByRole("status").filter({ hasText: "Order placed" }))).toContain("BUY 2 BNBUSDT");
     expect(await form.getByLabel("Quantity").getAttribute("aria-invalid")).toBe("false");
     await screenshot(page, "03-order-placed");
   });
@@ -99,8 +99,9 @@ describe("dashboard in Chromium", () => {
     expect(await text(page.getByLabel("BTCUSDT long take-profit"))).toBe("68,500.00");
   });
 
-  it("closes a position", async () => {
+  it("closes a position, after asking", async () => {
     await page.getByRole("button", { name: "Close BNBUSDT long position" }).click();
+    await page.getByRole("button", { name: "Confirm: Close BNBUSDT long position" }).click();
     await row(page, "BNBUSDT long").waitFor({ state: "detached", timeout: 5_000 });
     await row(page, "BTCUSDT long").waitFor();
   });
@@ -128,11 +129,12 @@ describe("dashboard in Chromium", () => {
     await editor.getByRole("button", { name: "Cancel" }).click();
     await form.getByLabel("Order type").selectOption("MARKET");
 
-    const signedOut = await context.newPage(); // sessionStorage is per tab: the sign-in form
+    const fresh = await browser.newContext(); // another browser profile: the sign-in form
+    const signedOut = await fresh.newPage();
     await signedOut.goto(url);
     await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
     expect(await unnamedOrAmbiguousControls(signedOut)).toEqual([]);
-    await signedOut.close();
+    await fresh.close();
   });
 
   it("shows a second tab the first tab's order within 1 s, before its 5 s poll", async () => {
@@ -141,7 +143,7 @@ describe("dashboard in Chromium", () => {
     second.on("request", (request) => {
       if (request.url().includes("dashboard.events")) eventStreams.push(request.url());
     });
-    await signIn(second, url);
+    await second.goto(url); // signed in already: one session for the browser's tabs
     await row(second, "SOLUSDT long").waitFor();
     await second.getByRole("status", { name: "Live updates" }).waitFor();
     // The order is ready before the wait, so under load the click follows the poll at once.
@@ -170,7 +172,8 @@ describe("dashboard in Chromium", () => {
   it("refreshes the trader's own tab after an order through the mutation, without the live stream", async () => {
     const offline = await context.newPage();
     await offline.route(/dashboard\.events/, (route) => route.abort());
-    await signIn(offline, url);
+    await offline.goto(url);
+    await row(offline, "SOLUSDT long").waitFor();
     // Right after its own poll: only the mutation's invalidation can show the order within 1 s.
     await offline.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
     const form = offline.getByRole("form", { name: "New order" });

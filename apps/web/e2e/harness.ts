@@ -56,5 +56,5 @@ export async function signIn(page: Page, url: string): Promise<void> {
   await page.getByLabel("Email").fill(DEMO.email);
   await page.getByLabel("Password").fill(DEMO.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("table", { name: "Positions" }).waitFor();
+  await page.getByRole("table", { name: "Positions", exact: true }).waitFor();
 }

@@ -20,7 +20,7 @@ let page: Page;
 
 beforeAll(async () => {
   browser = await launchChromium(inject("chromiumPath"));
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 });
 
 afterAll(async () => {
@@ -52,6 +52,14 @@ it("reconnects the live stream after a server restart and hears the next change 
   await first.app.close();
   const stub = await unavailable(port);
   await refused;
+  // Nothing on screen can be fresh now: the badges say offline, figures are greyed, a banner says why.
+  const banner = page.getByRole("alert").filter({ hasText: "The server is not answering" });
+  await banner.waitFor({ timeout: 30_000 });
+  expect(await page.getByRole("status", { name: "Balances source" }).textContent()).toMatch(/^offline · /);
+  expect(await page.getByRole("status", { name: "Positions source" }).textContent()).toMatch(/^offline · /);
+  expect(await page.locator("main.is-stale").count()).toBe(1);
+  expect(await page.getByRole("status", { name: "Live updates" }).textContent()).not.toBe("live");
+  await screenshot(page, "desktop-server-away");
   await new Promise<void>((resolve, reject) => stub.close((error) => (error ? reject(error) : resolve())));
 
   const reconnected = page.waitForResponse((r) => isEventStream(r) && r.status() === 200, {
@@ -63,6 +71,12 @@ it("reconnects the live stream after a server restart and hears the next change 
   await expect
     .poll(() => page.getByRole("status", { name: "Live updates" }).textContent(), { timeout: 10_000 })
     .toBe("live");
+  // Back: the next read succeeds, the error is gone and the figures are fresh (or cached) again.
+  await banner.waitFor({ state: "detached", timeout: 20_000 });
+  await expect
+    .poll(() => page.getByRole("status", { name: "Balances source" }).textContent(), { timeout: 10_000 })
+    .toMatch(/^(fresh|cached) · /);
+  expect(await page.locator("main.is-stale").count()).toBe(0);
 
   // Right after the tab's own poll, so the 5 s poll cannot be what shows the order.
   await page.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });

@@ -1,8 +1,9 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Dashboard } from "./components/Dashboard.tsx";
 import { LoginForm } from "./components/LoginForm.tsx";
-import { getToken, setToken } from "./session.ts";
+import { ToastProvider } from "./components/Toasts.tsx";
+import { getToken, onSessionChangedElsewhere, setToken } from "./session.ts";
 import { createTrpcClient, trpc } from "./trpc.ts";
 
 function isUnauthorized(error: unknown): boolean {
@@ -30,20 +31,32 @@ export function App() {
     setSignedIn(false);
   }
 
+  // One session for every tab: signing in or out in another tab does the same here.
+  useEffect(
+    () =>
+      onSessionChangedElsewhere((token) => {
+        queryClient.clear();
+        setSignedIn(token !== null);
+      }),
+    [queryClient],
+  );
+
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        {signedIn ? (
-          <Dashboard onSignOut={signOut} />
-        ) : (
-          <LoginForm
-            onSignedIn={(token) => {
-              setToken(token);
-              queryClient.clear();
-              setSignedIn(true);
-            }}
-          />
-        )}
+        <ToastProvider>
+          {signedIn ? (
+            <Dashboard onSignOut={signOut} />
+          ) : (
+            <LoginForm
+              onSignedIn={(token) => {
+                setToken(token);
+                queryClient.clear();
+                setSignedIn(true);
+              }}
+            />
+          )}
+        </ToastProvider>
       </QueryClientProvider>
     </trpc.Provider>
   );

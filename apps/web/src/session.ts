@@ -1,6 +1,7 @@
 /**
- * The signed-in session's token: kept in memory and in sessionStorage, so a reload keeps the
- * user signed in but a new browser session (or another tab opened from scratch) signs in again.
+ * The signed-in session's token, shared by every tab of the browser: kept in localStorage, so a
+ * second tab opens signed in, and signing out in one tab signs out all of them (the `storage`
+ * event tells the others). Memory only where storage is disabled.
  */
 
 const STORAGE_KEY = "tradedesk.token";
@@ -8,7 +9,7 @@ let token: string | null = readStored();
 
 function readStored(): string | null {
   try {
-    return globalThis.sessionStorage?.getItem(STORAGE_KEY) ?? null;
+    return globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
   } catch {
     return null; // storage disabled: memory only
   }
@@ -21,9 +22,20 @@ export function getToken(): string | null {
 export function setToken(next: string | null): void {
   token = next;
   try {
-    if (next === null) globalThis.sessionStorage?.removeItem(STORAGE_KEY);
-    else globalThis.sessionStorage?.setItem(STORAGE_KEY, next);
+    if (next === null) globalThis.localStorage?.removeItem(STORAGE_KEY);
+    else globalThis.localStorage?.setItem(STORAGE_KEY, next);
   } catch {
     // memory only
   }
+}
+
+/** Another tab signed in or out: `listener` gets the new token (null: signed out). */
+export function onSessionChangedElsewhere(listener: (token: string | null) => void): () => void {
+  const handler = (event: StorageEvent) => {
+    if (event.key !== STORAGE_KEY && event.key !== null) return;
+    token = readStored();
+    listener(token);
+  };
+  globalThis.addEventListener?.("storage", handler);
+  return () => globalThis.removeEventListener?.("storage", handler);
 }

@@ -8,3 +8,5 @@ export type Position = BalancesSummary["positions"][number];
 export type RecentlyClosed = BalancesSummary["recentlyClosed"][number];
 export type Account = BalancesSummary["accounts"][number];
 export type CacheMetrics = RouterOutputs["cache"]["metrics"];
+export type Order = RouterOutputs["orders"]["open"]["items"][number];
+export type ClosedPosition = RouterOutputs["positions"]["closed"]["items"][number];

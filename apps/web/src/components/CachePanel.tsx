@@ -18,6 +18,11 @@ export function CachePanel() {
   return (
     <section className="card cache-panel" aria-labelledby="cache-heading">
       <h2 id="cache-heading">Cache</h2>
+      <p className="muted small">
+        {m?.scope === "server"
+          ? "Every user's figures on this server (admin)"
+          : "Your reads and invalidations"}
+      </p>
       {metrics.error && <p role="alert">Cache metrics unavailable: {metrics.error.message}</p>}
       <dl>
         {figures.map((figure) => (

@@ -1,10 +1,14 @@
 import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { useCreateOrder } from "../hooks/useCreateOrder.ts";
-import { formatQuantity } from "../money.ts";
+import { formatAmount, formatPrice, formatQuantity } from "../money.ts";
+import { orderCost } from "../risk.ts";
 import { trpc } from "../trpc.ts";
 import type { Account } from "../types.ts";
 import { Field, TextField } from "./Field.tsx";
+import { useToast } from "./Toasts.tsx";
+
+const LEVERAGES = [1, 2, 3, 5, 10, 20, 50, 75, 125];
 
 type Side = "BUY" | "SELL";
 type OrderType = "MARKET" | "LIMIT";
@@ -18,7 +22,9 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
   const [price, setPrice] = useState("");
   const [stopLoss, setStopLoss] = useState("");
   const [takeProfit, setTakeProfit] = useState("");
+  const [leverage, setLeverage] = useState(1);
   const [placed, setPlaced] = useState<string | null>(null);
+  const toast = useToast();
   const createOrder = useCreateOrder();
   const errors = formErrorsOf(createOrder.error);
   const selectedAccount = accountId || accounts[0]?.id || "";
@@ -30,6 +36,14 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
   );
   const rules = symbols.data?.symbols.find((s) => s.symbol === symbol.trim().toUpperCase());
   const step = rules ? (type === "MARKET" ? rules.marketStepSize : rules.stepSize) : null;
+  const minQuantity = rules ? (type === "MARKET" ? rules.marketMinQuantity : rules.minQuantity) : null;
+  // The value preview: a LIMIT order at its price, a MARKET one at the symbol's mark (never cached).
+  const quote = trpc.market.quote.useQuery(
+    { accountId: selectedAccount, symbol: symbol.trim().toUpperCase() },
+    { enabled: selectedAccount !== "" && rules !== undefined && type === "MARKET", refetchInterval: 5_000 },
+  );
+  const pricedAt = type === "LIMIT" ? price : (quote.data?.markPrice ?? "");
+  const cost = orderCost(quantity, pricedAt, leverage);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -45,14 +59,18 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
         price: type === "LIMIT" ? optional(price) : undefined,
         stopLoss: type === "MARKET" ? optional(stopLoss) : undefined,
         takeProfit: type === "MARKET" ? optional(takeProfit) : undefined,
+        leverage,
       },
       {
+        onError: (error) => {
+          if (!error.data?.zodError) toast("error", `Order refused: ${error.message}`);
+        },
         onSuccess: (result) => {
           const { order } = result;
           const warnings = result.warnings.length > 0 ? ` (${result.warnings.join("; ")})` : "";
-          setPlaced(
-            `${order.side} ${formatQuantity(order.quantity)} ${order.symbol} ${order.type.toLowerCase()}: ${order.status.toLowerCase()}${warnings}`,
-          );
+          const text = `${order.side} ${formatQuantity(order.quantity)} ${order.symbol} ${order.type.toLowerCase()}: ${order.status.toLowerCase()}${warnings}`;
+          setPlaced(text);
+          toast(warnings ? "error" : "success", `Order placed: ${text}`);
           setQuantity("");
           setPrice("");
           setStopLoss("");
@@ -114,18 +132,33 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
           )}
         </Field>
       </div>
-      <TextField
-        label="Quantity"
-        error={errors.fields.quantity}
-        inputMode="decimal"
-        placeholder={step ?? "0.01"}
-        value={quantity}
-        onChange={setQuantity}
-      />
+      <div className="row">
+        <TextField
+          label="Quantity"
+          error={errors.fields.quantity}
+          inputMode="decimal"
+          placeholder={step ?? "0.01"}
+          value={quantity}
+          onChange={setQuantity}
+        />
+        <Field label="Leverage" error={errors.fields.leverage}>
+          {(props) => (
+            <select {...props} value={leverage} onChange={(e) => setLeverage(Number(e.target.value))}>
+              {LEVERAGES.map((l) => (
+                <option key={l} value={l}>
+                  {l}x
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
       {rules && step && (
         <p className="hint" id="quantity-rules">
-          Steps of {step} {rules.baseAsset}, order value at least {rules.minNotional} {rules.quoteAsset};
-          prices in steps of {rules.tickSize}
+          Steps of {formatQuantity(step)} {rules.baseAsset}
+          {minQuantity ? `, at least ${formatQuantity(minQuantity)} ${rules.baseAsset}` : ""}; order value at
+          least {formatAmount(rules.minNotional)} {rules.quoteAsset}; prices in steps of{" "}
+          {formatQuantity(rules.tickSize)}
         </p>
       )}
       {type === "LIMIT" ? (
@@ -156,6 +189,20 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
           />
         </div>
       )}
+      <p className="preview" aria-live="off">
+        <span className="muted">Order value</span>{" "}
+        <output aria-label="Order value" className="num">
+          {cost ? `${formatAmount(cost.value)} USDT` : "—"}
+        </output>
+        {" · "}
+        <span className="muted">Margin at {leverage}x</span>{" "}
+        <output aria-label="Required margin" className="num">
+          {cost ? `${formatAmount(cost.margin)} USDT` : "—"}
+        </output>
+        {type === "MARKET" && quote.data?.markPrice && (
+          <span className="muted small"> (mark {formatPrice(quote.data.markPrice)})</span>
+        )}
+      </p>
       {errors.form && (
         <p role="alert" className="error">
           {errors.form}

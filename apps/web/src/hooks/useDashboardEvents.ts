@@ -1,4 +1,5 @@
 import { withMarkPrices } from "../live-prices.ts";
+import { recordMarks } from "../mark-history.ts";
 import { trpc } from "../trpc.ts";
 import { useRefreshDashboard } from "./useRefreshDashboard.ts";
 
@@ -14,6 +15,7 @@ export function useDashboardEvents() {
       if (event.type === "balances-changed") {
         void refresh();
       } else {
+        recordMarks(event.prices, event.at);
         utils.dashboard.balances.setData(undefined, (current) =>
           current ? withMarkPrices(current, event.prices, event.at) : current,
         );

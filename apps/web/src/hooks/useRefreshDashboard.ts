@@ -1,8 +1,18 @@
 import { trpc } from "../trpc.ts";
 
-/** What a change to the user's data makes stale: the balances summary and the cache figures. */
+/**
+ * What a change to the user's data makes stale: the balances summary, the cache figures, the
+ * open orders and the histories.
+ */
 export function useRefreshDashboard() {
   const utils = trpc.useUtils();
   return () =>
-    Promise.all([utils.dashboard.balances.invalidate(), utils.cache.metrics.invalidate()]).then(() => {});
+    Promise.all([
+      utils.dashboard.balances.invalidate(),
+      utils.cache.metrics.invalidate(),
+      utils.orders.open.invalidate(),
+      utils.orders.trades.invalidate(),
+      utils.orders.list.invalidate(),
+      utils.positions.closed.invalidate(),
+    ]).then(() => {});
 }
