@@ -6,9 +6,9 @@ import {
   createPrismaBookStore,
   createSimulatedExchange,
   createTradingDesk,
+  createWeightBudget,
   type ExchangeGateway,
   type Gateways,
-  type InvalidationBus,
   loadInitialBook,
   type SimulatedExchange,
   type TradingDeskInstance,
@@ -16,7 +16,10 @@ import {
 import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase, seed } from "@tradedesk/db";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createRedisBus } from "./bus/redis-bus.ts";
+import { withBusAwareTtl } from "./bus/bus-aware-cache.ts";
+import { createRedisBus, type RedisBus } from "./bus/redis-bus.ts";
+import { createRedisWeightCounter } from "./cluster/redis-weight-counter.ts";
+import { createUserLocks, type UserLocks } from "./cluster/user-lock.ts";
 import type { Config } from "./config.ts";
 import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
@@ -24,12 +27,6 @@ import { createMetricsRegistry } from "./http/metrics.ts";
 import { createLogger, withCacheLogging } from "./logging.ts";
 import { createExchangeMetrics } from "./observability/exchange-metrics.ts";
 import { mutationPaths } from "./observability/procedures.ts";
-
-/**
- * Request weight per minute the Binance gateway may spend (the IP's limit is 2400; 1800 is the
- * gateway's own default), stated here so that the metrics report the same budget it enforces.
- */
-const BINANCE_WEIGHT_BUDGET = 1800;
 
 /**
  * The whole product in one object: database (migrated, seeded when it is a new embedded one),
@@ -87,17 +84,38 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (migrated.modified.length > 0) {
       logger.warn({ modified: migrated.modified }, "applied migrations were edited since; not re-run");
     }
-    if (config.embeddedDatabase && (await isEmptyDatabase(db.prisma))) {
-      await seed(db.prisma);
-      logger.info("empty embedded database seeded with the demo desk (demo@example.com)");
+    if (await isEmptyDatabase(db.prisma)) {
+      if (config.embeddedDatabase || config.seedDemoData) {
+        await seed(db.prisma);
+        logger.info("empty database seeded with the demo desk (demo@example.com)");
+      } else {
+        logger.warn(
+          "the database is empty: nobody can sign in; SEED_DEMO_DATA=true (or pnpm db:seed) adds the demo desk",
+        );
+      }
     }
 
-    let bus: InvalidationBus | undefined;
+    // Set once the cache exists; the bus reports its state changes to it.
+    let onBusState: (up: boolean) => void = () => {};
+    let bus: RedisBus | undefined;
     if (config.redisUrl) {
+      const busLogger = logger.child({ component: "bus" });
       const redisBus = await createRedisBus({
         url: config.redisUrl,
-        onError: (error) => logger.warn({ err: error }, "redis invalidation bus error"),
-        onInvalidMessage: (raw) => logger.warn({ raw }, "ignored a malformed invalidation message"),
+        // Every reconnect attempt fails while Redis is away: the state change below is the news.
+        onError: (error) => busLogger.debug({ err: error }, "redis invalidation bus error"),
+        onInvalidMessage: (raw) => busLogger.warn({ raw }, "ignored a malformed invalidation message"),
+        onStateChange: (state) => {
+          if (state === "down") {
+            busLogger.warn(
+              { cacheTtlMs: config.cache.busDownTtlMs },
+              "invalidation bus down: serving with the short TTL, cache dropped",
+            );
+          } else {
+            busLogger.info("invalidation bus up again: cache dropped (messages may have been lost)");
+          }
+          onBusState(state === "up");
+        },
       });
       bus = redisBus;
       cleanups.push(() => redisBus.close());
@@ -112,7 +130,46 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     });
     rawCache.startCleanup();
     cleanups.push(() => rawCache.stop());
-    const cache = withCacheLogging(rawCache, logger);
+    const busAware = withBusAwareTtl(rawCache, config.cache.busDownTtlMs);
+    onBusState = (up) => {
+      void busAware.setBusUp(up);
+    };
+    const cache = withCacheLogging(busAware.cache, logger);
+
+    // Redis for the cluster's shared counters (exchange weight, sign-in and reload limits). No
+    // offline queue: while Redis is away a command fails at once and each instance falls back to
+    // its own counts instead of holding requests until Redis returns.
+    let sharedRedis: Redis | undefined;
+    if (config.redisUrl) {
+      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      client.on("error", (error) => logger.debug({ err: error }, "redis (shared counters) error"));
+      sharedRedis = client;
+      cleanups.push(() => {
+        client.disconnect();
+      });
+    }
+    const budgetLogger = logger.child({ component: "weight-budget" });
+    const weightBudget = (exchange: string) =>
+      createWeightBudget({
+        limitPerMinute: config.cluster.weightBudgetPerMinute,
+        now: Date.now,
+        ...(sharedRedis
+          ? {
+              shared: createRedisWeightCounter(
+                sharedRedis,
+                `${options.limitsKeyPrefix ?? "tradedesk"}:${exchange}`,
+              ),
+            }
+          : {}),
+        fallbackShare: 1 / config.cluster.instances,
+        onSharedStateChange: (reachable) =>
+          reachable
+            ? budgetLogger.info({ exchange }, "shared weight budget reachable again")
+            : budgetLogger.warn(
+                { exchange, share: `1/${config.cluster.instances}` },
+                "shared weight budget unreachable: spending this instance's share only",
+              ),
+      });
 
     const exchangeLogger = logger.child({ component: "exchange" });
     const simulatedExchange = createSimulatedExchange({
@@ -128,12 +185,17 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       // the defaults, which would fire stop-losses a trader set near the old price.
       persistMarkPrices: true,
       initialBook: loadInitialBook(db.prisma),
+      weightBudget: weightBudget("simulated"),
       onBackgroundError: (error) =>
         exchangeLogger.error({ err: error }, "simulated exchange background error"),
     });
     // The desk talks to the exchanges through measuring proxies (calls, latency, weight, streams).
     const exchangeMetrics = createExchangeMetrics();
-    const gateways: Gateways = { SIMULATED: exchangeMetrics.observe(simulatedExchange) };
+    const gateways: Gateways = {
+      SIMULATED: exchangeMetrics.observe(simulatedExchange, {
+        weightLimitPerMinute: config.cluster.weightBudgetPerMinute,
+      }),
+    };
     const exchanges: ExchangeGateway[] = [simulatedExchange];
     if (config.exchange.kind === "binance") {
       const binance = createBinanceGateway({
@@ -141,15 +203,28 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         ...(config.exchange.wsBaseUrl ? { wsBaseUrl: config.exchange.wsBaseUrl } : {}),
         testnet: config.exchange.testnet,
         recvWindowMs: config.exchange.recvWindowMs,
-        weightBudgetPerMinute: BINANCE_WEIGHT_BUDGET,
+        weightBudget: weightBudget("binance"),
         logger: exchangeLogger,
       });
       gateways.BINANCE_USDM = exchangeMetrics.observe(binance, {
-        weightLimitPerMinute: BINANCE_WEIGHT_BUDGET,
+        weightLimitPerMinute: config.cluster.weightBudgetPerMinute,
       });
       exchanges.push(binance);
     }
     cleanups.push(() => Promise.all(exchanges.map((exchange) => exchange.close())).then(() => {}));
+
+    // One user's changes one at a time across instances: PostgreSQL advisory locks. The embedded
+    // database has one process by construction (its folder is locked), so the desk's queue does.
+    let userLocks: UserLocks | undefined;
+    if (!config.embeddedDatabase) {
+      const locks = createUserLocks({
+        connectionString: config.databaseUrl,
+        waitMs: config.cluster.userLockWaitMs,
+        onEvent: (event) => logger.debug({ component: "user-lock", ...event }, `user lock ${event.event}`),
+      });
+      userLocks = locks;
+      cleanups.push(() => locks.close());
+    }
 
     const desk = createTradingDesk({
       prisma: db.prisma,
@@ -161,22 +236,15 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       logger: logger.child({ component: "desk" }),
       reconcile: config.reconcile,
       markPriceMaxAgeMs: config.markPriceMaxAgeMs,
+      ...(config.cache.staleIfErrorMs > 0 ? { staleIfErrorMs: config.cache.staleIfErrorMs } : {}),
+      ...(userLocks ? { userLock: userLocks.run } : {}),
     });
     await desk.accountEvents.start();
     cleanups.push(() => desk.accountEvents.stop());
 
-    // Sign-in and reload limits: counted in Redis when there is one, so every instance shares them.
-    let limiterRedis: Redis | undefined;
-    if (config.redisUrl) {
-      // No offline queue: while Redis is away the guard falls back to per-instance counting at
-      // once (its insurance limiter) instead of holding sign-ins until Redis returns.
-      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-      client.on("error", (error) => logger.warn({ err: error }, "redis (rate limits) error"));
-      limiterRedis = client;
-      cleanups.push(() => {
-        client.disconnect();
-      });
-    }
+    // Sign-in and reload limits: counted in Redis when there is one, so every instance shares them
+    // (the guard falls back to per-instance counting while Redis is away).
+    const limiterRedis = sharedRedis;
     const guard = createApiGuard({
       limits: {
         loginPerAccount: config.limits.loginPerAccount,
@@ -192,14 +260,27 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret, guard });
     let reconciling = true;
     const readiness = async (): Promise<Readiness> => {
-      const status = await migrationStatus(db);
-      if (status.failed.length > 0)
-        return { ready: false, reason: `failed migrations: ${status.failed.join(", ")}` };
-      if (status.pending.length > 0) {
-        return { ready: false, reason: `pending migrations: ${status.pending.join(", ")}` };
+      // What each shared part looks like from here. A bus that is down does not make the instance
+      // unready: it serves with the short TTL (staleness bounded), as every other instance does.
+      const checks: Record<string, string> = {
+        database: "up",
+        bus: bus ? bus.state() : "not configured",
+      };
+      let status: Awaited<ReturnType<typeof migrationStatus>>;
+      try {
+        status = await migrationStatus(db);
+      } catch (error) {
+        checks.database = "down";
+        const message = error instanceof Error ? error.message : String(error);
+        return { ready: false, reason: `database unreachable: ${message.slice(0, 200)}`, checks };
       }
-      if (reconciling) return { ready: false, reason: "reconciling: the start-up pass is running" };
-      return { ready: true };
+      if (status.failed.length > 0)
+        return { ready: false, reason: `failed migrations: ${status.failed.join(", ")}`, checks };
+      if (status.pending.length > 0) {
+        return { ready: false, reason: `pending migrations: ${status.pending.join(", ")}`, checks };
+      }
+      if (reconciling) return { ready: false, reason: "reconciling: the start-up pass is running", checks };
+      return { ready: true, checks };
     };
     const http = await createHttpServer({
       logger,
@@ -212,6 +293,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         cacheMetrics: () => rawCache.getMetrics(),
         reconciler: desk.reconciler,
         mutations: mutationPaths(appRouter),
+        ...(bus ? { bus } : {}),
         extra: [exchangeMetrics.register],
       }),
       webDistDir: config.webDistDir,

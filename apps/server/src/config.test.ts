@@ -19,7 +19,15 @@ describe("loadConfig", () => {
     expect(DEFAULT_PGLITE_DIR).toMatch(/\/\.data\/pglite$/);
     expect(config.embeddedDatabase).toBe(true);
     expect(config.exchange.kind).toBe("simulated");
-    expect(config.cache).toEqual({ ttlMs: 3000, cleanupIntervalMs: 60_000, maxEntries: 10_000 });
+    expect(config.cache).toEqual({
+      ttlMs: 3000,
+      cleanupIntervalMs: 60_000,
+      maxEntries: 10_000,
+      staleIfErrorMs: 60_000,
+      busDownTtlMs: 1_000,
+    });
+    expect(config.cluster).toEqual({ instances: 1, weightBudgetPerMinute: 1_800, userLockWaitMs: 30_000 });
+    expect(config.seedDemoData).toBe(false);
     expect(config.redisUrl).toBeNull();
     expect(config.reconcile).toEqual({
       activeIntervalMs: 30_000,
@@ -73,10 +81,24 @@ describe("loadConfig", () => {
       CREDENTIALS_KEY: Buffer.alloc(32, 1).toString("base64"),
       REDIS_URL: "redis://127.0.0.1:6379",
       LOG_LEVEL: "debug",
+      CACHE_STALE_IF_ERROR_MS: "20000",
+      BUS_DOWN_CACHE_TTL_MS: "200",
+      CLUSTER_INSTANCES: "3",
+      EXCHANGE_WEIGHT_BUDGET_PER_MINUTE: "600",
+      USER_LOCK_WAIT_MS: "5000",
+      SEED_DEMO_DATA: "true",
     });
     expect(config.port).toBe(8080);
     expect(config.embeddedDatabase).toBe(false);
-    expect(config.cache).toEqual({ ttlMs: 500, cleanupIntervalMs: 1000, maxEntries: 7 });
+    expect(config.cache).toEqual({
+      ttlMs: 500,
+      cleanupIntervalMs: 1000,
+      maxEntries: 7,
+      staleIfErrorMs: 20_000,
+      busDownTtlMs: 200,
+    });
+    expect(config.cluster).toEqual({ instances: 3, weightBudgetPerMinute: 600, userLockWaitMs: 5_000 });
+    expect(config.seedDemoData).toBe(true);
     expect(config.exchange).toEqual({
       kind: "binance",
       baseUrl: "http://127.0.0.1:9999",
@@ -108,6 +130,12 @@ describe("loadConfig", () => {
     ["EXCHANGE", "kraken"],
     ["BINANCE_WS_BASE_URL", "http://127.0.0.1:9998"],
     ["REDIS_URL", "localhost:6379"],
+    ["CACHE_STALE_IF_ERROR_MS", "-1"],
+    ["BUS_DOWN_CACHE_TTL_MS", "0"],
+    ["CLUSTER_INSTANCES", "0"],
+    ["EXCHANGE_WEIGHT_BUDGET_PER_MINUTE", "lots"],
+    ["USER_LOCK_WAIT_MS", "5"],
+    ["SEED_DEMO_DATA", "yes"],
     ["LOG_LEVEL", "loud"],
     ["LOG_FORMAT", "xml"],
     ["CREDENTIALS_KEY", "c2hvcnQ="],

@@ -73,7 +73,26 @@ export interface Config {
   /** fastify's trustProxy: whose X-Forwarded-For gives the client address (login limits). */
   trustProxy: boolean | string[];
   limits: LimitsConfig;
-  cache: { ttlMs: number; cleanupIntervalMs: number; maxEntries: number };
+  cache: {
+    ttlMs: number;
+    cleanupIntervalMs: number;
+    maxEntries: number;
+    /** Reads past the TTL whose reload fails (database or exchange down) get the last value this old at most. */
+    staleIfErrorMs: number;
+    /** The TTL of entries stored while the invalidation bus (Redis) is down. */
+    busDownTtlMs: number;
+  };
+  /** Several instances behind a load balancer (README: Running several instances). */
+  cluster: {
+    /** Instances sharing the exchange IP's weight budget: each may spend 1/N of it while Redis is away. */
+    instances: number;
+    /** Request weight a minute every instance together may spend on each exchange. */
+    weightBudgetPerMinute: number;
+    /** How long a mutation waits for the same user's mutation on another instance (PostgreSQL). */
+    userLockWaitMs: number;
+  };
+  /** Seed an empty PostgreSQL database with the demo desk at start (the embedded one always is). */
+  seedDemoData: boolean;
   exchange: ExchangeConfig;
   reconcile: ReconcileConfig;
   /** A mark price older than this is stale: reads say so and one REST refresh per symbol runs. */
@@ -179,6 +198,12 @@ const envSchema = z.object({
   CACHE_TTL_MS: optional(integer(1, 86_400_000)),
   CACHE_CLEANUP_MS: optional(integer(10, 86_400_000)),
   CACHE_MAX_ENTRIES: optional(integer(1, 10_000_000)),
+  CACHE_STALE_IF_ERROR_MS: optional(integer(0, 86_400_000)),
+  BUS_DOWN_CACHE_TTL_MS: optional(integer(1, 86_400_000)),
+  CLUSTER_INSTANCES: optional(integer(1, 1_000)),
+  EXCHANGE_WEIGHT_BUDGET_PER_MINUTE: optional(integer(10, 1_000_000)),
+  USER_LOCK_WAIT_MS: optional(integer(100, 600_000)),
+  SEED_DEMO_DATA: optional(bool),
   EXCHANGE: optional(z.enum(["simulated", "binance"], { message: 'must be "simulated" or "binance"' })),
   SIMULATED_SEED: optional(integer(0, 2 ** 31 - 1)),
   SIMULATED_LATENCY_MS: optional(integer(0, 60_000)),
@@ -277,7 +302,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ttlMs: e.CACHE_TTL_MS ?? 3_000,
       cleanupIntervalMs: e.CACHE_CLEANUP_MS ?? 60_000,
       maxEntries: e.CACHE_MAX_ENTRIES ?? 10_000,
+      staleIfErrorMs: e.CACHE_STALE_IF_ERROR_MS ?? 60_000,
+      // Never longer than the normal TTL.
+      busDownTtlMs: Math.min(e.BUS_DOWN_CACHE_TTL_MS ?? 1_000, e.CACHE_TTL_MS ?? 3_000),
     },
+    cluster: {
+      instances: e.CLUSTER_INSTANCES ?? 1,
+      weightBudgetPerMinute: e.EXCHANGE_WEIGHT_BUDGET_PER_MINUTE ?? 1_800,
+      userLockWaitMs: e.USER_LOCK_WAIT_MS ?? 30_000,
+    },
+    seedDemoData: e.SEED_DEMO_DATA ?? false,
     exchange:
       exchangeKind === "binance"
         ? {

@@ -56,7 +56,10 @@ describe("tradedesk server", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready" });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { database: "up", bus: "not configured" },
+    });
   });
 
   it("signs the seeded demo user in, and refuses a wrong password", async () => {
@@ -259,6 +262,7 @@ describe("readiness", () => {
       expect(await response.json()).toEqual({
         status: "not ready",
         reason: expect.stringMatching(/^pending migrations: \d+_init(, \d+_\w+)*$/),
+        checks: { database: "up", bus: "not configured" },
       });
     } finally {
       await app.db.prisma.$executeRawUnsafe(

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from "fastify";
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
+/** `checks`: each shared part's state ("database": "up", "bus": "down"...), shown either way. */
+export type Readiness =
+  | { ready: true; checks?: Record<string, string> }
+  | { ready: false; reason: string; checks?: Record<string, string> };
 
 /**
  * /healthz: the process answers. /readyz: it can serve traffic (database reachable, migrations
@@ -15,7 +18,8 @@ export function registerHealth(app: FastifyInstance, readiness: () => Promise<Re
     } catch (error) {
       result = { ready: false, reason: error instanceof Error ? error.message : String(error) };
     }
-    if (result.ready) return { status: "ready" };
-    return reply.code(503).send({ status: "not ready", reason: result.reason });
+    const checks = result.checks ? { checks: result.checks } : {};
+    if (result.ready) return { status: "ready", ...checks };
+    return reply.code(503).send({ status: "not ready", reason: result.reason, ...checks });
   });
 }

@@ -27,6 +27,8 @@ export interface MetricsOptions {
    * these names become label values, so a client calling made-up paths cannot grow the label set.
    */
   mutations?: readonly string[];
+  /** The invalidation bus (Redis): its state and the messages it could not publish. */
+  bus?: { state(): "up" | "down"; lostMessages(): number };
   /** Further metrics registered on the same registry (exchanges: observability/exchange-metrics.ts). */
   extra?: ((registry: Registry) => void)[];
 }
@@ -40,8 +42,33 @@ export function createMetricsRegistry(options: MetricsOptions): Registry {
   countCache(registry, options.cacheMetrics);
   if (options.reconciler) countReconciliation(registry, options.reconciler);
   mutationsOf.set(registry, new Set(options.mutations ?? []));
+  if (options.bus) countBus(registry, options.bus);
   for (const register of options.extra ?? []) register(registry);
   return registry;
+}
+
+/**
+ * The bus's state as a gauge (1 up, 0 down; what the bus-down alert watches: publishing never
+ * fails now, it buffers) and the invalidations it had to drop (buffer full while Redis was away).
+ */
+function countBus(registry: Registry, bus: NonNullable<MetricsOptions["bus"]>): void {
+  new Gauge({
+    name: "tradedesk_invalidation_bus_up",
+    help: "1 while the cache invalidation bus (Redis pub/sub) is connected and subscribed, 0 while it is down",
+    registers: [registry],
+    collect() {
+      this.set(bus.state() === "up" ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: "tradedesk_invalidation_bus_lost_messages_total",
+    help: "Invalidations this instance could not publish (its buffer overflowed while the bus was down, or it closed)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(bus.lostMessages());
+    },
+  });
 }
 
 type DataTypeCounterName =

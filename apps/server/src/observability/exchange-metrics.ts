@@ -119,6 +119,19 @@ export function createExchangeMetrics(options: { now?: () => number } = {}): Exc
       }
     },
   });
+  const weightSpent = new Counter({
+    name: "tradedesk_exchange_weight_spent_total",
+    help: "Request weight this instance spent since start (the simulated exchange's own count)",
+    labelNames: ["exchange"],
+    registers: [],
+    collect() {
+      this.reset();
+      for (const { gateway } of observed) {
+        const spent = gateway.stats?.().weight;
+        if (spent !== undefined) this.inc({ exchange: gateway.name }, spent);
+      }
+    },
+  });
   const weightLimit = new Gauge({
     name: "tradedesk_exchange_weight_limit_1m",
     help: "Request weight budget per minute of the gateway (absent when it has none)",
@@ -180,6 +193,7 @@ export function createExchangeMetrics(options: { now?: () => number } = {}): Exc
     requests,
     duration,
     weightUsed,
+    weightSpent,
     weightLimit,
     blocked,
     priceSubscriptions,
