@@ -82,7 +82,9 @@ describe("dashboard in Chromium", () => {
     await form.getByLabel("Quantity").fill("2");
     await form.getByRole("button", { name: "Place order" }).click();
     await row(page, "BNBUSDT long").waitFor({ timeout: 5_000 });
-    expect(await text(form.getByRole("status").filter({ hasText: "Order placed" }))).toContain("BUY 2 BNBUSDT");
+    expect(await text(form.getByRole("status").filter({ hasText: "Order placed" }))).toContain(
+      "BUY 2 BNBUSDT",
+    );
     expect(await form.getByLabel("Quantity").getAttribute("aria-invalid")).toBe("false");
     await screenshot(page, "03-order-placed");
   });
