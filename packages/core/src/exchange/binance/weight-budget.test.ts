@@ -89,3 +89,57 @@ describe("priorities when the budget runs low", () => {
     expect(budget.state().usedWeight1m).toBe(100);
   });
 });
+
+describe("a weight budget shared by several processes", () => {
+  /** The shared count as Redis keeps it (apps/server's Lua script), or unreachable. */
+  function sharedCounter() {
+    const minutes = new Map<number, number>();
+    const counter = {
+      reachable: true,
+      minutes,
+      async reserve(minute: number, weight: number, allowed: number) {
+        if (!counter.reachable) throw new Error("ECONNREFUSED");
+        const used = minutes.get(minute) ?? 0;
+        if (used + weight > allowed) return { reserved: false, used };
+        minutes.set(minute, used + weight);
+        return { reserved: true, used: used + weight };
+      },
+    };
+    return counter;
+  }
+
+  it("lets three processes together spend one budget, priorities kept", async () => {
+    const shared = sharedCounter();
+    const now = () => 0;
+    const budgets = [1, 2, 3].map(() =>
+      createWeightBudget({ limitPerMinute: 100, now, shared, fallbackShare: 1 / 3 }),
+    );
+    for (let i = 0; i < 6; i++) await budgets[i % 3]!.acquire(10, "background");
+    await expect(budgets[0]!.acquire(10, "background")).rejects.toThrow(ExchangeRateLimitedError);
+    await budgets[1]!.acquire(20, "read"); // reads go on to 85
+    await expect(budgets[2]!.acquire(10, "read")).rejects.toThrow(ExchangeRateLimitedError);
+    await budgets[2]!.acquire(20, "trade"); // orders keep the rest
+    await expect(budgets[0]!.acquire(1, "trade")).rejects.toThrow(ExchangeRateLimitedError);
+    expect(shared.minutes.get(0)).toBe(100);
+  });
+
+  it("falls back to its share while the shared count is unreachable, and says so once", async () => {
+    const shared = sharedCounter();
+    const changes: boolean[] = [];
+    const budget = createWeightBudget({
+      limitPerMinute: 90,
+      now: () => 0,
+      shared,
+      fallbackShare: 1 / 3,
+      onSharedStateChange: (reachable) => changes.push(reachable),
+    });
+    await budget.acquire(10);
+    shared.reachable = false;
+    await budget.acquire(10);
+    await budget.acquire(10); // 30 of its own: its third of 90
+    await expect(budget.acquire(1)).rejects.toThrow(ExchangeRateLimitedError);
+    shared.reachable = true;
+    await budget.acquire(10);
+    expect(changes).toEqual([false, true]);
+  });
+});
