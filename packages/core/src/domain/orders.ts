@@ -331,7 +331,7 @@ export function createOrdersService(deps: DeskDeps) {
 /** A resent clientOrderId must carry the same order it was first recorded with. */
 function sameOrder(row: Order, request: PlaceOrderRequest): boolean {
   const samePrice = (a: { toString(): string } | null, b: Decimal | undefined) =>
-    a === null ? b === undefined : b !== undefined && b.eq(a.toString());
+    a === null ? b === undefined : (b?.eq(a.toString()) ?? false);
   return (
     row.symbol === request.symbol &&
     row.side === request.side &&

@@ -247,7 +247,7 @@ async function runScenario({ steps, faults, crashes }: Scenario) {
   };
 
   const mark = async (name: Symbol) => (await exchange.getMarkPrices([name])).get(name)!;
-  const openPosition = (desk: TradingDeskInstance, name: Symbol) =>
+  const openPosition = (name: Symbol) =>
     prisma.position.findFirst({ where: { accountId, symbol: name, status: "OPEN" } }).then((p) => p ?? null);
   const level = (price: Decimal, side: "LONG" | "SHORT", role: "stop" | "take", percent: number) => {
     const below = (role === "stop") === (side === "LONG");
@@ -276,7 +276,7 @@ async function runScenario({ steps, faults, crashes }: Scenario) {
     }
     const clientOrderId = randomUUID();
     const attempt = async (desk: TradingDeskInstance): Promise<unknown> => {
-      const position = await openPosition(desk, s.symbol);
+      const position = await openPosition(s.symbol);
       const price = await mark(s.symbol);
       switch (s.kind) {
         case "open": {

@@ -1,7 +1,6 @@
 import type Decimal from "decimal.js";
 import { ExchangeRejectedError } from "../errors.ts";
 import type {
-  AccountEvent,
   AccountSnapshot,
   CancelResult,
   ExchangeAccountRef,
@@ -9,11 +8,9 @@ import type {
   ExchangeOrder,
   ExchangeRules,
   ExchangeTrade,
-  MarkPriceTick,
   OrderRef,
   PlaceOrderRequest,
   TradeQuery,
-  Unsubscribe,
 } from "../gateway.ts";
 import { placeWithReconciliation } from "../reconcile-order.ts";
 import { createMarketStreams, createMarkMemory } from "./market-streams.ts";
@@ -31,7 +28,6 @@ import {
   premiumIndexSchema,
   toAlgoOrder,
   toBalances,
-  toMarkPriceTicks,
   toOrder,
   toPositions,
   toSymbolRules,
