@@ -23,9 +23,6 @@ export const DEFAULT_TTL_MS = 3_000;
 export const DEFAULT_CLEANUP_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
-/** The engine's clock reading at the cache's creation, ms (2^40 ms is ~35 years). */
-const ENGINE_EPOCH = 2 ** 40;
-
 /** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
 const MAX_LOAD_ATTEMPTS = 3;
 
@@ -129,6 +126,8 @@ export interface PositionsCache {
 }
 
 interface Entry {
+  /** The engine's key. */
+  key: string;
   value: unknown;
   storedAt: number;
   ttlMs: number;
@@ -167,37 +166,39 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     ((error: unknown, source: CacheErrorSource) =>
       process.emitWarning(`positions cache (${source}): ${String(error)}`));
 
-  // lru-cache treats a start time of 0 as "no TTL", so its clock runs from ENGINE_EPOCH at our
-  // creation: a wall clock that steps back (NTP) would have to go back ~35 years to reach 0,
-  // whereas starting at 1 made an entry stored 1 ms before our creation immortal.
-  const origin = now();
-  const engineTime = (ms: number) => ms - origin + ENGINE_EPOCH;
-
   const countersByType = new Map<string, DataTypeCounters>();
   const entryCounters = emptyEntryCounters();
   /**
-   * userId -> dataType -> engine key, for every entry the engine holds: per-user invalidation
-   * walks it, and a read finds its key here instead of building (and hashing) a new string.
+   * userId -> dataType -> entry, for every entry the engine holds: per-user invalidation walks
+   * it, and a read finds its entry here instead of building (and hashing) a new key string.
    */
-  const keysByUser = new Map<string, Map<string, string>>();
+  const entriesByUser = new Map<string, Map<string, Entry>>();
   const loads = new Map<string, Load>();
   const listeners = new Set<(event: InvalidationEvent) => void>();
   let cleanupTimer: ReturnType<typeof setInterval> | undefined;
 
+  // The engine keeps the LRU order and the bound; freshness is ours (see isExpired), so that a
+  // hit reads the clock once and the engine does no TTL bookkeeping.
   const engine = new LRUCache<string, Entry>({
     max: maxEntries,
-    // 0: read the clock on every check (no cached time, no timers), so a fake clock is exact.
-    ttlResolution: 0,
-    perf: { now: () => engineTime(now()) },
     dispose: (entry, _key, reason) => {
       if (reason === "set") return; // replaced by a newer value under the same key
       if (reason === "evict") entryCounters.evictions++;
-      else if (reason === "expire") entryCounters.expired++;
-      const keys = keysByUser.get(entry.userId);
-      keys?.delete(entry.dataType);
-      if (keys?.size === 0) keysByUser.delete(entry.userId);
+      const entries = entriesByUser.get(entry.userId);
+      if (entries?.get(entry.dataType) !== entry) return;
+      entries.delete(entry.dataType);
+      if (entries.size === 0) entriesByUser.delete(entry.userId);
     },
   });
+
+  /** Past its TTL and its stale-if-error window: no longer held. */
+  function isExpired(entry: Entry, at: number): boolean {
+    return at - entry.storedAt > entry.ttlMs + entry.keepMs;
+  }
+
+  function expire(entry: Entry): void {
+    if (engine.delete(entry.key)) entryCounters.expired++;
+  }
 
   function countersFor(dataType: string): DataTypeCounters {
     let counters = countersByType.get(dataType);
@@ -219,28 +220,39 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs);
   }
 
+  /** The entry if fresh; one clock read. An entry past its whole window is removed (expired). */
   function readFresh(userId: string, dataType: string): Entry | undefined {
-    const key = keysByUser.get(userId)?.get(dataType);
-    if (key === undefined) return undefined;
-    // The engine has already dropped entries past ttl + keepMs; those it keeps for
-    // stale-if-error are fresh only within their own ttl.
-    const entry = engine.get(key);
-    if (entry === undefined || entry.keepMs === 0 || now() - entry.storedAt <= entry.ttlMs) return entry;
-    return undefined;
-  }
-
-  function makeEntry(userId: string, dataType: string, value: unknown, ttlMs: number, keepMs: number): Entry {
-    return { value, storedAt: now(), ttlMs, keepMs, userId, dataType, counters: countersFor(dataType) };
-  }
-
-  function store(key: string, entry: Entry): void {
-    engine.set(key, entry, { ttl: entry.ttlMs + entry.keepMs, start: engineTime(entry.storedAt) });
-    let keys = keysByUser.get(entry.userId);
-    if (keys === undefined) {
-      keys = new Map();
-      keysByUser.set(entry.userId, keys);
+    const entry = entriesByUser.get(userId)?.get(dataType);
+    if (entry === undefined) return undefined;
+    const age = now() - entry.storedAt;
+    if (age > entry.ttlMs + entry.keepMs) {
+      expire(entry);
+      return undefined;
     }
-    keys.set(entry.dataType, key);
+    // A read is a use, even of an entry kept only as a stale-if-error fallback.
+    engine.get(entry.key);
+    return age <= entry.ttlMs ? entry : undefined;
+  }
+
+  function makeEntry(
+    key: string,
+    userId: string,
+    dataType: string,
+    value: unknown,
+    ttlMs: number,
+    keepMs: number,
+  ): Entry {
+    return { key, value, storedAt: now(), ttlMs, keepMs, userId, dataType, counters: countersFor(dataType) };
+  }
+
+  function store(entry: Entry): void {
+    engine.set(entry.key, entry);
+    let entries = entriesByUser.get(entry.userId);
+    if (entries === undefined) {
+      entries = new Map();
+      entriesByUser.set(entry.userId, entries);
+    }
+    entries.set(entry.dataType, entry);
   }
 
   function cancelLoad(key: string, load: Load, why: string): void {
@@ -285,9 +297,9 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   ): Promise<Entry> {
     try {
       const value = await loader({ signal: load.controller.signal });
-      const entry = makeEntry(load.userId, load.dataType, value, ttlMs, keepMs);
+      const entry = makeEntry(key, load.userId, load.dataType, value, ttlMs, keepMs);
       // Only the key's current load may store: a cancelled one was overtaken by an invalidation.
-      if (loads.get(key) === load) store(key, entry);
+      if (loads.get(key) === load) store(entry);
       return entry;
     } catch (error) {
       countersFor(load.dataType).loadErrors++;
@@ -303,6 +315,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     const entry = engine.peek(key);
     if (entry === undefined) return undefined;
     const ageMs = now() - entry.storedAt;
+    if (isExpired(entry, ageMs + entry.storedAt)) return undefined;
     return ageMs <= entry.ttlMs + staleMs ? { entry, ageMs } : undefined;
   }
 
@@ -312,13 +325,13 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     if (userId === null && dataType === null) {
       removed = engine.size;
       engine.clear();
-      keysByUser.clear();
+      entriesByUser.clear();
     } else {
       const doomed: string[] = [];
-      const users = userId === null ? keysByUser.values() : [keysByUser.get(userId) ?? new Map()];
-      for (const keys of users) {
-        if (dataType === null) doomed.push(...keys.values());
-        else if (keys.has(dataType)) doomed.push(keys.get(dataType) as string);
+      const users = userId === null ? entriesByUser.values() : [entriesByUser.get(userId) ?? new Map()];
+      for (const entries of users) {
+        if (dataType === null) for (const entry of entries.values()) doomed.push(entry.key);
+        else if (entries.has(dataType)) doomed.push((entries.get(dataType) as Entry).key);
       }
       for (const key of doomed) if (engine.delete(key)) removed++;
     }
@@ -417,8 +430,13 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   }
 
   function cleanup(): number {
+    const at = now();
+    const doomed: Entry[] = [];
+    for (const entries of entriesByUser.values()) {
+      for (const entry of entries.values()) if (isExpired(entry, at)) doomed.push(entry);
+    }
     const before = entryCounters.expired;
-    engine.purgeStale();
+    for (const entry of doomed) expire(entry);
     return entryCounters.expired - before;
   }
 
@@ -450,7 +468,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       // A value set now is newer than whatever a running load would bring back.
       const running = loads.get(key);
       if (running !== undefined) cancelLoad(key, running, "overwritten");
-      store(key, makeEntry(userId, dataType, value, ttlMs, staleMs));
+      store(makeEntry(key, userId, dataType, value, ttlMs, staleMs));
     },
 
     getOrLoad<T>(
