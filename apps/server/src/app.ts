@@ -1,4 +1,4 @@
-import { appRouter, createApiGuard, createAppContextFactory } from "@tradedesk/api";
+import { appRouter, createApiGuard, createAppContextFactory, toTRPCError } from "@tradedesk/api";
 import {
   createBinanceGateway,
   createCredentialsCipher,
@@ -21,6 +21,7 @@ import { createRedisBus, type RedisBus } from "./bus/redis-bus.ts";
 import { createRedisWeightCounter } from "./cluster/redis-weight-counter.ts";
 import { createUserLocks, type UserLocks } from "./cluster/user-lock.ts";
 import type { Config } from "./config.ts";
+import { withLastKnownUsers } from "./degrade/last-known-users.ts";
 import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
 import { createMetricsRegistry } from "./http/metrics.ts";
@@ -257,7 +258,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       ...(limiterRedis ? { redis: limiterRedis } : {}),
       ...(options.limitsKeyPrefix ? { keyPrefix: options.limitsKeyPrefix } : {}),
     });
-    const createContext = createAppContextFactory({ desk, jwtSecret: config.jwtSecret, guard });
+    // While the database is unreachable, signed-in requests still get their user (the last row
+    // read): cached reads are served stale and mutations answer 503 (api's errors.ts).
+    const createContext = createAppContextFactory({
+      desk: withLastKnownUsers(desk),
+      jwtSecret: config.jwtSecret,
+      guard,
+    });
     let reconciling = true;
     const readiness = async (): Promise<Readiness> => {
       // What each shared part looks like from here. A bus that is down does not make the instance
@@ -285,7 +292,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const http = await createHttpServer({
       logger,
       router: appRouter,
-      createContext: ({ authorization, clientAddress }) => createContext(authorization, clientAddress),
+      // A failure while setting up the request (database down) gets the same mapping as procedures'.
+      createContext: ({ authorization, clientAddress }) =>
+        createContext(authorization, clientAddress).catch((error: unknown) => {
+          throw toTRPCError(error);
+        }),
       metricsToken: config.metricsToken,
       trustProxy: config.trustProxy,
       readiness,

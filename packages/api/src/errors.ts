@@ -52,6 +52,10 @@ export function toTRPCError(error: unknown): TRPCError {
       cause: error,
     });
   }
+  if (isDatabaseUnreachable(error)) {
+    const unavailable = new DatabaseUnavailableError(error);
+    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: unavailable.message, cause: unavailable });
+  }
   if (error instanceof ExchangeRejectedError) {
     return new TRPCError({
       code: "BAD_REQUEST",
@@ -60,6 +64,70 @@ export function toTRPCError(error: unknown): TRPCError {
     });
   }
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "internal error", cause: error });
+}
+
+/** Seconds a client should wait before retrying while the database is unreachable (Retry-After). */
+export const DATABASE_RETRY_AFTER_MS = 5_000;
+
+/** The database could not be reached: nothing was changed; `retryAfterMs` becomes Retry-After. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+  readonly retryAfterMs = DATABASE_RETRY_AFTER_MS;
+  constructor(cause: unknown) {
+    super("the desk's database is unreachable; nothing was changed, try again in a few seconds", { cause });
+  }
+}
+
+/**
+ * Prisma's ways of saying the connection is lost or refused (seen with @prisma/adapter-pg 7):
+ * - PrismaClientKnownRequestError P1001 (can't reach), P1002 (timed out), P1017 (closed), or any
+ *   code (P2010 for raw queries) with meta.driverAdapterError.cause.kind below;
+ * - a plain Error from node-postgres passed through ("Connection terminated unexpectedly") or a
+ *   socket error (ECONNREFUSED...); PostgreSQL's class 08 (connection) and 57P0x (shutting down);
+ * - PrismaClientInitializationError (no connection at all); PGlite's "PGlite is closed".
+ */
+const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017"]);
+const UNREACHABLE_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+]);
+const UNREACHABLE_ERRNO = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "EAI_AGAIN",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|connection timeout|Connection terminated due to connection timeout|Client has encountered a connection error|Can't reach database server|Server has closed the connection|PGlite is closed|timeout exceeded when trying to connect/i;
+
+export function isDatabaseUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  // The cause chain, bounded: wrappers (tRPC, the desk) keep the original as `cause`.
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof DatabaseUnavailableError) return true;
+    const { name, message } = current;
+    const code = (current as { code?: unknown }).code;
+    const meta = (current as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta;
+    const kind = meta?.driverAdapterError?.cause?.kind;
+    if (name === "PrismaClientInitializationError") return true;
+    if (typeof code === "string" && (UNREACHABLE_PRISMA_CODES.has(code) || UNREACHABLE_ERRNO.has(code)))
+      return true;
+    if (typeof code === "string" && code.startsWith("08") && code.length === 5) return true;
+    if (typeof kind === "string" && UNREACHABLE_KINDS.has(kind)) return true;
+    if (UNREACHABLE_MESSAGE.test(message)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 export interface FieldErrors {
@@ -140,6 +208,10 @@ export function errorData(error: TRPCError): { zodError: FieldErrors | null; ret
     };
   }
   const retryAfterMs =
-    cause instanceof ExchangeRateLimitedError || cause instanceof ThrottledError ? cause.retryAfterMs : null;
+    cause instanceof ExchangeRateLimitedError ||
+    cause instanceof ThrottledError ||
+    cause instanceof DatabaseUnavailableError
+      ? cause.retryAfterMs
+      : null;
   return { zodError, retryAfterMs };
 }

@@ -2,7 +2,13 @@ export { bearerToken, signToken, TOKEN_TTL_SECONDS, verifyToken } from "./auth/t
 export type { UserCacheFigures } from "./cache-figures.ts";
 export type { AuthenticatedUser, Context, CreateContextOptions } from "./context.ts";
 export { createAppContextFactory, createContext } from "./context.ts";
-export type { FieldErrors } from "./errors.ts";
+export {
+  DATABASE_RETRY_AFTER_MS,
+  DatabaseUnavailableError,
+  type FieldErrors,
+  isDatabaseUnreachable,
+  toTRPCError,
+} from "./errors.ts";
 export * from "./inputs/index.ts";
 export type { AppRouter, RouterInputs, RouterOutputs } from "./router.ts";
 export { appRouter, createCaller } from "./router.ts";
