@@ -20,6 +20,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // A safety net, not a speed claim: a busy machine may take seconds to refetch and repaint
+          // (the 1 s default failed a cache-panel poll under CI load).
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],
