@@ -31,11 +31,18 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
     priceTickMs: 0,
     timers: manualTimers(() => clock),
   });
-  const cache = createPositionsCache({ ttlMs: 3_000, now: () => clock });
+
   /** Every exchange call the desk made, in order: "placeOrder:STOP_MARKET", "cancelOrders:2"... */
   const calls: string[] = [];
   const hooks: ExchangeHooks = {};
   const logged: { level: "warn" | "error"; message: string }[] = [];
+  // What the cache cannot throw to a caller (a stale value stood in for a failed load) goes to
+  // the test's log, not to a process warning on the test output.
+  const cache = createPositionsCache({
+    ttlMs: 3_000,
+    now: () => clock,
+    onError: (error, source) => logged.push({ level: "warn", message: `cache ${source}: ${String(error)}` }),
+  });
   const logger: DeskLogger = {
     warn: (_details, message) => logged.push({ level: "warn", message }),
     error: (_details, message) => logged.push({ level: "error", message }),
