@@ -5,6 +5,7 @@ import type {
   ExchangeOrder,
   Unsubscribe,
 } from "../exchange/gateway.ts";
+import { createKeyedQueue } from "../util/keyed-queue.ts";
 import { requestCancelStatement, settleCancellations } from "./cancellations.ts";
 import type { DeskDeps } from "./deps.ts";
 import { ACCOUNT_ROW_SELECT, accountRef, positionSideOf } from "./exchange-accounts.ts";
@@ -25,7 +26,7 @@ export function createAccountEvents(
   const { prisma } = deps;
   let subscriptions: Unsubscribe[] = [];
   // One account's events are applied one at a time, in order.
-  const queues = new Map<string, Promise<void>>();
+  const inOrder = createKeyedQueue();
 
   async function apply(
     userId: string,
@@ -183,16 +184,14 @@ export function createAccountEvents(
         deps.accountBalances.streaming(account.id);
         subscriptions.push(
           gateway.subscribeAccountEvents(ref, (event) => {
-            const previous = queues.get(account.id) ?? Promise.resolve();
-            const next = previous
-              .then(() => runForUser(account.userId, () => apply(account.userId, ref, gateway, event)))
-              .catch((error: unknown) => {
-                deps.logger.error(
-                  { err: error, accountId: account.id, event: event.type },
-                  "applying an exchange event failed",
-                );
-              });
-            queues.set(account.id, next);
+            void inOrder(account.id, () =>
+              runForUser(account.userId, () => apply(account.userId, ref, gateway, event)),
+            ).catch((error: unknown) => {
+              deps.logger.error(
+                { err: error, accountId: account.id, event: event.type },
+                "applying an exchange event failed",
+              );
+            });
           }),
         );
       }
@@ -204,7 +203,7 @@ export function createAccountEvents(
     },
     /** Resolves when every event received so far has been applied (tests, shutdown). */
     async idle(): Promise<void> {
-      await Promise.all(queues.values());
+      await inOrder.idle();
     },
   };
 }

@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import { createKeyedQueue } from "../../util/keyed-queue.ts";
 import type { WeightBudget, WeightPriority } from "../binance/weight-budget.ts";
 import {
   ExchangeBannedError,
@@ -155,7 +156,6 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
 
   // No book is kept here: every operation reads the stored one, so all exchanges on one store
   // (server instances on one database) act on the same books.
-  const queues = new Map<string, Promise<void>>();
   const accountListeners = new Map<string, Set<AccountListener>>();
   const markListeners = new Set<{ symbols: ReadonlySet<string>; listener: (tick: MarkPriceTick) => void }>();
   let bannedUntil = 0;
@@ -207,18 +207,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
    * One account's operations in this process run one at a time, in arrival order, like a matching
    * engine's queue (the store's lock orders them against other processes).
    */
-  function serialize<T>(accountId: string, task: () => Promise<T>): Promise<T> {
-    const run = (queues.get(accountId) ?? Promise.resolve()).then(task);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    queues.set(accountId, tail);
-    void tail.then(() => {
-      if (queues.get(accountId) === tail) queues.delete(accountId);
-    });
-    return run;
-  }
+  const serialize = createKeyedQueue();
 
   /**
    * Runs a change on the account's stored book under the store's lock, with the latest stored
@@ -560,7 +549,7 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
       markListeners.clear();
       accountListeners.clear();
       await walking;
-      await Promise.all(queues.values());
+      await serialize.idle();
     },
   };
 
