@@ -1,3 +1,4 @@
+import type { RouterInputs } from "@tradedesk/api";
 import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { useCreateOrder } from "../hooks/useCreateOrder.ts";
@@ -10,8 +11,8 @@ import { useToast } from "./Toasts.tsx";
 
 const LEVERAGES = [1, 2, 3, 5, 10, 20, 50, 75, 125];
 
-type Side = "BUY" | "SELL";
-type OrderType = "MARKET" | "LIMIT";
+type Side = RouterInputs["orders"]["create"]["side"];
+type OrderType = RouterInputs["orders"]["create"]["type"];
 
 export function OrderForm({ accounts }: { accounts: Account[] }) {
   const [accountId, setAccountId] = useState("");

@@ -1,6 +1,6 @@
 import type { Exchange, Prisma, PrismaClient } from "@tradedesk/db";
 import type Decimal from "decimal.js";
-import type { AssetBalance } from "../exchange/gateway.ts";
+import type { AssetBalance, PositionSide } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { accountRef, gatewayFor } from "./exchange-accounts.ts";
 import { PROTECTING_STATUSES } from "./intents.ts";
@@ -23,7 +23,7 @@ export interface SnapshotPosition {
   accountId: string;
   exchange: Exchange;
   symbol: string;
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: Decimal;
   entryPrice: Decimal;
   leverage: number;
@@ -50,7 +50,7 @@ export interface SnapshotClosedPosition {
   id: string;
   accountId: string;
   symbol: string;
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: Decimal;
   closedBy: ExchangeCloseReasonName;
   closedAt: Date;

@@ -4,7 +4,9 @@ import type {
   ExchangeAccountRef,
   ExchangeGateway,
   ExchangeOrder,
+  OrderSide,
   PlaceOrderRequest,
+  PositionSide,
 } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 
@@ -54,11 +56,11 @@ export function accountRef(deps: DeskDeps, account: AccountRow): ExchangeAccount
 }
 
 /** The exchange side that opens (BUY) or closes (SELL) a LONG, and the reverse for a SHORT. */
-export function closingSide(side: "LONG" | "SHORT"): "BUY" | "SELL" {
+export function closingSide(side: PositionSide): OrderSide {
   return side === "LONG" ? "SELL" : "BUY";
 }
 
-export function positionSideOf(orderSide: "BUY" | "SELL"): "LONG" | "SHORT" {
+export function positionSideOf(orderSide: OrderSide): PositionSide {
   return orderSide === "BUY" ? "LONG" : "SHORT";
 }
 

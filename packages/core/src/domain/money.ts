@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import type { PositionSide } from "../exchange/gateway.ts";
 import type { DecimalString } from "./views.ts";
 
 /** Anything that prints as a decimal: decimal.js, Prisma's Decimal, a numeric column read as text. */
@@ -34,7 +35,7 @@ export function sum(values: readonly Decimal[]): Decimal {
 }
 
 /** PnL of `quantity` moved from `entry` to `exit`: positive when a LONG's price rose or a SHORT's fell. */
-export function pnl(side: "LONG" | "SHORT", quantity: Decimal, entry: Decimal, exit: Decimal): Decimal {
+export function pnl(side: PositionSide, quantity: Decimal, entry: Decimal, exit: Decimal): Decimal {
   const move = toDecimal(exit).minus(entry).times(quantity);
   return side === "LONG" ? move : move.negated();
 }

@@ -1,5 +1,6 @@
 import type { Exchange, PrismaClient } from "@tradedesk/db";
 import type Decimal from "decimal.js";
+import type { PositionSide } from "../exchange/gateway.ts";
 import type { AccountRow } from "./exchange-accounts.ts";
 import { toDecimal } from "./money.ts";
 
@@ -15,7 +16,7 @@ export interface ProtectiveOrderRow {
 export interface OwnedPosition {
   id: string;
   symbol: string;
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: Decimal;
   entryPrice: Decimal;
   leverage: number;
@@ -31,7 +32,7 @@ export interface OwnedPosition {
 interface Row {
   id: string;
   symbol: string;
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: string;
   entry_price: string;
   leverage: number;

@@ -1,4 +1,5 @@
 import type { Order, Position } from "@tradedesk/db";
+import type { PositionSide } from "../exchange/gateway.ts";
 import { type DecimalLike, toWire } from "./money.ts";
 import { exchangeOrderRow } from "./order-rows.ts";
 import type { OrderView, PositionBasics, PositionRecordView } from "./views.ts";
@@ -20,7 +21,7 @@ export function positionBasics(position: {
   id: string;
   accountId: string;
   symbol: string;
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: DecimalLike;
   entryPrice: DecimalLike;
   leverage: number;

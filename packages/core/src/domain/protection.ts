@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Order } from "@tradedesk/db";
 import type Decimal from "decimal.js";
-import type { ExchangeAccountRef, ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
+import type {
+  ExchangeAccountRef,
+  ExchangeGateway,
+  PlaceOrderRequest,
+  PositionSide,
+} from "../exchange/gateway.ts";
 import type { DeskDeps, Gateways } from "./deps.ts";
 import { shownPrice } from "./display.ts";
 import { InvalidCommandError } from "./errors.ts";
@@ -16,7 +21,7 @@ export type ProtectionRole = "STOP_LOSS" | "TAKE_PROFIT";
  * other way round. Anything else would trigger at once (or never protect).
  */
 export function checkProtection(
-  side: "LONG" | "SHORT",
+  side: PositionSide,
   markPrice: Decimal,
   levels: { stopLoss?: Decimal | null; takeProfit?: Decimal | null },
 ): void {
@@ -65,7 +70,7 @@ export interface ProtectionLevel {
 
 /** The reduce-only trigger order protecting a position at one level. */
 export function protectiveRequest(
-  position: { symbol: string; side: "LONG" | "SHORT"; quantity: Decimal },
+  position: { symbol: string; side: PositionSide; quantity: Decimal },
   level: ProtectionLevel,
   clientOrderId: string = randomUUID(),
 ): PlaceOrderRequest {

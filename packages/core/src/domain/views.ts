@@ -4,12 +4,15 @@
  * can return them as they are and the web app reads the same types through AppRouter.
  */
 
+import type { OrderSide, PositionSide } from "../exchange/gateway.ts";
+
 export type DecimalString = string;
 export type IsoTime = string;
 
 export type ExchangeName = "SIMULATED" | "BINANCE_USDM";
-export type PositionSideName = "LONG" | "SHORT";
-export type OrderSideName = "BUY" | "SELL";
+/** The gateway's names: the domain hands out what the exchanges speak. */
+export type PositionSideName = PositionSide;
+export type OrderSideName = OrderSide;
 export type OrderTypeName = "MARKET" | "LIMIT" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
 /** EXTERNAL: placed outside the desk (found by reconciliation); shown, never cancelled by the desk. */
 export type OrderRoleName = "ENTRY" | "EXIT" | "STOP_LOSS" | "TAKE_PROFIT" | "EXTERNAL";
