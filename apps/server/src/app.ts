@@ -293,8 +293,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       logger,
       router: appRouter,
       // A failure while setting up the request (database down) gets the same mapping as procedures'.
-      createContext: ({ authorization, clientAddress }) =>
-        createContext(authorization, clientAddress).catch((error: unknown) => {
+      createContext: ({ authorization, clientAddress, sessionCookie }) =>
+        createContext(authorization, clientAddress, sessionCookie).catch((error: unknown) => {
           throw toTRPCError(error);
         }),
       metricsToken: config.metricsToken,

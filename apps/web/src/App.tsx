@@ -1,9 +1,9 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Dashboard } from "./components/Dashboard.tsx";
 import { LoginForm } from "./components/LoginForm.tsx";
 import { ToastProvider } from "./components/Toasts.tsx";
-import { getToken, onSessionChangedElsewhere, setToken } from "./session.ts";
+import { announce, endSession, hasSession, onSessionChangedElsewhere } from "./session.ts";
 import { createTrpcClient, trpc } from "./trpc.ts";
 
 function isUnauthorized(error: unknown): boolean {
@@ -11,11 +11,15 @@ function isUnauthorized(error: unknown): boolean {
 }
 
 export function App() {
-  const [signedIn, setSignedIn] = useState(() => getToken() !== null);
+  // null until the server says whether the session cookie (unreadable to scripts) signs us in.
+  const [signedIn, setSignedIn] = useState<boolean | null>(null);
+  // Many queries fail at once when a session ends: sign out (and call the server) once.
+  const signedInNow = useRef(signedIn);
+  signedInNow.current = signedIn;
   const [queryClient] = useState(() => {
-    // An expired or revoked token anywhere sends the user back to the sign-in form.
+    // An expired or revoked session anywhere sends the user back to the sign-in form.
     const onError = (error: unknown) => {
-      if (isUnauthorized(error) && getToken() !== null) signOut();
+      if (isUnauthorized(error) && signedInNow.current) signOut();
     };
     return new QueryClient({
       queryCache: new QueryCache({ onError }),
@@ -26,17 +30,27 @@ export function App() {
   const [trpcClient] = useState(createTrpcClient);
 
   function signOut() {
-    setToken(null);
+    signedInNow.current = false;
     queryClient.clear();
     setSignedIn(false);
+    // The cookie is cleared before the other tabs are told, so none of them reads it again.
+    void endSession().then(() => announce("signed-out"));
   }
+
+  useEffect(() => {
+    let live = true;
+    void hasSession().then((yes) => live && setSignedIn(yes));
+    return () => {
+      live = false;
+    };
+  }, []);
 
   // One session for every tab: signing in or out in another tab does the same here.
   useEffect(
     () =>
-      onSessionChangedElsewhere((token) => {
+      onSessionChangedElsewhere((nowSignedIn) => {
         queryClient.clear();
-        setSignedIn(token !== null);
+        setSignedIn(nowSignedIn);
       }),
     [queryClient],
   );
@@ -45,14 +59,16 @@ export function App() {
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
         <ToastProvider>
-          {signedIn ? (
+          {signedIn === null ? (
+            <p className="muted">Loading…</p>
+          ) : signedIn ? (
             <Dashboard onSignOut={signOut} />
           ) : (
             <LoginForm
-              onSignedIn={(token) => {
-                setToken(token);
+              onSignedIn={() => {
                 queryClient.clear();
                 setSignedIn(true);
+                announce("signed-in");
               }}
             />
           )}

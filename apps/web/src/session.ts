@@ -1,41 +1,54 @@
 /**
- * The signed-in session's token, shared by every tab of the browser: kept in localStorage, so a
- * second tab opens signed in, and signing out in one tab signs out all of them (the `storage`
- * event tells the others). Memory only where storage is disabled.
+ * The browser's session lives in an httpOnly cookie the server sets at sign-in (SameSite=Strict,
+ * /trpc only): page scripts never see the token, so an injected script cannot carry it away, and
+ * every tab of the browser sends it, so a second tab opens signed in. This module only knows
+ * whether we are signed in, and tells the other tabs when that changes (BroadcastChannel).
  */
 
-const STORAGE_KEY = "tradedesk.token";
-let token: string | null = readStored();
+const CHANNEL = "tradedesk.session";
+type SessionMessage = "signed-in" | "signed-out";
 
-function readStored(): string | null {
+function channel(): BroadcastChannel | null {
+  return typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(CHANNEL);
+}
+
+/**
+ * Whether the cookie (if any) still signs us in. Only a 401 means signed out: with the server
+ * away the dashboard opens and shows its offline state, and a later 401 signs out then.
+ */
+export async function hasSession(): Promise<boolean> {
   try {
-    return globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+    const response = await fetch("/trpc/auth.me", { credentials: "same-origin" });
+    return response.status !== 401;
   } catch {
-    return null; // storage disabled: memory only
+    return true;
   }
 }
 
-export function getToken(): string | null {
-  return token;
+/** Tells the other tabs (the cookie is already shared; their screens are not). */
+export function announce(message: SessionMessage): void {
+  const ch = channel();
+  ch?.postMessage(message);
+  ch?.close();
 }
 
-export function setToken(next: string | null): void {
-  token = next;
+/** Clears the cookie on the server (the only way: script cannot touch an httpOnly cookie). */
+export async function endSession(): Promise<void> {
   try {
-    if (next === null) globalThis.localStorage?.removeItem(STORAGE_KEY);
-    else globalThis.localStorage?.setItem(STORAGE_KEY, next);
+    await fetch("/trpc/auth.logout", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+    });
   } catch {
-    // memory only
+    // The server is away: this tab signs out anyway; the cookie expires with its token.
   }
 }
 
-/** Another tab signed in or out: `listener` gets the new token (null: signed out). */
-export function onSessionChangedElsewhere(listener: (token: string | null) => void): () => void {
-  const handler = (event: StorageEvent) => {
-    if (event.key !== STORAGE_KEY && event.key !== null) return;
-    token = readStored();
-    listener(token);
-  };
-  globalThis.addEventListener?.("storage", handler);
-  return () => globalThis.removeEventListener?.("storage", handler);
+/** Another tab signed in (true) or out (false). */
+export function onSessionChangedElsewhere(listener: (signedIn: boolean) => void): () => void {
+  const ch = channel();
+  if (!ch) return () => {};
+  ch.onmessage = (event: MessageEvent<SessionMessage>) => listener(event.data === "signed-in");
+  return () => ch.close();
 }

@@ -1,7 +1,6 @@
 import type { AppRouter } from "@tradedesk/api";
 import { httpBatchLink, httpSubscriptionLink, retryLink, splitLink } from "@trpc/client";
 import { createTRPCReact } from "@trpc/react-query";
-import { getToken } from "./session.ts";
 
 export const trpc = createTRPCReact<AppRouter>();
 
@@ -20,23 +19,14 @@ export function createTrpcClient() {
             retry: ({ error }) => error.data?.code !== "UNAUTHORIZED",
             retryDelayMs: (attempt) => Math.min(1_000 * attempt, 5_000),
           }),
-          // EventSource cannot send headers: the token travels as a connection param.
-          httpSubscriptionLink({
-            url: TRPC_URL,
-            connectionParams: () => {
-              const token = getToken();
-              return token ? { token } : {};
-            },
-          }),
+          // Same origin: EventSource sends the session cookie, so no token travels in the URL.
+          httpSubscriptionLink({ url: TRPC_URL }),
         ],
         false: httpBatchLink({
           url: TRPC_URL,
           // The server refuses a batch of more than 16 calls (maxBatchSize): never send one.
           maxItems: 16,
-          headers: () => {
-            const token = getToken();
-            return token ? { authorization: `Bearer ${token}` } : {};
-          },
+          // The session cookie signs every call in (fetch sends it same-origin).
         }),
       }),
     ],

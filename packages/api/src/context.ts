@@ -19,6 +19,17 @@ export interface Context {
   /** The client's address (login limits); null for in-process callers. */
   clientAddress: string | null;
   guard: ApiGuard;
+  /**
+   * The browser's session cookie (httpOnly, SameSite=Strict), set by the HTTP host; absent for
+   * in-process callers (scripts, tests), which use the bearer token login returns.
+   */
+  sessionCookie: SessionCookie | null;
+}
+
+/** Set at sign-in, cleared at sign-out; the host knows how (name, flags, expiry). */
+export interface SessionCookie {
+  set(token: string): void;
+  clear(): void;
 }
 
 export interface CreateContextOptions {
@@ -29,6 +40,7 @@ export interface CreateContextOptions {
   clientAddress?: string | null;
   /** Abuse limits; default none (in-process callers: scripts, tests). The server passes its own. */
   guard?: ApiGuard;
+  sessionCookie?: SessionCookie | null;
 }
 
 export async function createContext(options: CreateContextOptions): Promise<Context> {
@@ -42,6 +54,7 @@ export async function createContext(options: CreateContextOptions): Promise<Cont
     user: user ? { id: user.id, role: user.role } : null,
     clientAddress: options.clientAddress ?? null,
     guard: options.guard ?? UNLIMITED_GUARD,
+    sessionCookie: options.sessionCookie ?? null,
   };
 }
 
@@ -52,12 +65,17 @@ export function createAppContextFactory(options: {
   guard?: ApiGuard;
 }) {
   const key = jwtKey(options.jwtSecret);
-  return (authorization: string | null | undefined, clientAddress?: string | null) =>
+  return (
+    authorization: string | null | undefined,
+    clientAddress?: string | null,
+    sessionCookie?: SessionCookie | null,
+  ) =>
     createContext({
       desk: options.desk,
       jwtSecret: key,
       authorization,
       clientAddress: clientAddress ?? null,
       ...(options.guard ? { guard: options.guard } : {}),
+      ...(sessionCookie ? { sessionCookie } : {}),
     });
 }

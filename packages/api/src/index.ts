@@ -1,6 +1,6 @@
 export { bearerToken, signToken, TOKEN_TTL_SECONDS, verifyToken } from "./auth/token.ts";
 export type { UserCacheFigures } from "./cache-figures.ts";
-export type { AuthenticatedUser, Context, CreateContextOptions } from "./context.ts";
+export type { AuthenticatedUser, Context, CreateContextOptions, SessionCookie } from "./context.ts";
 export { createAppContextFactory, createContext } from "./context.ts";
 export {
   DATABASE_RETRY_AFTER_MS,

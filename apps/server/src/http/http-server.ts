@@ -8,6 +8,7 @@ import { type Readiness, registerHealth } from "./health.ts";
 import { instrumentRequests } from "./metrics.ts";
 import { guardMetrics } from "./metrics-access.ts";
 import { redactUrl } from "./redact.ts";
+import { sessionCookieFor, sessionTokenFrom } from "./session-cookie.ts";
 import { serveWebApp } from "./web-app.ts";
 
 /**
@@ -20,12 +21,14 @@ export interface HttpServerOptions<TRouter extends AnyRouter> {
   logger: FastifyBaseLogger;
   router: TRouter;
   /**
-   * Builds the tRPC context from the caller's credentials: the Authorization header or, for SSE
-   * (EventSource cannot set headers), the `token` connection param; and the client's address.
+   * Builds the tRPC context from the caller's credentials: the Authorization header, for SSE
+   * (EventSource cannot set headers) the `token` connection param, else the browser's session
+   * cookie; the client's address; and the session cookie's setter (login, logout).
    */
   createContext: (auth: {
     authorization: string | undefined;
     clientAddress: string;
+    sessionCookie: { set(token: string): void; clear(): void };
   }) => Promise<inferRouterContext<TRouter>>;
   readiness: () => Promise<Readiness>;
   metrics: Registry;
@@ -120,14 +123,21 @@ export async function createHttpServer<TRouter extends AnyRouter>(
     trpcOptions: {
       router: options.router,
       maxBatchSize: MAX_BATCH_SIZE,
-      createContext: ({ req, info }) => {
+      createContext: ({ req, res, info }) => {
         // The connection param is for EventSource, which cannot send headers: event streams only.
         // Anywhere else a token in the URL ends up in logs, proxies and browser history.
         const subscription = info.type === "subscription";
         if (subscription) trackStream(req.raw);
         const token = subscription ? info.connectionParams?.token : undefined;
-        const authorization = req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
-        return options.createContext({ authorization, clientAddress: req.ip });
+        // A script's explicit header wins over a cookie the same client may also carry.
+        const sessionToken = token ?? sessionTokenFrom(req.headers.cookie);
+        const authorization =
+          req.headers.authorization ?? (sessionToken ? `Bearer ${sessionToken}` : undefined);
+        return options.createContext({
+          authorization,
+          clientAddress: req.ip,
+          sessionCookie: sessionCookieFor(req, res),
+        });
       },
       // A rate-limited answer (the exchange's 429 passed on) tells HTTP clients when to retry.
       responseMeta: ({ errors }) => {

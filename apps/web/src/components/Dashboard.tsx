@@ -3,6 +3,7 @@ import { useBalancesSummary } from "../hooks/useBalancesSummary.ts";
 import { useDashboardEvents } from "../hooks/useDashboardEvents.ts";
 import { recordMarks } from "../mark-history.ts";
 import { trpc } from "../trpc.ts";
+import { AccountsPanel } from "./AccountsPanel.tsx";
 import { BalancesTable } from "./BalancesTable.tsx";
 import { CacheBadge } from "./CacheBadge.tsx";
 import { CachePanel } from "./CachePanel.tsx";
@@ -91,6 +92,7 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
           <aside className="side-column">
             <OrderForm accounts={read.data.accounts} />
             <PnlCurve />
+            <AccountsPanel />
             <CachePanel />
           </aside>
         </main>

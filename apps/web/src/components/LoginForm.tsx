@@ -3,10 +3,10 @@ import { formErrorsOf } from "../form-errors.ts";
 import { trpc } from "../trpc.ts";
 import { TextField } from "./Field.tsx";
 
-export function LoginForm({ onSignedIn }: { onSignedIn: (token: string) => void }) {
+export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {
   const [email, setEmail] = useState("demo@example.com");
   const [password, setPassword] = useState("");
-  const login = trpc.auth.login.useMutation({ onSuccess: (result) => onSignedIn(result.token) });
+  const login = trpc.auth.login.useMutation({ onSuccess: () => onSignedIn() }); // the server set the session cookie
   const errors = formErrorsOf(login.error);
 
   const submit = (event: FormEvent) => {

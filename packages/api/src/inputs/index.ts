@@ -128,7 +128,24 @@ export const closedPositionsInput = z
   })
   .optional();
 
+/** Keys are checked again by the domain (printable, no spaces) and then by Binance itself. */
+const apiCredential = z.string().min(1, "is required").max(256, "must be at most 256 characters");
+const accountLabel = z.string().trim().min(1, "is required").max(64, "must be at most 64 characters");
+
+export const addAccountInput = z.strictObject({
+  exchange: z.literal("BINANCE_USDM", { message: 'must be "BINANCE_USDM"' }).default("BINANCE_USDM"),
+  label: accountLabel,
+  apiKey: apiCredential,
+  apiSecret: apiCredential,
+  testnet: z.boolean().default(false),
+});
+
+export const renameAccountInput = z.strictObject({ accountId: id, label: accountLabel });
+
+export const removeAccountInput = z.strictObject({ accountId: id });
+
 export type LoginInput = z.input<typeof loginInput>;
+export type AddAccountInput = z.input<typeof addAccountInput>;
 export type CreateOrderInput = z.input<typeof createOrderInput>;
 export type ClosePositionInput = z.input<typeof closePositionInput>;
 export type ModifySlTpInput = z.input<typeof modifySlTpInput>;

@@ -13,7 +13,19 @@ export const authRouter = router({
     const user = await ctx.guard.hashing(() => ctx.desk.users.authenticate(input.email, input.password));
     if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: BAD_CREDENTIALS });
     await ctx.guard.loginSucceeded(input.email);
-    return { token: await signToken(ctx.jwtKey, user.id), user };
+    const token = await signToken(ctx.jwtKey, user.id);
+    // Browsers keep the session in an httpOnly cookie every tab shares; scripts use the token.
+    ctx.sessionCookie?.set(token);
+    return { token, user };
+  }),
+
+  /**
+   * Clears the browser's session cookie. Public: a session that already expired can still sign
+   * out. A bearer token stays valid until it expires (tokens are not revoked server-side).
+   */
+  logout: publicProcedure.mutation(({ ctx }) => {
+    ctx.sessionCookie?.clear();
+    return { signedOut: true };
   }),
 
   me: protectedProcedure.query(async ({ ctx }) => {

@@ -14,6 +14,7 @@ import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import { cancelOrders } from "./cancel-orders.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
+import { createExchangeAccountAdmin } from "./exchange-account-admin.ts";
 import { closedPositions, openOrders, quote, trades } from "./history.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
 import { listSymbols } from "./market-symbols.ts";
@@ -122,6 +123,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
   const users = createUsersService(options.prisma);
   const orders = createOrdersService(deps);
   const positions = createPositionsService(deps);
+  const accountAdmin = createExchangeAccountAdmin(deps);
 
   const onUserDataChanged = (listener: UserDataChangedListener) =>
     cache.onInvalidate((event) => {
@@ -134,7 +136,12 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
 
   return {
     users: { authenticate: users.authenticate, get: users.get, findByEmail: users.findByEmail },
-    accounts: { list: users.listAccounts },
+    accounts: {
+      list: users.listAccounts,
+      add: (userId, command) => oneAtATime(userId, () => accountAdmin.add(userId, command)),
+      rename: (userId, command) => oneAtATime(userId, () => accountAdmin.rename(userId, command)),
+      remove: (userId, accountId) => oneAtATime(userId, () => accountAdmin.remove(userId, accountId)),
+    },
     market: {
       symbols: (userId, accountId) => listSymbols(deps, userId, accountId),
       quote: (userId, accountId, symbol) => quote(deps, userId, accountId, symbol),

@@ -3,6 +3,7 @@ export type * from "./commands.ts";
 export type { DeskLogger, Gateways } from "./deps.ts";
 export { createTradingDesk, type TradingDeskInstance, type TradingDeskOptions } from "./desk.ts";
 export * from "./errors.ts";
+export type { AddExchangeAccountCommand, RenameExchangeAccountCommand } from "./exchange-account-admin.ts";
 export { loadInitialBook } from "./initial-book.ts";
 export type { MarkPriceWatch } from "./mark-price-watch.ts";
 export type * from "./trading-desk.ts";

@@ -9,6 +9,7 @@ import type {
   ListOrdersQuery,
   ModifySlTpCommand,
 } from "./commands.ts";
+import type { AddExchangeAccountCommand, RenameExchangeAccountCommand } from "./exchange-account-admin.ts";
 import type { MarkPriceWatch } from "./mark-price-watch.ts";
 import type {
   AccountView,
@@ -43,6 +44,11 @@ export interface TradingDesk {
   };
   accounts: {
     list(userId: string): Promise<AccountView[]>;
+    /** Verified with one signed read, then stored with its keys encrypted; keys never come back. */
+    add(userId: string, command: AddExchangeAccountCommand): Promise<AccountView>;
+    rename(userId: string, command: RenameExchangeAccountCommand): Promise<AccountView>;
+    /** Refused while it has open positions or orders; another user's account is not found. */
+    remove(userId: string, accountId: string): Promise<{ id: string }>;
   };
   market: {
     /** The symbols an account's exchange trades, with their filters; another user's account is not found. */
