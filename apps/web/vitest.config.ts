@@ -10,7 +10,7 @@ export default defineConfig({
         },
       },
       {
-        // Real Chromium against a real server: see e2e/README.md.
+        // Real Chromium against a real server: see the README's "Tests".
         test: {
           name: "browser",
           include: ["e2e/**/*.test.ts"],

@@ -301,6 +301,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cache: {
       ttlMs: e.CACHE_TTL_MS ?? 3_000,
       cleanupIntervalMs: e.CACHE_CLEANUP_MS ?? 60_000,
+      // core's DEFAULT_MAX_ENTRIES (why 10,000: see there); not imported, so that checking the
+      // configuration loads nothing but zod.
       maxEntries: e.CACHE_MAX_ENTRIES ?? 10_000,
       staleIfErrorMs: e.CACHE_STALE_IF_ERROR_MS ?? 60_000,
       // Never longer than the normal TTL.

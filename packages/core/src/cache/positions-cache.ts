@@ -21,7 +21,12 @@ export const BALANCES_SUMMARY = "balances_summary";
 
 export const DEFAULT_TTL_MS = 3_000;
 export const DEFAULT_CLEANUP_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_ENTRIES = 100_000;
+/**
+ * A user holds a few entries (today one balances summary); one IP's exchange weight budget
+ * serves ~4,300 watching users (see the core README), so 10,000 keeps every user of a process
+ * while bounding memory to ~5 MiB of structure plus the values. apps/server uses the same.
+ */
+export const DEFAULT_MAX_ENTRIES = 10_000;
 
 /** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
 const MAX_LOAD_ATTEMPTS = 3;
@@ -39,7 +44,7 @@ export interface PositionsCacheOptions {
   ttlMs?: number;
   /** Interval of the cleanup task started by startCleanup(), ms. Default 60000. */
   cleanupIntervalMs?: number;
-  /** At most this many entries; beyond it the least recently used are evicted. Default 100000. */
+  /** At most this many entries; beyond it the least recently used are evicted. Default 10000. */
   maxEntries?: number;
   /** The clock (ms) for TTLs, storedAt and ages. Default Date.now. */
   now?: () => number;
