@@ -348,3 +348,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 export function loadProcessConfig(): Config {
   return loadConfig(process.env);
 }
+
+/**
+ * loadProcessConfig, or exit 1 printing which variables are wrong and why: a bad variable is
+ * the operator's to fix, so no stack trace.
+ */
+export function loadProcessConfigOrExit(): Config {
+  try {
+    return loadProcessConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

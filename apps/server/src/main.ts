@@ -1,20 +1,11 @@
 import { DatabaseConfigError, MigrationError } from "@tradedesk/db";
 import { createApp } from "./app.ts";
-import { ConfigError, loadProcessConfig } from "./config.ts";
+import { loadProcessConfigOrExit } from "./config.ts";
 import { createLogger } from "./logging.ts";
 
 /** The server process: configuration, the app, signals. */
 
-let config: ReturnType<typeof loadProcessConfig>;
-try {
-  config = loadProcessConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadProcessConfigOrExit();
 
 const logger = createLogger(config.logLevel, config.logFormat === "pretty");
 const app = await createApp(config, { logger }).catch((error: unknown) => {
@@ -26,7 +17,19 @@ const app = await createApp(config, { logger }).catch((error: unknown) => {
   }
   process.exit(1);
 });
-const listening = await app.listen();
+const listening = await app.listen().catch((error: unknown) => {
+  // The usual first-run failure (another server, or an earlier one still running): name the
+  // setting that moves us, rather than a stack trace.
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    logger.fatal(
+      `tradedesk could not start: port ${config.port} on ${config.host} is already in use; stop what listens there or set PORT to a free port`,
+    );
+  } else {
+    logger.fatal({ err: error }, "tradedesk could not start");
+  }
+  logger.flush();
+  process.exit(1);
+});
 const port = new URL(listening).port;
 logger.info(
   config.webDistDir
