@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { appRouter, createApiGuard, createAppContextFactory, toTRPCError } from "@tradedesk/api";
 import {
   createBinanceGateway,
@@ -9,19 +10,30 @@ import {
   createWeightBudget,
   type ExchangeGateway,
   type Gateways,
+  type InvalidationBus,
   loadInitialBook,
   type SimulatedExchange,
   type TradingDeskInstance,
 } from "@tradedesk/core";
-import { type Database, isEmptyDatabase, migrate, migrationStatus, openDatabase, seed } from "@tradedesk/db";
+import {
+  type Database,
+  embeddedPgliteOf,
+  isEmptyDatabase,
+  migrate,
+  migrationStatus,
+  openDatabase,
+  seed,
+} from "@tradedesk/db";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { withBusAwareTtl } from "./bus/bus-aware-cache.ts";
+import { createEmbeddedNotifyBus } from "./bus/notify-bus.ts";
 import { createRedisBus, type RedisBus } from "./bus/redis-bus.ts";
 import { createRedisWeightCounter } from "./cluster/redis-weight-counter.ts";
 import { createUserLocks, type UserLocks } from "./cluster/user-lock.ts";
 import type { Config } from "./config.ts";
 import { withLastKnownUsers } from "./degrade/last-known-users.ts";
+import { serveEmbeddedSocket } from "./embedded/embedded-socket.ts";
 import type { Readiness } from "./http/health.ts";
 import { createHttpServer, type HttpServer } from "./http/http-server.ts";
 import { createMetricsRegistry } from "./http/metrics.ts";
@@ -60,6 +72,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Prefix of the rate-limit counters in Redis (tests keep theirs apart). Default "tradedesk". */
   limitsKeyPrefix?: string;
+  /** Invalidations to other processes when there is no Redis (the scripts beside an embedded server). */
+  invalidationBus?: InvalidationBus;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -122,11 +136,31 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       cleanups.push(() => redisBus.close());
     }
 
+    // The embedded database on disk is served on a local socket for the scripts (README: Running);
+    // their invalidations come back over LISTEN/NOTIFY.
+    let localBus: InvalidationBus | undefined = options.invalidationBus;
+    const pglite = embeddedPgliteOf(db);
+    if (!bus && pglite && config.databaseUrl.startsWith("file:")) {
+      const notifyBus = await createEmbeddedNotifyBus(pglite, (raw) =>
+        logger.warn({ raw }, "ignored a malformed invalidation message"),
+      );
+      cleanups.push(() => notifyBus.close());
+      const socket = await serveEmbeddedSocket({
+        pglite,
+        dataDir: resolve(config.databaseUrl.slice("file:".length)),
+        onNotification: notifyBus.deliver,
+      });
+      cleanups.push(() => socket.close());
+      localBus = notifyBus;
+      logger.info({ url: socket.url }, "embedded database served on a local socket (for the scripts)");
+    }
+    const cacheBus: InvalidationBus | undefined = bus ?? localBus;
+
     const rawCache = createPositionsCache({
       ttlMs: config.cache.ttlMs,
       cleanupIntervalMs: config.cache.cleanupIntervalMs,
       maxEntries: config.cache.maxEntries,
-      ...(bus ? { bus } : {}),
+      ...(cacheBus ? { bus: cacheBus } : {}),
       onError: (error, source) => logger.warn({ err: error, source }, "cache background error"),
     });
     rawCache.startCleanup();

@@ -1,5 +1,5 @@
 export * from "./client.ts";
-export type { Database } from "./connection/database.ts";
+export { type Database, embeddedPgliteOf } from "./connection/database.ts";
 export { maskUrl } from "./connection/database-url.ts";
 export { DatabaseConfigError } from "./connection/errors.ts";
 export { type OpenDatabaseOptions, openDatabase } from "./connection/open-database.ts";

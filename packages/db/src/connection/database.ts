@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { SqlAccess } from "./sql-session.ts";
 
@@ -7,6 +8,18 @@ export interface Database {
   /** Human-readable location with secrets masked, for logs. */
   describe: string;
   close(): Promise<void>;
+}
+
+// The embedded PGlite instance of a "file:"/"memory://" database, for serving it on a local socket.
+const embedded = new WeakMap<Database, PGlite>();
+
+export function registerEmbeddedPglite(db: Database, pglite: PGlite): void {
+  embedded.set(db, pglite);
+}
+
+/** The PGlite behind an embedded database; undefined on PostgreSQL. */
+export function embeddedPgliteOf(db: Database): PGlite | undefined {
+  return embedded.get(db);
 }
 
 // Plain SQL access for the migrator, drift checker and test helpers, kept off the public object.

@@ -1,6 +1,6 @@
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { type Database, registerSqlAccess } from "./database.ts";
+import { type Database, registerEmbeddedPglite, registerSqlAccess } from "./database.ts";
 import { maskUrl, parseDatabaseUrl } from "./database-url.ts";
 import { DatabaseConfigError } from "./errors.ts";
 import { openPglite, type PgliteConnection } from "./pglite.ts";
@@ -55,6 +55,7 @@ export function assembleDatabase(
     },
   };
   registerSqlAccess(db, connection.sql);
+  if ("pglite" in connection) registerEmbeddedPglite(db, connection.pglite);
   return db;
 }
 

@@ -6,6 +6,8 @@ import type { SqlAccess, SqlRunner } from "./sql-session.ts";
 
 export interface PgliteConnection {
   adapter: PrismaPGlite;
+  /** The instance itself (served on a local socket by apps/server for its scripts). */
+  pglite: PGlite;
   sql: SqlAccess;
   /** A snapshot of the whole database, loadable with openPglite(undefined, snapshot). */
   dump(): Promise<Blob>;
@@ -54,6 +56,7 @@ export async function openPglite(dataDir: string | undefined, snapshot?: Blob): 
   };
   return {
     adapter: new PrismaPGlite(pglite),
+    pglite,
     sql: { schema: "public", withSession: (fn) => fn(session) },
     dump: () => pglite.dumpDataDir("none"),
     close: () => pglite.close().finally(release),
