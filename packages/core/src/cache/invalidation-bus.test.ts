@@ -5,7 +5,7 @@ import {
   type InvalidationMessage,
 } from "./invalidation-bus.ts";
 import { createPositionsCache, type InvalidationEvent, type PositionsCache } from "./positions-cache.ts";
-import { deferred, manualClock, settle } from "./test-support.ts";
+import { deferred, manualClock, settle } from "../testing/manual.ts";
 
 const SUMMARY = "balances_summary";
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createLocalInvalidationBus } from "./invalidation-bus.ts";
 import { createPositionsCache, type PositionsCache } from "./positions-cache.ts";
-import { deferred, manualClock, settle } from "./test-support.ts";
+import { deferred, manualClock, settle } from "../testing/manual.ts";
 
 /**
  * Random sequences of operations against the cache and against a reference model that is
