@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
 import { manualClock } from "../testing/manual.ts";
+import { createPositionsCache } from "./positions-cache.ts";
 
 describe("bounded size", () => {
   it("evicts the least recently used entries past maxEntries and counts them", async () => {

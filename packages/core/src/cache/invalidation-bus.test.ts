@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
+import { deferred, manualClock, settle } from "../testing/manual.ts";
 import {
   createLocalInvalidationBus,
   type InvalidationBus,
   type InvalidationMessage,
 } from "./invalidation-bus.ts";
 import { createPositionsCache, type InvalidationEvent, type PositionsCache } from "./positions-cache.ts";
-import { deferred, manualClock, settle } from "../testing/manual.ts";
 
 const SUMMARY = "balances_summary";
 

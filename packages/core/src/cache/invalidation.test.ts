@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { createPositionsCache, type InvalidationEvent, type PositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "../testing/manual.ts";
+import { createPositionsCache, type InvalidationEvent, type PositionsCache } from "./positions-cache.ts";
 
 const SUMMARY = "balances_summary";
 

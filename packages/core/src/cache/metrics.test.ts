@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "../testing/manual.ts";
+import { createPositionsCache } from "./positions-cache.ts";
 
 describe("metrics", () => {
   it("start at zero with a hit rate of 0", () => {

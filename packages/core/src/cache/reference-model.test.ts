@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deferred, manualClock, settle } from "../testing/manual.ts";
 import { createLocalInvalidationBus } from "./invalidation-bus.ts";
 import { createPositionsCache, type PositionsCache } from "./positions-cache.ts";
-import { deferred, manualClock, settle } from "../testing/manual.ts";
 
 /**
  * Random sequences of operations against the cache and against a reference model that is

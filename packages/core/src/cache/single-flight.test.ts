@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "../testing/manual.ts";
+import { createPositionsCache } from "./positions-cache.ts";
 
 describe("single-flight getOrLoad", () => {
   it("runs the loader once for concurrent misses on one key and gives everyone its value", async () => {

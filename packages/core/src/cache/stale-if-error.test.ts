@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
 import { deferred, manualClock, settle } from "../testing/manual.ts";
+import { createPositionsCache } from "./positions-cache.ts";
 
 const SUMMARY = "balances_summary";
 const down = () => Promise.reject(new Error("exchange down"));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createPositionsCache } from "./positions-cache.ts";
 import { manualClock } from "../testing/manual.ts";
+import { createPositionsCache } from "./positions-cache.ts";
 
 describe("TTL", () => {
   it("serves an entry until its TTL passes and never after", async () => {
