@@ -7,7 +7,7 @@ export function requireId(field: string, value: unknown): string {
   return value;
 }
 
-/** lru-cache keeps TTLs as whole milliseconds, so we accept only those. */
+/** TTLs are whole milliseconds, as the default clock (Date.now) counts them. */
 export function requirePositiveInteger(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
     throw new RangeError(`positions cache: ${field} must be a positive whole number, got ${describe(value)}`);

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import { entryKey } from "./entry-key.ts";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.ts";
 import {
@@ -24,7 +23,7 @@ export const DEFAULT_CLEANUP_INTERVAL_MS = 60_000;
 /**
  * A user holds a few entries (today one balances summary); one IP's exchange weight budget
  * serves ~4,300 watching users (see the core README), so 10,000 keeps every user of a process
- * while bounding memory to ~5 MiB of structure plus the values. apps/server uses the same.
+ * while bounding memory to ~4 MiB of structure plus the values. apps/server uses the same.
  */
 export const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -131,8 +130,6 @@ export interface PositionsCache {
 }
 
 interface Entry {
-  /** The engine's key. */
-  key: string;
   value: unknown;
   storedAt: number;
   ttlMs: number;
@@ -142,6 +139,9 @@ interface Entry {
   dataType: string;
   /** The data type's counters, so that a hit costs no extra lookup. */
   counters: DataTypeCounters;
+  /** Neighbours in the recency list (see `oldest`). */
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 interface Load {
@@ -174,27 +174,46 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   const countersByType = new Map<string, DataTypeCounters>();
   const entryCounters = emptyEntryCounters();
   /**
-   * userId -> dataType -> entry, for every entry the engine holds: per-user invalidation walks
-   * it, and a read finds its entry here instead of building (and hashing) a new key string.
+   * userId -> dataType -> entry: the only index. A read finds its entry here without building
+   * (and hashing) a key string, and per-user invalidation walks one user's entries.
    */
   const entriesByUser = new Map<string, Map<string, Entry>>();
+  /**
+   * Recency: a doubly linked list through the entries, least recently used first. A hit moves
+   * its entry to the end with a few pointer writes (no second lookup, as an LRU library keyed
+   * by string would need); past maxEntries the first entry is evicted.
+   */
+  let oldest: Entry | undefined;
+  let newest: Entry | undefined;
+  let size = 0;
   const loads = new Map<string, Load>();
   const listeners = new Set<(event: InvalidationEvent) => void>();
   let cleanupTimer: ReturnType<typeof setInterval> | undefined;
 
-  // The engine keeps the LRU order and the bound; freshness is ours (see isExpired), so that a
-  // hit reads the clock once and the engine does no TTL bookkeeping.
-  const engine = new LRUCache<string, Entry>({
-    max: maxEntries,
-    dispose: (entry, _key, reason) => {
-      if (reason === "set") return; // replaced by a newer value under the same key
-      if (reason === "evict") entryCounters.evictions++;
-      const entries = entriesByUser.get(entry.userId);
-      if (entries?.get(entry.dataType) !== entry) return;
-      entries.delete(entry.dataType);
-      if (entries.size === 0) entriesByUser.delete(entry.userId);
-    },
-  });
+  function unlink(entry: Entry): void {
+    if (entry.older === undefined) oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) newest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
+  function append(entry: Entry): void {
+    entry.older = newest;
+    entry.newer = undefined;
+    if (newest === undefined) oldest = entry;
+    else newest.newer = entry;
+    newest = entry;
+  }
+
+  function remove(entry: Entry): void {
+    unlink(entry);
+    size--;
+    const entries = entriesByUser.get(entry.userId);
+    entries?.delete(entry.dataType);
+    if (entries?.size === 0) entriesByUser.delete(entry.userId);
+  }
 
   /** Past its TTL and its stale-if-error window: no longer held. */
   function isExpired(entry: Entry, at: number): boolean {
@@ -202,7 +221,8 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   }
 
   function expire(entry: Entry): void {
-    if (engine.delete(entry.key)) entryCounters.expired++;
+    remove(entry);
+    entryCounters.expired++;
   }
 
   function countersFor(dataType: string): DataTypeCounters {
@@ -235,29 +255,38 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       return undefined;
     }
     // A read is a use, even of an entry kept only as a stale-if-error fallback.
-    engine.get(entry.key);
+    if (entry !== newest) {
+      unlink(entry);
+      append(entry);
+    }
     return age <= entry.ttlMs ? entry : undefined;
   }
 
-  function makeEntry(
-    key: string,
-    userId: string,
-    dataType: string,
-    value: unknown,
-    ttlMs: number,
-    keepMs: number,
-  ): Entry {
-    return { key, value, storedAt: now(), ttlMs, keepMs, userId, dataType, counters: countersFor(dataType) };
+  function makeEntry(userId: string, dataType: string, value: unknown, ttlMs: number, keepMs: number): Entry {
+    const counters = countersFor(dataType);
+    const storedAt = now();
+    return { value, storedAt, ttlMs, keepMs, userId, dataType, counters, older: undefined, newer: undefined };
   }
 
+  /** Replaces the key's entry (a use), or adds one, evicting the least recently used if full. */
   function store(entry: Entry): void {
-    engine.set(entry.key, entry);
+    const replaced = entriesByUser.get(entry.userId)?.get(entry.dataType);
+    if (replaced !== undefined) {
+      unlink(replaced);
+      size--;
+    } else if (size >= maxEntries && oldest !== undefined) {
+      remove(oldest);
+      entryCounters.evictions++;
+    }
+    // Looked up after the eviction, which may have dropped this user's (emptied) map.
     let entries = entriesByUser.get(entry.userId);
     if (entries === undefined) {
       entries = new Map();
       entriesByUser.set(entry.userId, entries);
     }
     entries.set(entry.dataType, entry);
+    append(entry);
+    size++;
   }
 
   function cancelLoad(key: string, load: Load, why: string): void {
@@ -302,7 +331,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   ): Promise<Entry> {
     try {
       const value = await loader({ signal: load.controller.signal });
-      const entry = makeEntry(key, load.userId, load.dataType, value, ttlMs, keepMs);
+      const entry = makeEntry(load.userId, load.dataType, value, ttlMs, keepMs);
       // Only the key's current load may store: a cancelled one was overtaken by an invalidation.
       if (loads.get(key) === load) store(entry);
       return entry;
@@ -314,10 +343,14 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     }
   }
 
-  function staleFallback(key: string, staleMs: number): { entry: Entry; ageMs: number } | undefined {
+  function staleFallback(
+    userId: string,
+    dataType: string,
+    staleMs: number,
+  ): { entry: Entry; ageMs: number } | undefined {
     if (staleMs === 0) return undefined;
-    // Whatever the key holds now: an invalidated value is gone from the engine, so never served.
-    const entry = engine.peek(key);
+    // Whatever the key holds now: an invalidated value is gone, so never served.
+    const entry = entriesByUser.get(userId)?.get(dataType);
     if (entry === undefined) return undefined;
     const ageMs = now() - entry.storedAt;
     if (isExpired(entry, ageMs + entry.storedAt)) return undefined;
@@ -328,17 +361,20 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   function removeMatching(userId: string | null, dataType: string | null): number {
     let removed = 0;
     if (userId === null && dataType === null) {
-      removed = engine.size;
-      engine.clear();
+      removed = size;
       entriesByUser.clear();
+      oldest = undefined;
+      newest = undefined;
+      size = 0;
     } else {
-      const doomed: string[] = [];
+      const doomed: Entry[] = [];
       const users = userId === null ? entriesByUser.values() : [entriesByUser.get(userId) ?? new Map()];
       for (const entries of users) {
-        if (dataType === null) for (const entry of entries.values()) doomed.push(entry.key);
-        else if (entries.has(dataType)) doomed.push((entries.get(dataType) as Entry).key);
+        if (dataType === null) doomed.push(...entries.values());
+        else if (entries.has(dataType)) doomed.push(entries.get(dataType) as Entry);
       }
-      for (const key of doomed) if (engine.delete(key)) removed++;
+      for (const entry of doomed) remove(entry);
+      removed = doomed.length;
     }
     for (const [key, load] of loads) {
       if ((userId === null || load.userId === userId) && (dataType === null || load.dataType === dataType)) {
@@ -415,7 +451,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
           load = loads.get(key) ?? start();
           continue;
         }
-        const fallback = staleFallback(key, staleMs);
+        const fallback = staleFallback(userId, dataType, staleMs);
         if (fallback === undefined) throw error;
         counters.staleServed++;
         // The callers see `stale`; the operator must see why, or an outage would go unnoticed.
@@ -436,13 +472,16 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
 
   function cleanup(): number {
     const at = now();
-    const doomed: Entry[] = [];
-    for (const entries of entriesByUser.values()) {
-      for (const entry of entries.values()) if (isExpired(entry, at)) doomed.push(entry);
+    let removed = 0;
+    for (let entry = oldest; entry !== undefined; ) {
+      const next = entry.newer; // read before expire() unlinks it
+      if (isExpired(entry, at)) {
+        expire(entry);
+        removed++;
+      }
+      entry = next;
     }
-    const before = entryCounters.expired;
-    for (const entry of doomed) expire(entry);
-    return entryCounters.expired - before;
+    return removed;
   }
 
   return {
@@ -473,7 +512,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       // A value set now is newer than whatever a running load would bring back.
       const running = loads.get(key);
       if (running !== undefined) cancelLoad(key, running, "overwritten");
-      store(makeEntry(key, userId, dataType, value, ttlMs, staleMs));
+      store(makeEntry(userId, dataType, value, ttlMs, staleMs));
     },
 
     getOrLoad<T>(
@@ -532,7 +571,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     },
 
     getMetrics() {
-      return snapshotMetrics(countersByType, entryCounters, { size: engine.size, inFlight: loads.size });
+      return snapshotMetrics(countersByType, entryCounters, { size, inFlight: loads.size });
     },
 
     cleanup,

@@ -62,7 +62,7 @@ describe("TTL", () => {
   });
 
   it("works with a clock that starts at 0", async () => {
-    // lru-cache reads a start time of 0 as "no TTL"; the cache must shield us from that.
+    // 0 is a valid reading (lru-cache, the former store, took a start time of 0 for "no TTL").
     const clock = manualClock(0);
     const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
     await cache.set("alice", "balances_summary", "v1");
@@ -76,8 +76,8 @@ describe("TTL", () => {
   });
 
   it("expires an entry stored while the clock had stepped back to just before the cache's creation", async () => {
-    // Wall clocks step back (NTP); lru-cache reads a start time of 0 as "no TTL", so no reading
-    // of the clock, even one before the cache existed, may become that.
+    // Wall clocks step back (NTP): an entry stored at a reading before the cache existed still
+    // expires ttlMs after that reading.
     const clock = manualClock();
     const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
     clock.advance(-1);
