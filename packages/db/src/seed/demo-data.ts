@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import type { OrderSide, PositionSide } from "../client.ts";
 
 // The demo desk: two traders on the simulated exchange, a few open positions on the majors with
 // realistic prices, protective orders on some of them, and a little history. Amounts are decimal
@@ -10,7 +11,7 @@ export const SIMULATED_ACCOUNT_LABEL = "Simulated";
 export interface SeedOrder {
   role: "ENTRY" | "EXIT" | "STOP_LOSS" | "TAKE_PROFIT";
   clientOrderId: string;
-  side: "BUY" | "SELL";
+  side: OrderSide;
   type: "MARKET" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
   quantity: string;
   /** Protective orders: the trigger; fills: the average price. */
@@ -21,7 +22,7 @@ export interface SeedOrder {
 
 export interface SeedPosition {
   symbol: "BTCUSDT" | "ETHUSDT" | "SOLUSDT";
-  side: "LONG" | "SHORT";
+  side: PositionSide;
   quantity: string;
   entryPrice: string;
   leverage: number;
