@@ -8,7 +8,7 @@ import { createPositionsCache } from "../cache/index.ts";
 import type { CreateOrderCommand } from "../domain/commands.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk } from "../domain/desk.ts";
-import type { ExchangeGateway, PlaceOrderRequest } from "../exchange/gateway.ts";
+import type { ExchangeGateway, OrderSide, PlaceOrderRequest } from "../exchange/gateway.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -150,7 +150,7 @@ function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeH
 export function market(
   accountId: string,
   symbol: string,
-  side: "BUY" | "SELL",
+  side: OrderSide,
   quantity: string,
   extra: { stopLoss?: string; takeProfit?: string; leverage?: number } = {},
 ): CreateOrderCommand {

@@ -7,6 +7,7 @@ import type {
   ExchangeAccountRef,
   ExchangeGateway,
   MarkPriceTick,
+  OrderSide,
   PlaceOrderRequest,
 } from "../gateway.ts";
 
@@ -45,14 +46,14 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
         clientOrderId: id("c"),
         quantity: new Decimal(request.quantity),
       });
-    const market = (symbol: string, side: "BUY" | "SELL", quantity: string, reduceOnly = false) =>
+    const market = (symbol: string, side: OrderSide, quantity: string, reduceOnly = false) =>
       order({ symbol, side, type: "MARKET", quantity, reduceOnly });
-    const limitOrder = (symbol: string, side: "BUY" | "SELL", quantity: string, price: string) =>
+    const limitOrder = (symbol: string, side: OrderSide, quantity: string, price: string) =>
       order({ symbol, side, type: "LIMIT", quantity, price: new Decimal(price) });
     /** A reduce-only stop-loss or take-profit. */
     const protect = (
       symbol: string,
-      side: "BUY" | "SELL",
+      side: OrderSide,
       type: "STOP_MARKET" | "TAKE_PROFIT_MARKET",
       quantity: string,
       triggerPrice: string,
