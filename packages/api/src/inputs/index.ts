@@ -1,4 +1,4 @@
-import { BALANCES_SUMMARY } from "@tradedesk/core";
+import { BALANCES_SUMMARY, ORDER_SIDES } from "@tradedesk/core";
 import { z } from "zod";
 import { price, quantity } from "./decimal.ts";
 
@@ -24,7 +24,7 @@ export const createOrderInput = z
     accountId: id,
     clientOrderId: id.optional(),
     symbol,
-    side: z.enum(["BUY", "SELL"]),
+    side: z.enum(ORDER_SIDES),
     type: z.enum(["MARKET", "LIMIT"]),
     quantity,
     price: price.optional(),

@@ -5,8 +5,11 @@ import type Decimal from "decimal.js";
  * Every amount is a decimal.js Decimal (exact); a JS number never carries money.
  */
 
-export type PositionSide = "LONG" | "SHORT";
-export type OrderSide = "BUY" | "SELL";
+/** The sides as values too, for the schemas that check them (zod's z.enum). */
+export const POSITION_SIDES = ["LONG", "SHORT"] as const;
+export const ORDER_SIDES = ["BUY", "SELL"] as const;
+export type PositionSide = (typeof POSITION_SIDES)[number];
+export type OrderSide = (typeof ORDER_SIDES)[number];
 export type OrderType = "MARKET" | "LIMIT" | "STOP_MARKET" | "TAKE_PROFIT_MARKET";
 export type OrderStatus = "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "REJECTED" | "EXPIRED";
 

@@ -11,6 +11,7 @@ import type {
   OrderType,
   SymbolRules,
 } from "../gateway.ts";
+import { ORDER_SIDES } from "../gateway.ts";
 
 /**
  * Binance's JSON shapes (USD-M futures) and their mapping to the gateway's types.
@@ -23,7 +24,7 @@ const decimal = z
   .regex(/^-?\d+(\.\d+)?$/, "expected a decimal string")
   .transform((s) => new Decimal(s));
 const id = z.union([z.number().int(), z.string()]).transform(String);
-const side = z.enum(["BUY", "SELL"]);
+const side = z.enum(ORDER_SIDES);
 
 export const orderSchema = z.object({
   orderId: id,

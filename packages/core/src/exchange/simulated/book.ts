@@ -1,6 +1,7 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
 import type { ExchangeOrder, ExchangeTrade, OrderSide, PositionSide } from "../gateway.ts";
+import { ORDER_SIDES, POSITION_SIDES } from "../gateway.ts";
 
 /** One account's books on the simulated exchange: balances, positions and every order it took. */
 export interface Book {
@@ -93,7 +94,7 @@ const persistedOrder = z.object({
   exchangeOrderId: z.string(),
   clientOrderId: z.string(),
   symbol: z.string(),
-  side: z.enum(["BUY", "SELL"]),
+  side: z.enum(ORDER_SIDES),
   type: z.enum(["MARKET", "LIMIT", "STOP_MARKET", "TAKE_PROFIT_MARKET"]),
   status: z.enum(["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "REJECTED", "EXPIRED"]),
   quantity: decimalString,
@@ -108,7 +109,7 @@ const persistedTrade = z.object({
   tradeId: z.string(),
   exchangeOrderId: z.string(),
   symbol: z.string(),
-  side: z.enum(["BUY", "SELL"]),
+  side: z.enum(ORDER_SIDES),
   quantity: decimalString,
   price: decimalString,
   realizedPnl: decimalString,
@@ -121,7 +122,7 @@ const persistedBook = z.object({
   positions: z.array(
     z.object({
       symbol: z.string(),
-      side: z.enum(["LONG", "SHORT"]),
+      side: z.enum(POSITION_SIDES),
       quantity: decimalString,
       entryPrice: decimalString,
       leverage: z.number().int().positive(),
