@@ -11,9 +11,10 @@ export const SCREENSHOT_DIR = new URL("../test-results/screenshots/", import.met
  */
 export async function startServer(
   webDistDir: string,
-  options: { port?: number; databaseUrl?: string } = {},
+  options: { port?: number; databaseUrl?: string; env?: Record<string, string> } = {},
 ): Promise<{ app: App; url: string }> {
   const config = loadConfig({
+    ...options.env,
     PORT: String(options.port ?? 0),
     DATABASE_URL: options.databaseUrl ?? "memory://",
     SIMULATED_LATENCY_MS: "0",

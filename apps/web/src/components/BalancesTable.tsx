@@ -6,7 +6,7 @@ export function BalancesTable({ accounts }: { accounts: Account[] }) {
     account.balances.map((balance) => ({ account, balance, key: `${account.id}:${balance.asset}` })),
   );
   return (
-    <table aria-label="Balances">
+    <table aria-label="Balances" className="stack">
       <thead>
         <tr>
           <th scope="col">Account</th>
@@ -29,13 +29,17 @@ export function BalancesTable({ accounts }: { accounts: Account[] }) {
         )}
         {rows.map(({ account, balance, key }) => (
           <tr key={key}>
-            <td>
+            <th scope="row" data-label="Account">
               {account.label}
               {account.testnet && <span className="tag">testnet</span>}
+            </th>
+            <td data-label="Asset">{balance.asset}</td>
+            <td data-label="Wallet" className="num">
+              {formatAmount(balance.walletBalance)}
             </td>
-            <td>{balance.asset}</td>
-            <td className="num">{formatAmount(balance.walletBalance)}</td>
-            <td className="num">{formatAmount(balance.availableBalance)}</td>
+            <td data-label="Available" className="num">
+              {formatAmount(balance.availableBalance)}
+            </td>
           </tr>
         ))}
       </tbody>

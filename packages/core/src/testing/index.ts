@@ -1,2 +1,4 @@
 // Test fixtures for packages that build on core (the API's tests): real parts, fresh database.
+
+export { type FakeBinance, startFakeBinance } from "../exchange/binance/testing/index.ts";
 export * from "./desk-fixture.ts";
