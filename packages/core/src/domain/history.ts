@@ -1,3 +1,4 @@
+import type { Prisma } from "@tradedesk/db";
 import type { ClosedPositionsQuery, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { NotFoundError } from "./errors.ts";
@@ -25,10 +26,17 @@ export async function openOrders(deps: DeskDeps, userId: string): Promise<OpenOr
 }
 
 /**
- * Trades: the user's orders that filled (some or all of their quantity), newest first, by cursor
- * (the last id of the previous page; another user's id ends the listing, as a missing one does).
+ * The user's orders (all, or only those matching `only`), newest first, by cursor: the last id of
+ * the previous page. Prisma positions a cursor on its row without the where clause, so another
+ * user's order id would page through the caller's orders (and tell that it exists): it is
+ * resolved as ours first, and ends the listing as a missing one does.
  */
-export async function trades(deps: DeskDeps, userId: string, query: ListOrdersQuery): Promise<OrderPage> {
+export async function orderPage(
+  deps: DeskDeps,
+  userId: string,
+  query: ListOrdersQuery,
+  only: Prisma.OrderWhereInput = {},
+): Promise<OrderPage> {
   const { prisma } = deps;
   const cursor = query.cursor
     ? await prisma.order.findFirst({
@@ -41,7 +49,7 @@ export async function trades(deps: DeskDeps, userId: string, query: ListOrdersQu
     where: {
       account: { userId },
       ...(query.accountId ? { accountId: query.accountId } : {}),
-      filledQuantity: { gt: 0 },
+      ...only,
       ...(cursor
         ? {
             OR: [
@@ -54,10 +62,20 @@ export async function trades(deps: DeskDeps, userId: string, query: ListOrdersQu
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
+  return pageOf(rows, query.limit, presentOrder);
+}
+
+/** Trades: the user's orders that filled (some or all of their quantity), newest first, by cursor. */
+export function trades(deps: DeskDeps, userId: string, query: ListOrdersQuery): Promise<OrderPage> {
+  return orderPage(deps, userId, query, { filledQuantity: { gt: 0 } });
+}
+
+/** One page of `limit` rows out of `limit + 1` read: the extra row says there is a next page. */
+function pageOf<Row extends { id: string }, View>(rows: Row[], limit: number, present: (row: Row) => View) {
+  const page = rows.slice(0, limit);
   return {
-    items: page.map(presentOrder),
-    nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    items: page.map(present),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
 
@@ -90,11 +108,7 @@ export async function closedPositions(
     orderBy: [{ closedAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map(presentPosition),
-    nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return pageOf(rows, query.limit, presentPosition);
 }
 
 /** A symbol's mark price on an account's exchange, from the shared feed (for the order form's preview). */

@@ -5,6 +5,7 @@ import type { CreateOrderCommand, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { ConflictError, InvalidCommandError, NotFoundError } from "./errors.ts";
 import { accountRef, gatewayFor, positionSideOf } from "./exchange-accounts.ts";
+import { orderPage } from "./history.ts";
 import {
   canResend,
   intentRow,
@@ -289,38 +290,7 @@ export function createOrdersService(deps: DeskDeps) {
       };
     },
 
-    async list(userId: string, query: ListOrdersQuery): Promise<OrderPage> {
-      // Prisma positions a cursor on its row without the where clause, so another user's order
-      // id would page through the caller's orders (and tell that it exists): resolve it as ours first.
-      const cursor = query.cursor
-        ? await prisma.order.findFirst({
-            where: { id: query.cursor, account: { userId } },
-            select: { id: true, createdAt: true },
-          })
-        : null;
-      if (query.cursor && !cursor) return { items: [], nextCursor: null };
-      const orders = await prisma.order.findMany({
-        where: {
-          account: { userId },
-          ...(query.accountId ? { accountId: query.accountId } : {}),
-          ...(cursor
-            ? {
-                OR: [
-                  { createdAt: { lt: cursor.createdAt } },
-                  { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-                ],
-              }
-            : {}),
-        },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: query.limit + 1,
-      });
-      const page = orders.slice(0, query.limit);
-      return {
-        items: page.map(presentOrder),
-        nextCursor: orders.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-      };
-    },
+    list: (userId: string, query: ListOrdersQuery): Promise<OrderPage> => orderPage(deps, userId, query),
   };
 
   // Concurrent repeats of one clientOrderId never overlap: the desk runs a user's mutations one
