@@ -17,7 +17,9 @@ export const databaseTestConfig = defineConfig(({ mode }) => ({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     provide: { testDatabaseUrl: mode === "postgres" ? POSTGRES_TEST_URL : "" },
-    testTimeout: 20_000,
-    hookTimeout: 60_000,
+    // Safety nets, not speed claims: with two full suites on 2 cores a server's start-up hook took
+    // over 60 s (security.test.ts). A test that hangs still fails, later.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
   },
 }));
