@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { AppRouter } from "@tradedesk/api";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
+import type { App } from "../src/app.ts";
+import { startTestApp } from "./support/test-app.ts";
 import { createTestClient } from "./support/trpc-client.ts";
 
 /**
@@ -16,20 +16,11 @@ let url: string;
 const logLines: { level: number; msg: string; [field: string]: unknown }[] = [];
 
 beforeAll(async () => {
-  app = await createApp(
-    loadConfig({
-      PORT: "0",
-      DATABASE_URL: "memory://",
-      SIMULATED_LATENCY_MS: "0",
-      SIMULATED_PRICE_TICK_MS: "0",
-      JWT_SECRET: "reconcile-tests-secret-that-is-long-enough",
-      // An intent left PENDING is the dead process's: settled by the next run, no grace.
-      RECONCILE_INTENT_GRACE_MS: "0",
-    }),
+  ({ app, url } = await startTestApp(
+    // An intent left PENDING is the dead process's: settled by the next run, no grace.
+    { RECONCILE_INTENT_GRACE_MS: "0" },
     { logger: pino({ level: "warn" }, { write: (line: string) => logLines.push(JSON.parse(line)) }) },
-  );
-  url = await app.listen();
-  await app.reconciled;
+  ));
 });
 
 afterAll(async () => {

@@ -1,10 +1,10 @@
 import type { AppRouter } from "@tradedesk/api";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type App, createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
+import type { App } from "../src/app.ts";
 import { formatBalancesReport } from "../src/scripts/balances-report.ts";
 import { callerForEmail, UnknownUserError } from "../src/scripts/user-caller.ts";
+import { startTestApp } from "./support/test-app.ts";
 import { createTestClient } from "./support/trpc-client.ts";
 
 /** The whole server on 127.0.0.1, driven by a real tRPC client over HTTP and SSE. */
@@ -13,19 +13,7 @@ let app: App;
 let url: string;
 
 beforeAll(async () => {
-  app = await createApp(
-    loadConfig({
-      PORT: "0",
-      DATABASE_URL: "memory://",
-      SIMULATED_LATENCY_MS: "0",
-      SIMULATED_PRICE_TICK_MS: "0",
-      CACHE_TTL_MS: "60000",
-      JWT_SECRET: "server-tests-secret-that-is-long-enough",
-      LOG_LEVEL: "silent",
-    }),
-  );
-  url = await app.listen();
-  await app.reconciled; // ready once the start-up reconciliation is done
+  ({ app, url } = await startTestApp({ CACHE_TTL_MS: "60000" }));
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
+import type { App } from "../src/app.ts";
+import { startTestApp } from "./support/test-app.ts";
 
 /** The browser's session: an httpOnly, SameSite=Strict cookie set at login, read by every request, cleared at logout. */
 
@@ -9,18 +8,7 @@ let app: App;
 let url: string;
 
 beforeAll(async () => {
-  app = await createApp(
-    loadConfig({
-      PORT: "0",
-      DATABASE_URL: "memory://",
-      SIMULATED_LATENCY_MS: "0",
-      SIMULATED_PRICE_TICK_MS: "0",
-      JWT_SECRET: "session-cookie-tests-secret-long-enough",
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
-  url = await app.listen();
-  await app.reconciled;
+  ({ app, url } = await startTestApp());
 });
 afterAll(() => app?.close());
 
