@@ -13,6 +13,22 @@ describe("a trader's session, through the API", () => {
   });
   afterAll(() => f.close());
 
+  /** dashboard.events for a signed-in token, in process; `next()` unwraps each tracked event. */
+  async function eventsOf(token: string) {
+    const controller = new AbortController();
+    const streaming = createCaller(
+      await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
+      { signal: controller.signal },
+    );
+    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
+    const next = async (): Promise<DeskEvent> => {
+      const envelope: unknown = (await stream.next()).value;
+      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
+      return envelope[1];
+    };
+    return { controller, stream, next };
+  }
+
   it("logs in, reads balances (cached within the TTL), trades, and sees every change at once", async () => {
     const { api, accountId, user, email } = await f.signedInTrader();
     expect(user).toMatchObject({ email, role: "TRADER" });
@@ -208,17 +224,7 @@ describe("a trader's session, through the API", () => {
     });
     await api.dashboard.balances(); // seeds what the streams keep
     await f.desk.accountEvents.idle(); // the order's own events are applied before we listen
-    const controller = new AbortController();
-    const streaming = createCaller(
-      await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
-      { signal: controller.signal },
-    );
-    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
-    const next = async () => {
-      const envelope: unknown = (await stream.next()).value;
-      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
-      return envelope[1];
-    };
+    const { controller, next } = await eventsOf(token);
     expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
     f.exchange.resetStats();
 
@@ -249,17 +255,7 @@ describe("a trader's session, through the API", () => {
     const { accountId, token } = await f.signedInTrader();
     const api = await f.callerFor(`Bearer ${token}`);
     await api.orders.create({ accountId, symbol: "SOLUSDT", side: "BUY", type: "MARKET", quantity: "3" });
-    const controller = new AbortController();
-    const streaming = createCaller(
-      await createContext({ desk: f.desk, jwtSecret: JWT_SECRET, authorization: `Bearer ${token}` }),
-      { signal: controller.signal },
-    );
-    const stream = (await streaming.dashboard.events())[Symbol.asyncIterator]();
-    const next = async () => {
-      const envelope: unknown = (await stream.next()).value;
-      if (!isTrackedEnvelope<DeskEvent>(envelope)) throw new Error("expected a tracked event");
-      return envelope[1];
-    };
+    const { controller, stream, next } = await eventsOf(token);
     expect(await next()).toEqual({ type: "balances-changed", reason: "subscribed" });
 
     // Three invalidations while the client has not read the stream: it hears of them once.
