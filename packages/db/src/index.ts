@@ -11,6 +11,14 @@ export {
   migrate,
   migrationStatus,
 } from "./migrations/migrate.ts";
+export {
+  maintainOrderPartitions,
+  type OrderPartition,
+  type OrderPartitions,
+  orderPartitions,
+  type PartitionMaintenance,
+  type PartitionMaintenanceOptions,
+} from "./partitions/order-partitions.ts";
 export { hashPassword, verifyPassword } from "./password/password.ts";
 export { DEMO_PASSWORD } from "./seed/demo-data.ts";
 export { isEmptyDatabase, seed } from "./seed/seed.ts";

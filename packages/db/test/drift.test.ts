@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqlAccessOf } from "../src/connection/database.ts";
+import { actualSchema } from "../src/drift/actual-schema.ts";
 import { checkDrift } from "../src/drift/check-drift.ts";
+import { compareSchemas } from "../src/drift/compare-schemas.ts";
 import { expectedSchema, readSchemaFile } from "../src/drift/expected-schema.ts";
 import type { Database } from "../src/index.ts";
 import { createTestDatabase } from "../src/testing/index.ts";
@@ -23,6 +26,7 @@ describe("drift between prisma/migrations and prisma/schema.prisma", () => {
     const shape = expectedSchema(schemaText);
     expect([...shape.tables.keys()].sort()).toEqual([
       "exchange_accounts",
+      "order_client_ids",
       "orders",
       "positions",
       "reconcile_repairs",
@@ -80,9 +84,32 @@ describe("drift between prisma/migrations and prisma/schema.prisma", () => {
       "@@unique([userId, label])",
     );
     expect(await checkDrift(db, schema)).toEqual([
-      "index positions_account_id_status_idx (account_id, status): in the database, not in schema.prisma",
+      "index orders_account_id_status_idx (account_id, status): in the database, not in schema.prisma",
       "unique exchange_accounts_user_id_exchange_label_key (user_id, exchange, label): in the database, not in schema.prisma",
       "unique exchange_accounts_user_id_label_key (user_id, label): in schema.prisma, missing in the database",
+    ]);
+  });
+
+  it("expects a partitioned table's primary key with its partition key, and its uniques as plain indexes", async () => {
+    const orders = expectedSchema(schemaText).tables.get("orders");
+    expect(orders?.partitionBy).toBe("RANGE (created_at)");
+    expect(orders?.indexes).toContain("primary key orders_pkey (id, created_at)");
+    // @@unique([accountId, clientOrderId]): unique across partitions through order_client_ids.
+    expect(orders?.indexes).toContain(
+      "index orders_account_id_client_order_id_idx (account_id, client_order_id)",
+    );
+    expect(expectedSchema(schemaText).tables.get("order_client_ids")?.indexes).toContain(
+      "primary key order_client_ids_pkey (account_id, client_order_id)",
+    );
+  });
+
+  it("reports a table that is not partitioned as declared, and ignores the partitions themselves", async () => {
+    const { schema, withSession } = sqlAccessOf(db);
+    const actual = await withSession((session) => actualSchema(session, schema));
+    expect([...actual.tables.keys()].filter((name) => name.startsWith("orders_"))).toEqual([]);
+    actual.tables.get("orders")!.partitionBy = null;
+    expect(compareSchemas(expectedSchema(schemaText), actual)).toEqual([
+      "table orders: partitioned by RANGE (created_at) expected, not partitioned in the database",
     ]);
   });
 

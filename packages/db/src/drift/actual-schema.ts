@@ -11,6 +11,10 @@ import {
 // Prisma's bookkeeping table is not part of the data model.
 const IGNORED_TABLES = ["_prisma_migrations"];
 
+// Tables and partitioned tables, not their partitions (which repeat the parent's columns, indexes
+// and foreign keys) nor views: what schema.prisma models.
+const MODELLED = `c.relkind IN ('r', 'p') AND NOT c.relispartition`;
+
 /** What the database in `schema` actually looks like, read from pg_catalog. */
 export async function actualSchema(sql: SqlRunner, schema: string): Promise<SchemaShape> {
   const shape = emptyShape();
@@ -32,7 +36,7 @@ export async function actualSchema(sql: SqlRunner, schema: string): Promise<Sche
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_type t ON t.oid = a.atttypid
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
+      WHERE n.nspname = $1 AND ${MODELLED} AND a.attnum > 0 AND NOT a.attisdropped`,
     [schema],
   );
   for (const row of columns) {
@@ -42,6 +46,17 @@ export async function actualSchema(sql: SqlRunner, schema: string): Promise<Sche
       nullable: !row.not_null,
       default: normalizeDefault(row.default),
     });
+  }
+
+  const partitioned = await sql.query<{ table: string; partition_by: string }>(
+    `SELECT c.relname::text AS "table", pg_get_partkeydef(c.oid) AS partition_by
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind = 'p' AND NOT c.relispartition`,
+    [schema],
+  );
+  for (const row of partitioned) {
+    if (ignored(row.table)) continue;
+    tableOf(shape, row.table).partitionBy = row.partition_by;
   }
 
   const enums = await sql.query<{ name: string; labels: string[] }>(
@@ -62,18 +77,18 @@ export async function actualSchema(sql: SqlRunner, schema: string): Promise<Sche
     is_primary: boolean;
     columns: string[];
   }>(
-    `SELECT t.relname::text AS "table", i.relname::text AS name, ix.indisunique AS is_unique,
+    `SELECT c.relname::text AS "table", i.relname::text AS name, ix.indisunique AS is_unique,
             ix.indisprimary AS is_primary,
             array_agg(a.attname::text || CASE WHEN (ix.indoption[k.ord - 1] & 1) = 1 THEN ' DESC' ELSE '' END
                       ORDER BY k.ord) AS columns
        FROM pg_index ix
        JOIN pg_class i ON i.oid = ix.indexrelid
-       JOIN pg_class t ON t.oid = ix.indrelid
-       JOIN pg_namespace n ON n.oid = t.relnamespace
+       JOIN pg_class c ON c.oid = ix.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
        CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-      WHERE n.nspname = $1
-   GROUP BY t.relname, i.relname, ix.indisunique, ix.indisprimary`,
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE n.nspname = $1 AND ${MODELLED}
+   GROUP BY c.relname, i.relname, ix.indisunique, ix.indisprimary`,
     [schema],
   );
   for (const row of indexes) {
@@ -91,19 +106,19 @@ export async function actualSchema(sql: SqlRunner, schema: string): Promise<Sche
     on_delete: string;
     on_update: string;
   }>(
-    `SELECT t.relname::text AS "table", c.conname::text AS name, rt.relname::text AS referenced_table,
+    `SELECT c.relname::text AS "table", fk.conname::text AS name, rt.relname::text AS referenced_table,
             (SELECT array_agg(a.attname::text ORDER BY k.ord)
-               FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS columns,
+               FROM unnest(fk.conkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = fk.conrelid AND a.attnum = k.attnum) AS columns,
             (SELECT array_agg(a.attname::text ORDER BY k.ord)
-               FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum) AS referenced_columns,
-            c.confdeltype::text AS on_delete, c.confupdtype::text AS on_update
-       FROM pg_constraint c
-       JOIN pg_class t ON t.oid = c.conrelid
-       JOIN pg_class rt ON rt.oid = c.confrelid
-       JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE c.contype = 'f' AND n.nspname = $1`,
+               FROM unnest(fk.confkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = fk.confrelid AND a.attnum = k.attnum) AS referenced_columns,
+            fk.confdeltype::text AS on_delete, fk.confupdtype::text AS on_update
+       FROM pg_constraint fk
+       JOIN pg_class c ON c.oid = fk.conrelid
+       JOIN pg_class rt ON rt.oid = fk.confrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE fk.contype = 'f' AND n.nspname = $1 AND ${MODELLED}`,
     [schema],
   );
   const actions: Record<string, string> = {

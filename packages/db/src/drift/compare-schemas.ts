@@ -26,6 +26,12 @@ export function compareSchemas(expected: SchemaShape, actual: SchemaShape): stri
       drift.push(`table ${tableName}: ${missing}`);
       continue;
     }
+    if (found.partitionBy !== table.partitionBy) {
+      const say = (by: string | null) => (by ? `partitioned by ${by}` : "not partitioned");
+      drift.push(
+        `table ${tableName}: ${say(table.partitionBy)} expected, ${say(found.partitionBy)} in the database`,
+      );
+    }
     for (const [columnName, column] of table.columns) {
       const where = `column ${tableName}.${columnName}`;
       const real = found.columns.get(columnName);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getDMMF } from "@prisma/get-dmmf";
+import { partitionedTables } from "../partitions/partitioned-tables.ts";
 import {
   describeForeignKey,
   describeIndex,
@@ -43,6 +44,7 @@ export function expectedSchema(schemaText: string): SchemaShape {
 
   for (const model of models) {
     const table = tableOf(shape, tableName(model));
+    table.partitionBy = partitionedTables[tableName(model)]?.partitionBy ?? null;
     for (const field of model.fields) {
       if (field.kind === "object") continue;
       table.columns.set(field.dbName ?? field.name, {
@@ -76,10 +78,15 @@ export function expectedSchema(schemaText: string): SchemaShape {
       (f) => `${columnName(model, f.name)}${f.sortOrder === "desc" ? " DESC" : ""}`,
     );
     const bare = index.fields.map((f) => columnName(model, f.name)).join("_");
+    // On a partitioned table the primary key also holds the partition key, and a unique without
+    // it is a plain index (a guard table keeps it unique): see partitioned-tables.ts.
+    const partitionKey = partitionedTables[table]?.keyColumn;
+    const withoutKey = partitionKey !== undefined && !columns.some((c) => c.split(" ")[0] === partitionKey);
+    if (index.type === "id" && withoutKey) columns.push(partitionKey);
     const [kind, suffix] =
       index.type === "id"
         ? (["primary key", "pkey"] as const)
-        : index.type === "unique"
+        : index.type === "unique" && !withoutKey
           ? (["unique", `${bare}_key`] as const)
           : (["index", `${bare}_idx`] as const);
     const name = index.dbName ?? (kind === "primary key" ? `${table}_pkey` : `${table}_${suffix}`);

@@ -6,6 +6,8 @@ export interface SchemaShape {
 }
 
 export interface TableShape {
+  /** How the table is partitioned, as pg_get_partkeydef() prints it ("RANGE (created_at)"); null if not. */
+  partitionBy: string | null;
   columns: Map<string, ColumnShape>;
   /** Primary key, unique and plain indexes, keyed by a canonical description (see describeIndex). */
   indexes: Set<string>;
@@ -62,7 +64,7 @@ export function emptyShape(): SchemaShape {
 export function tableOf(shape: SchemaShape, name: string): TableShape {
   let table = shape.tables.get(name);
   if (!table) {
-    table = { columns: new Map(), indexes: new Set(), foreignKeys: new Set() };
+    table = { partitionBy: null, columns: new Map(), indexes: new Set(), foreignKeys: new Set() };
     shape.tables.set(name, table);
   }
   return table;
