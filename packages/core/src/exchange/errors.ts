@@ -39,6 +39,19 @@ export class ExchangeRejectedError extends ExchangeError {
   }
 }
 
+/**
+ * Binance's codes (the simulated exchange uses the same) for a leverage the symbol or the account
+ * cannot take: -4028 not valid for the symbol, -2027 the position is too large at it, -2028 the
+ * margin at it would exceed the available balance. The desk shows these on the order's leverage.
+ */
+export const LEVERAGE_REFUSALS: ReadonlySet<number | string> = new Set([-4028, -2027, -2028]);
+
+export function isLeverageRefusal(error: unknown): error is ExchangeRejectedError {
+  return (
+    error instanceof ExchangeRejectedError && error.code !== undefined && LEVERAGE_REFUSALS.has(error.code)
+  );
+}
+
 /** An order request whose outcome is not known (5xx after acceptance) and could not be reconciled. */
 export class ExchangeOrderStatusUnknownError extends ExchangeError {
   override readonly name: string = "ExchangeOrderStatusUnknownError";

@@ -104,6 +104,25 @@ export interface TradeQuery {
   startTime: number;
 }
 
+/**
+ * A symbol's leverage for an account. Leverage is a per-symbol setting of the account, not a field
+ * of an order (Binance: POST /fapi/v1/leverage): every order on the symbol, and its open position,
+ * trade at it.
+ */
+export interface LeverageRequest {
+  symbol: string;
+  /** A whole number from 1 to the symbol's maximum. */
+  leverage: number;
+}
+
+/** What the exchange confirmed: the leverage now in force and the largest position it allows. */
+export interface LeverageSetting {
+  symbol: string;
+  leverage: number;
+  /** The largest notional (quantity x price, quote asset) a position may reach at this leverage. */
+  maxNotional: Decimal;
+}
+
 export interface OrderRef {
   symbol: string;
   clientOrderId: string;
@@ -181,6 +200,13 @@ export interface ExchangeGateway {
    * (the gateway pages): the reconciler books realized PnL from them, never from a guess.
    */
   getTrades(account: ExchangeAccountRef, query: TradeQuery): Promise<ExchangeTrade[]>;
+  /**
+   * Sets the account's leverage for a symbol (Binance: POST /fapi/v1/leverage, weight 1). It applies
+   * to the open position and orders of the symbol too. Refused (`ExchangeRejectedError`, a code of
+   * LEVERAGE_REFUSALS) when the symbol does not take it, or when the open position's margin at it
+   * would exceed the available balance; setting the leverage already in force is allowed.
+   */
+  setLeverage(account: ExchangeAccountRef, request: LeverageRequest): Promise<LeverageSetting>;
   /** Cancels a batch; orders already gone come back with cancelled: false. */
   cancelOrders(account: ExchangeAccountRef, refs: OrderRef[]): Promise<CancelResult[]>;
   getMarkPrices(symbols: readonly string[]): Promise<Map<string, Decimal>>;

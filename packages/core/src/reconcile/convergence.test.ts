@@ -189,6 +189,7 @@ function startDesk(plan: { faults: Fault[]; next: number }) {
     name: "simulated",
     getAccountSnapshot: (account) => call("getAccountSnapshot", () => exchange.getAccountSnapshot(account)),
     placeOrder: (account, request) => call("placeOrder", () => exchange.placeOrder(account, request)),
+    setLeverage: (account, request) => call("setLeverage", () => exchange.setLeverage(account, request)),
     getOrder: (account, ref) => call("getOrder", () => exchange.getOrder(account, ref)),
     getOpenOrders: (account) => call("getOpenOrders", () => exchange.getOpenOrders(account)),
     getTrades: (account, query) => call("getTrades", () => exchange.getTrades(account, query)),

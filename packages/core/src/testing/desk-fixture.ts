@@ -5,7 +5,7 @@ import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
 import { createPositionsCache } from "../cache/index.ts";
-import type { CreateOrderCommand } from "../domain/commands.ts";
+import type { MarketOrderCommand } from "../domain/commands.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk } from "../domain/desk.ts";
 import type { ExchangeGateway, OrderSide, PlaceOrderRequest } from "../exchange/gateway.ts";
@@ -32,7 +32,7 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
     timers: manualTimers(() => clock),
   });
 
-  /** Every exchange call the desk made, in order: "placeOrder:STOP_MARKET", "cancelOrders:2"... */
+  /** Every exchange call the desk made, in order: "setLeverage:5", "placeOrder:STOP_MARKET", "cancelOrders:2"... */
   const calls: string[] = [];
   const hooks: ExchangeHooks = {};
   const logged: { level: "warn" | "error"; message: string }[] = [];
@@ -130,6 +130,10 @@ function observed(exchange: SimulatedExchange, calls: string[], hooks: ExchangeH
       await hooks.afterPlaceOrder?.(request);
       return order;
     },
+    setLeverage(account, request) {
+      calls.push(`setLeverage:${request.leverage}`);
+      return exchange.setLeverage(account, request);
+    },
     getOrder: (account, ref) => exchange.getOrder(account, ref),
     getOpenOrders: (account) => exchange.getOpenOrders(account),
     getTrades: (account, query) => exchange.getTrades(account, query),
@@ -153,7 +157,7 @@ export function market(
   side: OrderSide,
   quantity: string,
   extra: { stopLoss?: string; takeProfit?: string; leverage?: number } = {},
-): CreateOrderCommand {
+): MarketOrderCommand {
   return {
     accountId,
     clientOrderId: randomUUID(),

@@ -509,6 +509,28 @@ describe("user data stream", () => {
   });
 });
 
+describe("leverage", () => {
+  it("sets it with a signed POST /fapi/v1/leverage (weight 1), and shows the stream's positions at it", async () => {
+    const { fake, gateway, account } = await setup();
+    const events: AccountEvent[] = [];
+    gateway.subscribeAccountEvents(account, (e) => events.push(e));
+    await gateway.streamsReady();
+
+    const setting = await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 5 });
+    expect(setting.leverage).toBe(5);
+    expect(setting.maxNotional.toFixed()).toBe("480000000");
+    const [request] = calls(fake, "POST", "/fapi/v1/leverage");
+    expect(request).toMatchObject({ status: 200, weight: 1, apiKey: fake.apiKey });
+    expect(request?.params).toMatchObject({ symbol: "BTCUSDT", leverage: "5" });
+
+    // ACCOUNT_UPDATE carries no leverage: the gateway fills in the one Binance confirmed.
+    await gateway.placeOrder(account, market("lev-1"));
+    await vi.waitFor(() =>
+      expect(events.find((e) => e.type === "position")).toMatchObject({ positions: [{ leverage: 5 }] }),
+    );
+  });
+});
+
 describe("closing the gateway", () => {
   it("stops the listenKey keep-alive, which never holds the process open meanwhile", async () => {
     const { fake, gateway, account } = await setup();

@@ -28,6 +28,7 @@ import {
   premiumIndexSchema,
   toAlgoOrder,
   toBalances,
+  toLeverageSetting,
   toOrder,
   toPositions,
   toSymbolRules,
@@ -72,6 +73,7 @@ export type BinanceGateway = ExchangeGateway & {
 // Request weights per Binance's USD-M docs (IP limit, x-mbx-used-weight-1m).
 const WEIGHT = {
   newOrder: 0,
+  leverage: 1,
   queryOrder: 1,
   cancelAlgoOrder: 1,
   batchCancel: 1,
@@ -411,6 +413,24 @@ export function createBinanceGateway(options: BinanceGatewayOptions = {}): Binan
         isUnknownOutcome: (error) => error instanceof BinanceUnknownOutcomeError,
         clientOrderId: request.clientOrderId,
       });
+    },
+
+    async setLeverage(account, { symbol, leverage }) {
+      // Bad input never reaches Binance: the error names the field.
+      if (!Number.isInteger(leverage) || leverage < 1) {
+        throw new ExchangeRejectedError(`leverage: ${leverage} is not a whole number from 1`, -4028);
+      }
+      const raw = await rest.request({
+        method: "POST",
+        path: "/fapi/v1/leverage",
+        weight: WEIGHT.leverage,
+        ...signed(account),
+        params: { symbol, leverage: String(leverage) },
+      });
+      const setting = toLeverageSetting(raw);
+      // What this account's stream positions (ACCOUNT_UPDATE has no leverage) are shown at now.
+      leverageBy.set(`${account.id}:${setting.symbol}`, setting.leverage);
+      return setting;
     },
 
     async getOpenOrders(account) {

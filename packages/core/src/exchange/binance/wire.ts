@@ -5,6 +5,7 @@ import type {
   ExchangeOrder,
   ExchangePosition,
   ExchangeTrade,
+  LeverageSetting,
   MarkPriceTick,
   OrderSide,
   OrderStatus,
@@ -276,6 +277,18 @@ export function toTrade(raw: unknown): ExchangeTrade {
     realizedPnl: t.realizedPnl,
     time: t.time,
   };
+}
+
+/** POST /fapi/v1/leverage's answer: `{ leverage, maxNotionalValue, symbol }`. */
+export const leverageSchema = z.object({
+  symbol: z.string(),
+  leverage: z.number().int().positive(),
+  maxNotionalValue: decimal,
+});
+
+export function toLeverageSetting(raw: unknown): LeverageSetting {
+  const { symbol, leverage, maxNotionalValue } = leverageSchema.parse(raw);
+  return { symbol, leverage, maxNotional: maxNotionalValue };
 }
 
 export function toBalances(raw: unknown): AssetBalance[] {

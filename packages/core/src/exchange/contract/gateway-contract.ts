@@ -194,6 +194,46 @@ export function describeGatewayContract(name: string, setup: () => Promise<Gatew
       );
     });
 
+    it("sets a symbol's leverage: a new position opens at it and ties up notional / leverage", async () => {
+      const setting = await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 5 });
+      expect(setting).toMatchObject({ symbol: "BTCUSDT", leverage: 5 });
+      expect(setting.maxNotional.gt(0)).toBe(true);
+      await market("BTCUSDT", "BUY", "0.1");
+      expect((await position("BTCUSDT"))?.leverage).toBe(5);
+      expectDecimal((await usdt()).availableBalance, "98700"); // 100000 - 6500 / 5
+      // Another symbol keeps its own leverage.
+      await gateway.setLeverage(account, { symbol: "ETHUSDT", leverage: 2 });
+      expect((await position("BTCUSDT"))?.leverage).toBe(5);
+    });
+
+    it("applies a new leverage to the open position, and refuses to lower it past the available margin", async () => {
+      await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 20 });
+      await market("BTCUSDT", "BUY", "1");
+      await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 10 });
+      expect((await position("BTCUSDT"))?.leverage).toBe(10);
+      expectDecimal((await usdt()).availableBalance, "93500"); // 100000 - 65000 / 10
+      await market("BTCUSDT", "BUY", "9"); // 650000 notional: 65000 of margin at 10x
+      const refused = await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 1 }).catch((e) => e);
+      expect(refused).toBeInstanceOf(ExchangeRejectedError);
+      expect((refused as ExchangeRejectedError).code).toBe(-2028);
+      expect((await position("BTCUSDT"))?.leverage).toBe(10);
+      // Raising it is always taken.
+      await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 25 });
+      expect((await position("BTCUSDT"))?.leverage).toBe(25);
+    });
+
+    it("refuses a leverage the symbol does not take, naming leverage, and keeps the one in force", async () => {
+      await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 3 });
+      for (const leverage of [0, 126]) {
+        const refused = await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage }).catch((e) => e);
+        expect(refused).toBeInstanceOf(ExchangeRejectedError);
+        expect((refused as ExchangeRejectedError).message).toMatch(/leverage/i);
+        expect((refused as ExchangeRejectedError).code).toBe(-4028);
+      }
+      await market("BTCUSDT", "BUY", "0.01");
+      expect((await position("BTCUSDT"))?.leverage).toBe(3);
+    });
+
     it("rejects a reduce-only order that would open, increase or flip a position, and changes nothing", async () => {
       await expect(market("BTCUSDT", "SELL", "0.01", true)).rejects.toBeInstanceOf(ExchangeRejectedError);
       await market("BTCUSDT", "BUY", "0.01");

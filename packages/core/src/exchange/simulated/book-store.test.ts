@@ -53,6 +53,42 @@ async function booksSurviveARestart(store: SimulatedBookStore) {
 
 describe("the in-memory book store", () => {
   it("keeps books across exchange instances", () => booksSurviveARestart(createMemoryBookStore()));
+
+  it("keeps each symbol's leverage in the book; a book stored before that reads its positions' own", async () => {
+    const store = createMemoryBookStore();
+    // As a server of the previous version stored it: leverage only on the positions.
+    await store.update(account.id, () => ({
+      state: {
+        version: 2,
+        balances: [{ asset: "USDT", walletBalance: "100000" }],
+        positions: [{ symbol: "BTCUSDT", side: "LONG", quantity: "0.5", entryPrice: "65000", leverage: 7 }],
+        orders: [],
+        nextOrderId: 1,
+      },
+      result: undefined,
+    }));
+    const before = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, store });
+    expect((await before.getAccountSnapshot(account)).positions.map((p) => p.leverage)).toEqual([7]);
+    await before.setLeverage(account, { symbol: "ETHUSDT", leverage: 3 });
+    await before.close();
+
+    const after = createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, store });
+    const buy = (clientOrderId: string, symbol: string, quantity: string) =>
+      after.placeOrder(account, {
+        clientOrderId,
+        symbol,
+        side: "BUY",
+        type: "MARKET",
+        quantity: new Decimal(quantity),
+      });
+    await buy("eth-1", "ETHUSDT", "1");
+    await buy("sol-1", "SOLUSDT", "1");
+    const leverage = Object.fromEntries(
+      (await after.getAccountSnapshot(account)).positions.map((p) => [p.symbol, p.leverage]),
+    );
+    expect(leverage).toEqual({ BTCUSDT: 7, ETHUSDT: 3, SOLUSDT: 20 });
+    await after.close();
+  });
 });
 
 describe("persistMarkPrices", () => {

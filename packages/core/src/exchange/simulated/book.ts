@@ -9,6 +9,12 @@ export interface Book {
   balances: Map<string, Decimal>;
   /** One net position per symbol (one-way mode); flat positions are removed. */
   positions: Map<string, BookPosition>;
+  /**
+   * The account's leverage per symbol, as set (a symbol not in it trades at the exchange's
+   * default): new positions open at it and an open position follows it, as on Binance. Every
+   * open position's symbol is in it (a position opened at the default pins it).
+   */
+  leverage: Map<string, number>;
   /** Every order by clientOrderId, in the order they were placed (Map keeps insertion order). */
   orders: Map<string, ExchangeOrder>;
   nextOrderId: number;
@@ -17,12 +23,12 @@ export interface Book {
   nextTradeId: number;
 }
 
+/** A position; its leverage is the symbol's (Book.leverage). */
 export interface BookPosition {
   symbol: string;
   side: PositionSide;
   quantity: Decimal;
   entryPrice: Decimal;
-  leverage: number;
 }
 
 /** What the server hands over to bootstrap an account that has no book yet. */
@@ -51,6 +57,7 @@ export function createBook(startingBalance: Decimal, initial: InitialBook | null
   const book: Book = {
     balances: new Map([[MARGIN_ASSET, startingBalance]]),
     positions: new Map(),
+    leverage: new Map(),
     orders: new Map(),
     nextOrderId: 1,
     trades: [],
@@ -66,8 +73,8 @@ export function createBook(startingBalance: Decimal, initial: InitialBook | null
       side: position.side,
       quantity: new Decimal(position.quantity),
       entryPrice: new Decimal(position.entryPrice),
-      leverage: position.leverage,
     });
+    book.leverage.set(position.symbol, position.leverage);
   }
   for (const trigger of initial.triggerOrders) {
     book.orders.set(trigger.clientOrderId, {
@@ -115,6 +122,7 @@ const persistedTrade = z.object({
   realizedPnl: decimalString,
   time: z.number().int(),
 });
+const leverage = z.number().int().positive();
 const persistedBook = z.object({
   // Version 1 books (before trade history) read as books with no trades yet.
   version: z.union([z.literal(1), z.literal(2)]),
@@ -125,9 +133,14 @@ const persistedBook = z.object({
       side: z.enum(POSITION_SIDES),
       quantity: decimalString,
       entryPrice: decimalString,
-      leverage: z.number().int().positive(),
+      // The symbol's leverage, kept on each position too: what books before per-symbol
+      // leverage held, and what a server of that version still reads.
+      leverage,
     }),
   ),
+  // Symbol -> leverage as set; absent in books written before it (their positions carry theirs).
+  // An addition, not a new version: servers that do not know it read the book and ignore it.
+  leverage: z.record(z.string(), leverage).optional(),
   orders: z.array(persistedOrder),
   nextOrderId: z.number().int().positive(),
   trades: z.array(persistedTrade).default([]),
@@ -157,8 +170,9 @@ export function serializeBook(book: Book): PersistedBook {
       side: p.side,
       quantity: p.quantity.toFixed(),
       entryPrice: p.entryPrice.toFixed(),
-      leverage: p.leverage,
+      leverage: book.leverage.get(p.symbol)!,
     })),
+    leverage: Object.fromEntries(book.leverage),
     orders: [...book.orders.values()].map(({ realizedPnl, ...o }) => ({
       ...o,
       quantity: o.quantity.toFixed(),
@@ -186,11 +200,16 @@ export function parseBook(stored: unknown): Book {
   return {
     balances: new Map(state.balances.map((b) => [b.asset, new Decimal(b.walletBalance)])),
     positions: new Map(
-      state.positions.map((p) => [
+      state.positions.map(({ leverage: _, ...p }) => [
         p.symbol,
         { ...p, quantity: new Decimal(p.quantity), entryPrice: new Decimal(p.entryPrice) },
       ]),
     ),
+    // An open position's own leverage wins: it is what the position was opened or last set at.
+    leverage: new Map([
+      ...Object.entries(state.leverage ?? {}),
+      ...state.positions.map((p): [string, number] => [p.symbol, p.leverage]),
+    ]),
     orders: new Map(
       state.orders.map(({ realizedPnl, ...o }) => [
         o.clientOrderId,

@@ -15,6 +15,7 @@ export type SimulatedFault =
 export type SimulatedOperation =
   | "getAccountSnapshot"
   | "placeOrder"
+  | "setLeverage"
   | "cancelOrders"
   | "getOrder"
   | "getOpenOrders"

@@ -8,12 +8,14 @@ import type {
   ExchangeOrder,
   ExchangePosition,
   ExchangeTrade,
+  LeverageRequest,
+  LeverageSetting,
   OrderRef,
   PlaceOrderRequest,
   TradeQuery,
 } from "../gateway.ts";
 import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
-import { symbolRulesFor } from "./symbol-rules.ts";
+import { maxLeverageOf, maxNotionalAt, symbolRulesFor } from "./symbol-rules.ts";
 
 /**
  * The simulated exchange's trading rules, as pure functions over one account's Book.
@@ -27,7 +29,7 @@ export interface EngineContext {
   /** Current mark price; only called for listed symbols. */
   mark(symbol: string): Decimal;
   hasSymbol(symbol: string): boolean;
-  /** Leverage of a new position (Binance's default is 20). */
+  /** Leverage of a symbol the account never set (Binance's default is 20). */
   defaultLeverage: number;
   /** How many finished (filled, cancelled, expired) orders a book remembers. */
   finishedOrdersKept: number;
@@ -126,6 +128,40 @@ export function cancelOrders(
   return { results, events };
 }
 
+/**
+ * Sets the symbol's leverage, as Binance does: it applies to the open position and the open orders
+ * of the symbol at once. Lowering it is refused (-2028) when the margin at the new leverage would
+ * exceed the available balance (cross margin: what is left of the wallet and unrealized PnL);
+ * raising it is always taken. The bracket's notional is reported, not enforced. No event: Binance
+ * tells a leverage change only by ACCOUNT_CONFIG_UPDATE, which the gateways do not model.
+ */
+export function setLeverage(book: Book, request: LeverageRequest, ctx: EngineContext): LeverageSetting {
+  const { symbol, leverage } = request;
+  if (!ctx.hasSymbol(symbol)) throw new ExchangeRejectedError(`symbol: ${symbol} is not listed`, -1121);
+  const most = maxLeverageOf(symbol);
+  if (!Number.isInteger(leverage) || leverage < 1 || leverage > most) {
+    throw new ExchangeRejectedError(
+      `leverage: ${leverage} is not valid for ${symbol} (a whole number from 1 to ${most})`,
+      -4028,
+    );
+  }
+  const before = leverageOf(book, symbol, ctx);
+  book.leverage.set(symbol, leverage);
+  if (leverage < before && availableMargin(book, ctx).lt(0)) {
+    book.leverage.set(symbol, before);
+    throw new ExchangeRejectedError(
+      `leverage: ${leverage}x needs more margin for the open ${symbol} position and orders than is available`,
+      -2028,
+    );
+  }
+  return { symbol, leverage, maxNotional: maxNotionalAt(leverage) };
+}
+
+/** The leverage the symbol trades at for this account. */
+function leverageOf(book: Book, symbol: string, ctx: EngineContext): number {
+  return book.leverage.get(symbol) ?? ctx.defaultLeverage;
+}
+
 /** Runs resting limit orders and stop-loss / take-profit triggers against the current marks. */
 export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySet<string>): AccountEvent[] {
   const events: AccountEvent[] = [];
@@ -179,7 +215,7 @@ export function orderKind(type: ExchangeOrder["type"]): "regular" | "trigger" {
 export function snapshot(book: Book, ctx: EngineContext): AccountSnapshot {
   return {
     balances: balances(book, ctx),
-    positions: [...book.positions.values()].map((p) => toExchangePosition(p, ctx)),
+    positions: [...book.positions.values()].map((p) => toExchangePosition(book, p, ctx)),
     asOf: ctx.now,
   };
 }
@@ -317,7 +353,7 @@ function fill(
       : ZERO;
   const realized = before && closing.gt(0) ? pnl(before, closing, price) : ZERO;
 
-  const leverage = before?.leverage ?? ctx.defaultLeverage;
+  const leverage = leverageOf(book, order.symbol, ctx);
   if (signedAfter.isZero()) {
     book.positions.delete(order.symbol);
   } else if (!before || signedBefore.isPositive() !== signedAfter.isPositive()) {
@@ -326,8 +362,9 @@ function fill(
       side: signedAfter.isPositive() ? "LONG" : "SHORT",
       quantity: signedAfter.abs(),
       entryPrice: price,
-      leverage,
     });
+    // Pinned: the position keeps this leverage whatever the default is later.
+    book.leverage.set(order.symbol, leverage);
   } else if (signedAfter.abs().gt(before.quantity)) {
     const entryPrice = before.entryPrice
       .mul(before.quantity)
@@ -370,7 +407,7 @@ function fill(
 
   const after = book.positions.get(order.symbol);
   const position: ExchangePosition = after
-    ? toExchangePosition(after, ctx)
+    ? toExchangePosition(book, after, ctx)
     : {
         symbol: order.symbol,
         side: before?.side ?? (order.side === "BUY" ? "LONG" : "SHORT"),
@@ -401,12 +438,11 @@ function availableMargin(book: Book, ctx: EngineContext): Decimal {
     const mark = ctx.mark(position.symbol);
     available = available
       .plus(pnl(position, position.quantity, mark))
-      .minus(position.quantity.mul(mark).div(position.leverage));
+      .minus(position.quantity.mul(mark).div(leverageOf(book, position.symbol, ctx)));
   }
   for (const order of book.orders.values()) {
     if (order.status === "NEW" && order.type === "LIMIT" && !order.reduceOnly) {
-      const leverage = book.positions.get(order.symbol)?.leverage ?? ctx.defaultLeverage;
-      available = available.minus(order.quantity.mul(order.price!).div(leverage));
+      available = available.minus(order.quantity.mul(order.price!).div(leverageOf(book, order.symbol, ctx)));
     }
   }
   return available;
@@ -416,7 +452,7 @@ function requireMargin(book: Book, request: PlaceOrderRequest, price: Decimal, c
   const position = book.positions.get(request.symbol);
   const closes = position ? (position.side === "LONG") === (request.side === "SELL") : false;
   const opening = closes ? Decimal.max(ZERO, request.quantity.minus(position!.quantity)) : request.quantity;
-  const required = opening.mul(price).div(position?.leverage ?? ctx.defaultLeverage);
+  const required = opening.mul(price).div(leverageOf(book, request.symbol, ctx));
   if (required.gt(availableMargin(book, ctx))) {
     throw new ExchangeRejectedError(
       `quantity: margin is insufficient for ${request.quantity} ${request.symbol}`,
@@ -436,8 +472,12 @@ function balances(book: Book, ctx: EngineContext): AssetBalance[] {
   }));
 }
 
-function toExchangePosition(position: BookPosition, ctx: EngineContext): ExchangePosition {
-  return { ...position, markPrice: ctx.mark(position.symbol) };
+function toExchangePosition(book: Book, position: BookPosition, ctx: EngineContext): ExchangePosition {
+  return {
+    ...position,
+    leverage: leverageOf(book, position.symbol, ctx),
+    markPrice: ctx.mark(position.symbol),
+  };
 }
 
 function orderEvent(

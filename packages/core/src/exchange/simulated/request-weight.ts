@@ -3,6 +3,7 @@
  * Weights (Binance USD-M docs): GET /fapi/v3/account 5, GET /fapi/v3/positionRisk 5,
  * POST /fapi/v1/order 0 (orders count against the order-rate limit, not the IP weight),
  * GET /fapi/v1/order 1, DELETE /fapi/v1/batchOrders 1, DELETE /fapi/v1/algoOrder 1,
+ * POST /fapi/v1/leverage 1,
  * GET /fapi/v1/premiumIndex 1 with a symbol, 10 without (mark prices for n symbols cost
  * min(n, 10), as the Binance gateway picks the cheaper), GET /fapi/v1/openOrders without a
  * symbol 40 + GET /fapi/v1/openAlgoOrders without a symbol 40, GET /fapi/v1/userTrades 5 a page.
@@ -12,6 +13,7 @@ export const REQUEST_WEIGHT = {
   getAccountSnapshot: 10,
   placeOrder: 0,
   getOrder: 1,
+  setLeverage: 1,
   /** per batch of up to 10 regular orders, plus 1 per trigger (algo) order. */
   cancelBatch: 1,
   cancelTrigger: 1,

@@ -34,6 +34,8 @@ const OPERATION_PRIORITY: Record<SimulatedOperation, WeightPriority> = {
   getAccountSnapshot: "read",
   getMarkPrices: "read",
   placeOrder: "trade",
+  // Set just before an order, on its behalf.
+  setLeverage: "trade",
   getOrder: "trade",
   cancelOrders: "trade",
   getOpenOrders: "background",
@@ -61,7 +63,7 @@ export interface SimulatedExchangeOptions {
   priceTickMs?: number;
   /** USDT for a new account book; default "100000". */
   startingBalance?: string;
-  /** Leverage of a newly opened position; default 20 (Binance's default). */
+  /** Leverage of a symbol the account never set; default 20 (Binance's default). */
   defaultLeverage?: number;
   /** Finished orders each account's book remembers (for getOrder and duplicate checks); default 2000. */
   finishedOrdersKept?: number;
@@ -436,6 +438,16 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
           error instanceof ExchangeUnavailableError && !refusedWhileClosed.has(error),
         clientOrderId: order.clientOrderId,
       });
+    },
+
+    setLeverage(account, leverage) {
+      return request("setLeverage", REQUEST_WEIGHT.setLeverage, () =>
+        withBook(account.id, (book, ctx) => ({
+          result: engine.setLeverage(book, leverage, ctx),
+          events: [],
+          changed: true,
+        })),
+      );
     },
 
     getOrder(account, ref) {

@@ -372,6 +372,21 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
         return orderJson(await engine.placeOrder(engineRef(accountOf(ctx)), request), ctx.now);
       },
     },
+    "POST /fapi/v1/leverage": {
+      security: "SIGNED",
+      weight: () => 1,
+      handle: async (ctx) => {
+        const symbol = symbolParam(ctx.params, true)!;
+        need(ctx.params, "leverage");
+        const leverage = integerParam(ctx.params, "leverage")!;
+        const setting = await engine.setLeverage(engineRef(accountOf(ctx)), { symbol, leverage });
+        return {
+          leverage: setting.leverage,
+          maxNotionalValue: setting.maxNotional.toFixed(),
+          symbol: setting.symbol,
+        };
+      },
+    },
     "GET /fapi/v1/order": {
       security: "SIGNED",
       weight: () => 1,
