@@ -13,6 +13,7 @@ export {
 } from "./migrations/migrate.ts";
 export {
   maintainOrderPartitions,
+  monthsCoveredAhead,
   type OrderPartition,
   type OrderPartitions,
   orderPartitions,
@@ -22,3 +23,9 @@ export {
 export { hashPassword, verifyPassword } from "./password/password.ts";
 export { DEMO_PASSWORD } from "./seed/demo-data.ts";
 export { isEmptyDatabase, seed } from "./seed/seed.ts";
+export {
+  DAILY_PNL_VIEW,
+  type DailyPnlViewRefresh,
+  type DailyPnlViewRefreshOptions,
+  refreshDailyPnlView,
+} from "./views/daily-pnl-view.ts";

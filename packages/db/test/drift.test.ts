@@ -26,6 +26,7 @@ describe("drift between prisma/migrations and prisma/schema.prisma", () => {
     const shape = expectedSchema(schemaText);
     expect([...shape.tables.keys()].sort()).toEqual([
       "exchange_accounts",
+      "materialized_view_refreshes",
       "order_client_ids",
       "orders",
       "positions",

@@ -124,6 +124,14 @@ async function listMonths(sql: SqlRunner): Promise<OrderPartition[]> {
   return months.sort((a, b) => a.from.getTime() - b.from.getTime());
 }
 
+/**
+ * How many whole months after the one `now` is in have a partition (a gauge read at scrape time
+ * from the last listing); -1 when `now`'s own month has none.
+ */
+export function monthsCoveredAhead(months: OrderPartition[], now: Date): number {
+  return coveredMonthsAhead(months, monthStart(now));
+}
+
 function coveredMonthsAhead(months: OrderPartition[], thisMonth: Date): number {
   const starts = new Set(months.map((p) => p.from.getTime()));
   if (!starts.has(thisMonth.getTime())) return -1;

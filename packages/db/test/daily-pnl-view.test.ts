@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DAILY_PNL_VIEW, type Database, refreshDailyPnlView } from "../src/index.ts";
+import { createTestDatabase } from "../src/testing/index.ts";
+
+let db: Database;
+let accountId: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const user = await db.prisma.user.create({
+    data: {
+      email: "daily-pnl@example.com",
+      passwordHash: "x",
+      accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
+    },
+    include: { accounts: true },
+  });
+  accountId = user.accounts[0]!.id;
+});
+afterAll(() => db.close());
+
+const closePosition = (realizedPnl: string, closedAt: Date) =>
+  db.prisma.position.create({
+    data: {
+      accountId,
+      symbol: "BTCUSDT",
+      side: "LONG",
+      quantity: "1",
+      entryPrice: "60000",
+      status: "CLOSED",
+      realizedPnl,
+      openedAt: closedAt,
+      closedAt,
+    },
+  });
+
+const viewPnl = async () => {
+  const rows = await db.prisma.$queryRawUnsafe<{ pnl: string | null }[]>(
+    `SELECT sum(realized_pnl)::text AS pnl FROM ${DAILY_PNL_VIEW} WHERE account_id = $1::uuid`,
+    accountId,
+  );
+  return rows[0]?.pnl ?? null;
+};
+const recorded = async () =>
+  (await db.prisma.materializedViewRefresh.findUniqueOrThrow({ where: { viewName: DAILY_PNL_VIEW } }))
+    .refreshedAt;
+
+describe("refreshing daily_account_pnl", () => {
+  it("is recorded by the migration that tracks it", async () => {
+    expect(await recorded()).toBeInstanceOf(Date);
+  });
+
+  it("brings in what was committed before it, and records the time it is as of", async () => {
+    const before = await recorded();
+    await closePosition("12.5", new Date("2026-03-04T10:00:00Z"));
+    expect(await viewPnl()).toBeNull();
+
+    const result = await refreshDailyPnlView(db);
+
+    expect(result.refreshed).toBe(true);
+    expect(result.refreshedAt.getTime()).toBeGreaterThan(before.getTime());
+    expect(await recorded()).toEqual(result.refreshedAt);
+    expect(await viewPnl()).toBe("12.500000000000000000");
+  });
+
+  it("skips when a refresh started at or after notBefore is recorded, and runs when none is", async () => {
+    const last = await recorded();
+    await closePosition("-2.5", new Date("2026-03-05T10:00:00Z"));
+
+    const skipped = await refreshDailyPnlView(db, { notBefore: last });
+    expect(skipped).toEqual({ refreshed: false, refreshedAt: last, durationMs: 0 });
+    expect(await viewPnl()).toBe("12.500000000000000000");
+
+    const ran = await refreshDailyPnlView(db, { notBefore: new Date(last.getTime() + 1) });
+    expect(ran.refreshed).toBe(true);
+    expect(await viewPnl()).toBe("10.000000000000000000");
+  });
+
+  it("runs one refresh for two callers at once that need the same change", async () => {
+    const notBefore = new Date((await recorded()).getTime() + 1);
+    const results = await Promise.all([
+      refreshDailyPnlView(db, { notBefore }),
+      refreshDailyPnlView(db, { notBefore }),
+    ]);
+    expect(results.map((r) => r.refreshed).sort()).toEqual([false, true]);
+    expect(results[0]!.refreshedAt).toEqual(results[1]!.refreshedAt);
+  });
+});
