@@ -32,23 +32,33 @@ export const createOrderInput = z
     takeProfit: price.optional(),
     leverage: z.int().min(1).max(125).optional(),
   })
-  .superRefine((order, ctx) => {
-    if (order.type === "LIMIT" && order.price === undefined) {
-      ctx.addIssue({ code: "custom", path: ["price"], message: "a LIMIT order needs a price" });
-    }
-    if (order.type === "MARKET" && order.price !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["price"], message: "a MARKET order takes no price" });
+  // This schema owns which fields go with which type (naming the field); its output is the
+  // domain's command union, which states the rule without checking it again.
+  .transform(({ type, price, stopLoss, takeProfit, ...order }, ctx) => {
+    const refuse = (field: string, message: string) => {
+      ctx.addIssue({ code: "custom", path: [field], message });
+    };
+    if (type === "MARKET") {
+      if (price !== undefined) refuse("price", "a MARKET order takes no price");
+      return { ...order, type, stopLoss, takeProfit };
     }
     // A resting LIMIT order has no position to protect yet; add SL/TP once it fills.
-    for (const field of ["stopLoss", "takeProfit"] as const) {
-      if (order.type === "LIMIT" && order[field] !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [field],
-          message: `${field} is only accepted with MARKET orders; set it with positions.modifySlTp once the LIMIT order fills`,
-        });
+    for (const [field, value] of [
+      ["stopLoss", stopLoss],
+      ["takeProfit", takeProfit],
+    ] as const) {
+      if (value !== undefined) {
+        refuse(
+          field,
+          `${field} is only accepted with MARKET orders; set it with positions.modifySlTp once the LIMIT order fills`,
+        );
       }
     }
+    if (price === undefined) {
+      refuse("price", "a LIMIT order needs a price");
+      return z.NEVER;
+    }
+    return { ...order, type, price };
   });
 
 export const closePositionInput = z.strictObject({

@@ -7,20 +7,36 @@ import type { OrderSideName } from "./views.ts";
  * caller, never part of a command.
  */
 
-export interface CreateOrderCommand {
+interface OrderCommandBase {
   accountId: string;
   /** Idempotency key; a repeat returns the first order. */
   clientOrderId: string;
   symbol: string;
   side: OrderSideName;
-  type: "MARKET" | "LIMIT";
   quantity: Decimal;
-  /** LIMIT only. */
-  price?: Decimal;
-  stopLoss?: Decimal;
-  takeProfit?: Decimal;
   leverage?: number;
 }
+
+export interface MarketOrderCommand extends OrderCommandBase {
+  type: "MARKET";
+  price?: undefined;
+  stopLoss?: Decimal;
+  takeProfit?: Decimal;
+}
+
+/** A resting LIMIT order has no position to protect yet: SL/TP are set once it fills. */
+export interface LimitOrderCommand extends OrderCommandBase {
+  type: "LIMIT";
+  price: Decimal;
+  stopLoss?: undefined;
+  takeProfit?: undefined;
+}
+
+/**
+ * An order to place. Which fields go with which type is the API's input rule (zod names the
+ * field); the union states it here, so the domain does not check it again.
+ */
+export type CreateOrderCommand = MarketOrderCommand | LimitOrderCommand;
 
 export interface ClosePositionCommand {
   positionId: string;

@@ -3,8 +3,13 @@ import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExchangeRejectedError, ExchangeUnavailableError } from "../exchange/errors.ts";
 import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
-import type { CreateOrderCommand } from "./commands.ts";
+import type { CreateOrderCommand, LimitOrderCommand, MarketOrderCommand } from "./commands.ts";
 import { InvalidCommandError, NotFoundError } from "./errors.ts";
+
+/** The same order as a LIMIT resting at `price` (which takes no SL/TP). */
+function resting(order: MarketOrderCommand, price: Decimal): LimitOrderCommand {
+  return { ...order, type: "LIMIT", price, stopLoss: undefined, takeProfit: undefined };
+}
 
 const d = (value: string) => new Decimal(value);
 
@@ -216,7 +221,7 @@ describe("orders.create", () => {
       name: "InvalidCommandError",
       field: "side",
     });
-    const limit = { ...market(accountId, "BNBUSDT", "BUY", "1"), type: "LIMIT" as const, price: d("500") };
+    const limit = resting(market(accountId, "BNBUSDT", "BUY", "1"), d("500"));
     await expect(f.desk.orders.create(userId, limit)).rejects.toMatchObject({ field: "type" });
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
@@ -290,7 +295,7 @@ describe("orders.create", () => {
       expect(error).toBeInstanceOf(InvalidCommandError);
       return [(error as InvalidCommandError).field, (error as Error).message];
     };
-    const btc = (quantity: string, extra: Partial<CreateOrderCommand> = {}) => ({
+    const btc = (quantity: string, extra: Partial<MarketOrderCommand> = {}): MarketOrderCommand => ({
       ...market(accountId, "BTCUSDT", "BUY", quantity),
       ...extra,
     });
@@ -307,7 +312,7 @@ describe("orders.create", () => {
       "quantity",
       "order value 1.50 USDT is below the 5 USDT minimum",
     ]);
-    expect(await refused(btc("0.01", { type: "LIMIT", price: d("64000.05") }))).toEqual([
+    expect(await refused(resting(btc("0.01"), d("64000.05")))).toEqual([
       "price",
       "price must be a multiple of 0.1 USDT",
     ]);

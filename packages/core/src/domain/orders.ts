@@ -186,15 +186,6 @@ export function createOrdersService(deps: DeskDeps) {
           `adding to the open ${open.side} position on ${command.symbol} takes a MARKET order`,
         );
       }
-      if (command.type === "LIMIT" && !command.price) {
-        throw new InvalidCommandError("price", "a LIMIT order needs a price");
-      }
-      if (command.type === "LIMIT" && (command.stopLoss || command.takeProfit)) {
-        throw new InvalidCommandError(
-          command.stopLoss ? "stopLoss" : "takeProfit",
-          "only MARKET orders take a stop-loss or take-profit",
-        );
-      }
 
       const gateway = gatewayFor(deps, account.exchange);
       const ref = accountRef(deps, account);
