@@ -66,3 +66,15 @@ export interface ClosedPositionsQuery {
   /** The id of the last position of the previous page. */
   cursor?: string;
 }
+
+/** A range of UTC days of the user's history: the last N days, or from / to (inclusive). */
+export interface DailyPnlQuery {
+  /** Only this account; another user's reads as an account without history. */
+  accountId?: string;
+  /** The last N UTC days, today included (instead of from / to). */
+  lastDays?: number;
+  /** "YYYY-MM-DD", the first day; absent: from the first day with history. */
+  from?: string;
+  /** "YYYY-MM-DD", the last day; absent: today. */
+  to?: string;
+}

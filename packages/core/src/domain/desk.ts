@@ -13,6 +13,7 @@ import { createAccountBalances } from "./account-balances.ts";
 import { createAccountEvents } from "./account-events.ts";
 import { createBalancesService } from "./balances.ts";
 import { cancelOrders } from "./cancel-orders.ts";
+import { dailyPnl, historySummary } from "./daily-pnl.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
 import { createExchangeAccountAdmin } from "./exchange-account-admin.ts";
 import { closedPositions, openOrders, quote, trades } from "./history.ts";
@@ -161,6 +162,10 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
       close: (userId, command) => oneAtATime(userId, () => positions.close(userId, command)),
       modifySlTp: (userId, command) => oneAtATime(userId, () => positions.modifySlTp(userId, command)),
       closed: (userId, query) => closedPositions(deps, userId, query),
+    },
+    history: {
+      daily: (userId, query) => dailyPnl(deps, userId, query),
+      summary: (userId, query) => historySummary(deps, userId, query),
     },
     cache: {
       metrics: () => cache.getMetrics(),

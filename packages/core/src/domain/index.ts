@@ -1,5 +1,6 @@
 export type { BalancesSnapshot, SnapshotPosition } from "./balances-snapshot.ts";
 export type * from "./commands.ts";
+export { MAX_HISTORY_DAYS } from "./daily-pnl.ts";
 export type { DeskLogger, Gateways } from "./deps.ts";
 export { createTradingDesk, type TradingDeskInstance, type TradingDeskOptions } from "./desk.ts";
 export * from "./errors.ts";

@@ -6,6 +6,7 @@ import type {
   ClosedPositionsQuery,
   ClosePositionCommand,
   CreateOrderCommand,
+  DailyPnlQuery,
   ListOrdersQuery,
   ModifySlTpCommand,
 } from "./commands.ts";
@@ -17,7 +18,9 @@ import type {
   CancelOrdersResult,
   ClosePositionResult,
   CreateOrderResult,
+  DailyPnlView,
   DecimalString,
+  HistorySummaryView,
   ModifySlTpResult,
   OpenOrdersView,
   OrderPage,
@@ -74,6 +77,12 @@ export interface TradingDesk {
     modifySlTp(userId: string, command: ModifySlTpCommand): Promise<ModifySlTpResult>;
     /** Closed positions with their realized PnL, most recently closed first. */
     closed(userId: string, query: ClosedPositionsQuery): Promise<PositionPage>;
+  };
+  /** Realized PnL, fees and volume per UTC day (README: the history's freshness). */
+  history: {
+    daily(userId: string, query: DailyPnlQuery): Promise<DailyPnlView>;
+    /** The same range's totals. */
+    summary(userId: string, query: DailyPnlQuery): Promise<HistorySummaryView>;
   };
   cache: {
     metrics(): CacheMetrics;

@@ -255,3 +255,44 @@ export interface QuoteView {
   ageMs: number | null;
   stale: boolean;
 }
+
+/** Realized PnL, fees and traded volume (USDT), summed over accounts and symbols. */
+export interface HistoryTotalsView {
+  realizedPnl: DecimalString;
+  fees: DecimalString;
+  /** realizedPnl - fees. */
+  net: DecimalString;
+  /** Filled quantity x average price of the orders placed. */
+  volume: DecimalString;
+  closedPositions: number;
+  filledOrders: number;
+}
+
+/** One UTC day: PnL on the day a position closed, fees and volume on the day the order was placed. */
+export interface DailyPnlDayView extends HistoryTotalsView {
+  day: string;
+}
+
+/**
+ * How fresh a history answer is. Days before `liveFrom` come from the daily view, as of
+ * `viewRefreshedAt` (a fill or settlement since shows at its next refresh); from `liveFrom` on
+ * (today, and every day since that refresh) they are aggregated live, exact as of `asOf`.
+ */
+export interface HistoryFreshness {
+  asOf: IsoTime;
+  liveFrom: string;
+  /** null: no refresh is recorded, every day is aggregated live. */
+  viewRefreshedAt: IsoTime | null;
+}
+
+export interface HistorySummaryView extends HistoryFreshness {
+  /** The range read: null from the first day with history. */
+  from: string | null;
+  to: string;
+  totals: HistoryTotalsView;
+}
+
+export interface DailyPnlView extends HistorySummaryView {
+  /** Days with any activity, oldest first (days without are left out). */
+  days: DailyPnlDayView[];
+}
