@@ -1,4 +1,4 @@
-import { withMarkPrices } from "../live-prices.ts";
+import { withTick } from "../live-prices.ts";
 import { recordMarks } from "../mark-history.ts";
 import { trpc } from "../trpc.ts";
 import { useRefreshDashboard } from "./useRefreshDashboard.ts";
@@ -17,7 +17,7 @@ export function useDashboardEvents() {
       } else {
         recordMarks(event.prices, event.at);
         utils.dashboard.balances.setData(undefined, (current) =>
-          current ? withMarkPrices(current, event.prices, event.at) : current,
+          current ? withTick(current, event.prices, event.at) : current,
         );
       }
     },

@@ -1,5 +1,4 @@
 import type { Exchange } from "@tradedesk/db";
-import type Decimal from "decimal.js";
 import { BALANCES_SUMMARY } from "../cache/index.ts";
 import type { QuotedPrice } from "../market/index.ts";
 import {
@@ -9,7 +8,8 @@ import {
   type SnapshotProtection,
 } from "./balances-snapshot.ts";
 import type { DeskDeps } from "./deps.ts";
-import { pnl, sum, toDecimal, toWire } from "./money.ts";
+import { markToMarket, totalsAtMarks } from "./mark-to-market.ts";
+import { sum, toWire } from "./money.ts";
 import { positionBasics } from "./presenters.ts";
 import type {
   BalancesRead,
@@ -68,27 +68,6 @@ export async function withMarkPrices(
     }),
   );
 
-  const unrealized: Decimal[] = [];
-  const notionals: Decimal[] = [];
-  const positions = snapshot.positions.map((position): PositionView => {
-    const quoted = marks.get(position.exchange)?.get(position.symbol);
-    const mark = quoted ? toDecimal(quoted.price) : null;
-    const positionPnl = mark ? pnl(position.side, position.quantity, position.entryPrice, mark) : null;
-    const notional = mark ? mark.times(position.quantity) : null;
-    if (positionPnl) unrealized.push(positionPnl);
-    if (notional) notionals.push(notional);
-    return {
-      ...positionBasics(position),
-      stopLoss: presentProtection(position.stopLoss),
-      takeProfit: presentProtection(position.takeProfit),
-      markPrice: mark ? toWire(mark) : null,
-      markPriceAgeMs: quoted?.ageMs ?? null,
-      markPriceStale: quoted?.stale ?? false,
-      unrealizedPnl: positionPnl ? toWire(positionPnl) : null,
-      notional: notional ? toWire(notional) : null,
-      externalOrders: position.externalOrders,
-    };
-  });
   // The snapshot may come from the cache (stale-if-error serves it for a while): the window moves.
   const closedSince = now.getTime() - RECENTLY_CLOSED_WINDOW_MS;
   const recentlyClosed = snapshot.recentlyClosed
@@ -111,8 +90,7 @@ export async function withMarkPrices(
       account.balances.filter((balance) => balance.asset === TOTALS_CURRENCY).map((b) => b.walletBalance),
     ),
   );
-  const unrealizedPnl = sum(unrealized);
-  return {
+  const summary: BalancesSummaryView = {
     accounts: snapshot.accounts.map((account) => ({
       id: account.id,
       exchange: account.exchange,
@@ -124,18 +102,29 @@ export async function withMarkPrices(
         availableBalance: toWire(balance.availableBalance),
       })),
     })),
-    positions,
-    totals: {
-      currency: TOTALS_CURRENCY,
-      walletBalance: toWire(walletBalance),
-      unrealizedPnl: toWire(unrealizedPnl),
-      equity: toWire(walletBalance.plus(unrealizedPnl)),
-      notional: toWire(sum(notionals)),
-    },
+    // Unpriced until marked to market below (a symbol the exchange has no price for stays so).
+    positions: snapshot.positions.map(
+      (position): PositionView => ({
+        ...positionBasics(position),
+        stopLoss: presentProtection(position.stopLoss),
+        takeProfit: presentProtection(position.takeProfit),
+        markPrice: null,
+        markPriceAgeMs: null,
+        markPriceStale: false,
+        unrealizedPnl: null,
+        notional: null,
+        externalOrders: position.externalOrders,
+      }),
+    ),
+    totals: totalsAtMarks({ currency: TOTALS_CURRENCY, walletBalance: toWire(walletBalance) }, []),
     recentlyClosed,
     pricesAt: now.toISOString(),
-    pricesStale: positions.some((position) => position.markPriceStale),
+    pricesStale: false,
   };
+  const quotes = new Map(
+    snapshot.positions.map((position) => [position.id, marks.get(position.exchange)?.get(position.symbol)]),
+  );
+  return markToMarket(summary, (position) => quotes.get(position.id), summary.pricesAt);
 }
 
 function presentProtection(protection: SnapshotProtection | null): ProtectionView | null {
