@@ -3,6 +3,7 @@ import { accountsRouter } from "./routers/accounts.ts";
 import { authRouter } from "./routers/auth.ts";
 import { cacheRouter } from "./routers/cache.ts";
 import { dashboardRouter } from "./routers/dashboard.ts";
+import { historyRouter } from "./routers/history.ts";
 import { marketRouter } from "./routers/market.ts";
 import { ordersRouter } from "./routers/orders.ts";
 import { positionsRouter } from "./routers/positions.ts";
@@ -12,6 +13,7 @@ export const appRouter = router({
   auth: authRouter,
   accounts: accountsRouter,
   dashboard: dashboardRouter,
+  history: historyRouter,
   market: marketRouter,
   cache: cacheRouter,
   orders: ordersRouter,

@@ -1,4 +1,4 @@
-import { BALANCES_SUMMARY, ORDER_SIDES } from "@tradedesk/core";
+import { BALANCES_SUMMARY, MAX_HISTORY_DAYS, ORDER_SIDES } from "@tradedesk/core";
 import { z } from "zod";
 import { price, quantity } from "./decimal.ts";
 
@@ -138,6 +138,30 @@ export const closedPositionsInput = z
   })
   .optional();
 
+const day = z.iso.date({ message: "must be a date, YYYY-MM-DD" });
+
+/** A range of UTC days: the last N (today included), or from / to (inclusive); default the last 90. */
+export const historyInput = z
+  .strictObject({
+    accountId: id.optional(),
+    lastDays: z
+      .int({ message: "must be a whole number of days" })
+      .min(1, "must be at least 1")
+      .max(MAX_HISTORY_DAYS, `must be at most ${MAX_HISTORY_DAYS}`)
+      .optional(),
+    from: day.optional(),
+    to: day.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.lastDays !== undefined && (input.from !== undefined || input.to !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["lastDays"], message: "give lastDays, or from / to, not both" });
+    }
+    if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
+      ctx.addIssue({ code: "custom", path: ["from"], message: "must not be after to" });
+    }
+  })
+  .optional();
+
 /** Keys are checked again by the domain (printable, no spaces) and then by Binance itself. */
 const apiCredential = z.string().min(1, "is required").max(256, "must be at most 256 characters");
 const accountLabel = z.string().trim().min(1, "is required").max(64, "must be at most 64 characters");
@@ -163,3 +187,4 @@ export type InvalidateCacheInput = z.input<typeof invalidateCacheInput>;
 export type ListOrdersInput = z.input<typeof listOrdersInput>;
 export type CancelOrdersInput = z.input<typeof cancelOrdersInput>;
 export type ClosedPositionsInput = z.input<typeof closedPositionsInput>;
+export type HistoryInput = z.input<typeof historyInput>;
