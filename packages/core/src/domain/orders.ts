@@ -15,6 +15,7 @@ import {
   resolvedRow,
   sendIntent,
 } from "./intents.ts";
+import { DEFAULT_LEVERAGE, leverageForEntry } from "./leverage.ts";
 import { toWire, ZERO } from "./money.ts";
 import { errorMessage } from "./order-rows.ts";
 import { checkOrderRules } from "./order-rules.ts";
@@ -89,7 +90,8 @@ export function createOrdersService(deps: DeskDeps) {
   /**
    * A MARKET order on the side of an open position adds to it: quantity and average entry
    * change in one statement; then its stop-loss / take-profit are re-placed for the new
-   * quantity (the order's levels, else the current ones).
+   * quantity (the order's levels, else the current ones). An order naming another leverage
+   * changes the position's first, as on Binance (the leverage is the symbol's); none keeps it.
    */
   async function addToPosition(
     userId: string,
@@ -99,6 +101,16 @@ export function createOrdersService(deps: DeskDeps) {
   ): Promise<CreateOrderResult> {
     const added = await findOwnedPosition(prisma, userId, positionId);
     if (!added) throw new NotFoundError("position");
+    const leverage = await leverageForEntry(
+      deps,
+      gatewayFor(deps, added.account.exchange),
+      accountRef(deps, added.account),
+      { symbol: command.symbol, wanted: command.leverage ?? added.leverage, held: added.leverage },
+    );
+    // Recorded at once: the exchange's position has it now, whatever becomes of the order.
+    if (leverage !== added.leverage) {
+      await prisma.position.update({ where: { id: positionId }, data: { leverage } });
+    }
     const { intent, placed: entry } = await sendEntryIntent(
       added.account,
       positionId,
@@ -198,6 +210,10 @@ export function createOrdersService(deps: DeskDeps) {
       if (mark && (command.stopLoss || command.takeProfit)) checkProtection(side, mark, command);
       if (open) return addToPosition(userId, open.id, command, first);
 
+      const leverage = await leverageForEntry(deps, gateway, ref, {
+        symbol: command.symbol,
+        wanted: command.leverage ?? DEFAULT_LEVERAGE,
+      });
       const { intent, placed: entry } = await sendEntryIntent(
         account,
         null,
@@ -239,7 +255,7 @@ export function createOrdersService(deps: DeskDeps) {
                 side,
                 quantity: toWire(entry.filledQuantity),
                 entryPrice: toWire(entry.averagePrice as Decimal),
-                leverage: command.leverage ?? 1,
+                leverage,
                 openedAt: deps.now(),
               },
             })

@@ -21,6 +21,35 @@ async function reconcile(accountId: string) {
   return { report: report!, audit };
 }
 
+describe("a position the desk made is what the exchange holds: nothing to repair", () => {
+  const onExchange = async (accountId: string, symbol: string) =>
+    (await f.exchange.getAccountSnapshot({ id: accountId })).positions.find((p) => p.symbol === symbol);
+
+  it("a market entry at 5x: a 5x position on the exchange and in the record", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const opened = await f.desk.orders.create(
+      userId,
+      market(accountId, "ETHUSDT", "BUY", "1", { leverage: 5 }),
+    );
+    expect(opened.position).toMatchObject({ leverage: 5 });
+    expect((await onExchange(accountId, "ETHUSDT"))?.leverage).toBe(5);
+    expect((await reconcile(accountId)).audit).toEqual([]);
+  });
+
+  it("an add at another leverage: the open position takes it, on the exchange and in the record", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    await f.desk.orders.create(userId, market(accountId, "SOLUSDT", "SELL", "10", { leverage: 3 }));
+    const added = await f.desk.orders.create(
+      userId,
+      market(accountId, "SOLUSDT", "SELL", "5", { leverage: 8 }),
+    );
+    expect(added.position).toMatchObject({ quantity: "15", leverage: 8 });
+    expect((await onExchange(accountId, "SOLUSDT"))?.leverage).toBe(8);
+    expect((await reconcile(accountId)).audit).toEqual([]);
+  });
+});
+
 describe("reconciliation repairs", () => {
   it("records an order placed outside the desk as EXTERNAL, audits and logs it, and never cancels it", async () => {
     const { accountId } = await f.createTrader();
@@ -89,7 +118,7 @@ describe("reconciliation repairs", () => {
     expect(audit.map((row) => row.kind)).toEqual(["POSITION_UPDATED"]);
     expect(audit[0]?.recorded).toMatchObject({ quantity: "5", leverage: 3 });
     const position = await f.prisma.position.findUniqueOrThrow({ where: { id: opened.position!.id } });
-    expect([toDecimal(position.quantity).toFixed(), position.leverage]).toEqual(["2", 20]);
+    expect([toDecimal(position.quantity).toFixed(), position.leverage]).toEqual(["2", 1]);
   });
 
   it("closes a position whose stop-loss fired unheard, with the exchange's realized PnL, and records the stop FILLED", async () => {
@@ -146,10 +175,9 @@ describe("reconciliation repairs", () => {
     });
     const report = await f.desk.reconciler.run(accountId, "MANUAL"); // within the grace
     const audit = await f.prisma.reconcileRepair.findMany({ where: { runId: report!.runId } });
-    // (The position's leverage follows the exchange too: the desk records 1, the exchange 20.)
-    expect(
-      audit.filter((row) => row.kind !== "POSITION_UPDATED").map((row) => [row.kind, row.clientOrderId]),
-    ).toEqual([["ORDER_CANCELED", stop.clientOrderId]]);
+    expect(audit.map((row) => [row.kind, row.clientOrderId])).toEqual([
+      ["ORDER_CANCELED", stop.clientOrderId],
+    ]);
     expect(await f.exchange.getOpenOrders({ id: accountId })).toEqual([]);
     expect(await f.prisma.order.findFirst({ where: { clientOrderId: "in-flight-1" } })).toMatchObject({
       status: "PENDING",

@@ -1,0 +1,118 @@
+// The order's leverage reaches the exchange before the entry, once per change, and the record
+// holds what the exchange confirmed; on Binance through POST /fapi/v1/leverage (the fake server).
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPositionsCache } from "../cache/index.ts";
+import { createBinanceGateway } from "../exchange/binance/index.ts";
+import { type FakeBinance, startFakeBinance } from "../exchange/binance/testing/index.ts";
+import { createCredentialsCipher } from "../secrets/index.ts";
+import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
+import { createTradingDesk } from "./desk.ts";
+
+let f: DeskFixture;
+beforeAll(async () => {
+  f = await createDeskFixture();
+});
+afterAll(() => f.close());
+
+const leverageOnExchange = async (accountId: string, symbol: string) =>
+  (await f.exchange.getAccountSnapshot({ id: accountId })).positions.find((p) => p.symbol === symbol)
+    ?.leverage;
+
+describe("an order's leverage", () => {
+  it("is set before the entry, and not again for an add at the position's leverage or naming none", async () => {
+    const { userId, accountId } = await f.createTrader();
+    f.calls.length = 0;
+    await f.desk.orders.create(userId, market(accountId, "BTCUSDT", "BUY", "0.1", { leverage: 5 }));
+    expect(f.calls).toEqual(["setLeverage:5", "placeOrder:MARKET"]);
+    f.calls.length = 0;
+    await f.desk.orders.create(userId, market(accountId, "BTCUSDT", "BUY", "0.1", { leverage: 5 }));
+    await f.desk.orders.create(userId, market(accountId, "BTCUSDT", "BUY", "0.1"));
+    expect(f.calls).toEqual(["placeOrder:MARKET", "placeOrder:MARKET"]);
+    expect(await leverageOnExchange(accountId, "BTCUSDT")).toBe(5);
+  });
+
+  it("is 1x for a new position when the order names none (the exchange's default is 20x)", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const opened = await f.desk.orders.create(userId, market(accountId, "XRPUSDT", "SELL", "100"));
+    expect(opened.position?.leverage).toBe(1);
+    expect(await leverageOnExchange(accountId, "XRPUSDT")).toBe(1);
+  });
+
+  it("the symbol does not take is refused naming leverage; nothing is sent or recorded", async () => {
+    const { userId, accountId } = await f.createTrader();
+    f.calls.length = 0;
+    await expect(
+      f.desk.orders.create(userId, market(accountId, "DOGEUSDT", "BUY", "100", { leverage: 100 })),
+    ).rejects.toMatchObject({
+      name: "InvalidCommandError",
+      field: "leverage",
+      message: expect.stringMatching(/refused 100x on DOGEUSDT/),
+    });
+    expect(f.calls).toEqual(["setLeverage:100"]);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(0);
+    expect(await f.prisma.position.count({ where: { accountId } })).toBe(0);
+  });
+
+  it("lowered past what the margin carries is refused naming leverage: the position keeps its own, the add is not sent", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("BNBUSDT", "600");
+    const opened = await f.desk.orders.create(
+      userId,
+      market(accountId, "BNBUSDT", "BUY", "1000", { leverage: 10 }), // 600,000 notional, 60,000 margin
+    );
+    f.calls.length = 0;
+    await expect(
+      f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1", { leverage: 2 })),
+    ).rejects.toMatchObject({ name: "InvalidCommandError", field: "leverage" });
+    expect(f.calls).toEqual(["setLeverage:2"]);
+    const position = await f.prisma.position.findUniqueOrThrow({ where: { id: opened.position!.id } });
+    expect([position.leverage, position.quantity.toString()]).toEqual([10, "1000"]);
+    expect(await leverageOnExchange(accountId, "BNBUSDT")).toBe(10);
+  });
+});
+
+describe("an order's leverage on Binance", () => {
+  let fake: FakeBinance;
+  let binance: ReturnType<typeof createBinanceGateway>;
+  beforeAll(async () => {
+    fake = await startFakeBinance();
+    // The fake plays Binance's demo (testnet) servers.
+    binance = createBinanceGateway({ baseUrl: fake.url, wsBaseUrl: fake.wsUrl, testnet: true });
+  });
+  afterAll(async () => {
+    await binance.close();
+    await fake.close();
+  });
+
+  it("goes out as POST /fapi/v1/leverage before the order, and the record is what Binance holds", async () => {
+    const desk = createTradingDesk({
+      prisma: f.prisma,
+      cache: createPositionsCache({ ttlMs: 3_000 }),
+      gateways: { SIMULATED: f.exchange, BINANCE_USDM: binance },
+      credentialsCipher: createCredentialsCipher(randomBytes(32).toString("base64")),
+      logger: { warn: () => {}, error: () => {} },
+      reconcile: { setTimeout: () => null, clearTimeout: () => {} },
+    });
+    const { userId } = await f.createTrader();
+    const { id: accountId } = await desk.accounts.add(userId, {
+      exchange: "BINANCE_USDM",
+      label: "Binance",
+      apiKey: fake.apiKey,
+      apiSecret: fake.apiSecret,
+      testnet: true,
+    });
+    fake.requests.length = 0;
+    const opened = await desk.orders.create(
+      userId,
+      market(accountId, "ETHUSDT", "BUY", "2", { leverage: 5 }),
+    );
+    expect(fake.requests.filter((r) => r.method === "POST").map((r) => [r.path, r.params.leverage])).toEqual([
+      ["/fapi/v1/leverage", "5"],
+      ["/fapi/v1/order", undefined],
+    ]);
+    expect(opened.position?.leverage).toBe(5);
+    const report = await desk.reconciler.run(accountId, "MANUAL");
+    expect(report).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+});
