@@ -11,6 +11,7 @@ import type { DeskDeps } from "./deps.ts";
 import { ACCOUNT_ROW_SELECT, accountRef, positionSideOf } from "./exchange-accounts.ts";
 import { PROTECTING_STATUSES, statusesReplaceableBy } from "./intents.ts";
 import { pnl, toDecimal, toWire, toWireOrNull } from "./money.ts";
+import { recordAdd } from "./position-adds.ts";
 import { realizedPnlFromExchange } from "./realized-pnl.ts";
 
 /**
@@ -142,15 +143,10 @@ export function createAccountEvents(
           })
         : null;
       if (existing) {
-        const quantity = toWire(update.filledQuantity);
-        const price = toWire(update.averagePrice ?? 0);
-        await tx.$executeRaw`
-          UPDATE positions
-             SET entry_price = round((entry_price * quantity + ${price}::numeric * ${quantity}::numeric)
-                                     / (quantity + ${quantity}::numeric), 18),
-                 quantity = quantity + ${quantity}::numeric,
-                 updated_at = now()
-           WHERE id = ${existing.id}::uuid`;
+        await recordAdd(tx, existing.id, {
+          quantity: update.filledQuantity,
+          price: toDecimal(update.averagePrice ?? 0),
+        });
       }
       const position =
         opensPosition && !existing

@@ -20,6 +20,7 @@ import { toWire, ZERO } from "./money.ts";
 import { errorMessage } from "./order-rows.ts";
 import { checkOrderRules } from "./order-rules.ts";
 import { findOwnedPosition } from "./owned-position.ts";
+import { recordAdd } from "./position-adds.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import {
   checkProtection,
@@ -89,8 +90,8 @@ export function createOrdersService(deps: DeskDeps) {
 
   /**
    * A MARKET order on the side of an open position adds to it: quantity and average entry
-   * change in one statement; then its stop-loss / take-profit are re-placed for the new
-   * quantity (the order's levels, else the current ones). An order naming another leverage
+   * change as the exchange books them; then its stop-loss / take-profit are re-placed for the
+   * new quantity (the order's levels, else the current ones). An order naming another leverage
    * changes the position's first, as on Binance (the leverage is the symbol's); none keeps it.
    */
   async function addToPosition(
@@ -126,16 +127,10 @@ export function createOrdersService(deps: DeskDeps) {
     );
     const quantity = entry.filledQuantity;
     const price = entry.averagePrice ?? ZERO;
-    const [, order] = await prisma.$transaction([
-      prisma.$executeRaw`
-        UPDATE positions
-           SET entry_price = round((entry_price * quantity + ${toWire(price)}::numeric * ${toWire(quantity)}::numeric)
-                                   / (quantity + ${toWire(quantity)}::numeric), 18),
-               quantity = quantity + ${toWire(quantity)}::numeric,
-               updated_at = now()
-         WHERE id = ${positionId}::uuid AND status = 'OPEN'`,
-      prisma.order.update({ where: { id: intent.id }, data: resolvedRow(entry) }),
-    ]);
+    const order = await prisma.$transaction(async (tx) => {
+      await recordAdd(tx, positionId, { quantity, price });
+      return tx.order.update({ where: { id: intent.id }, data: resolvedRow(entry) });
+    });
 
     const warnings: string[] = [];
     let protectiveOrders: Order[] = [];

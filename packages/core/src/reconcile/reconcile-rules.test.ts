@@ -36,6 +36,18 @@ describe("a position the desk made is what the exchange holds: nothing to repair
     expect((await reconcile(accountId)).audit).toEqual([]);
   });
 
+  it("an add: the entry price the exchange books (8 decimals), in the record too", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("ETHUSDT", "3400");
+    await f.desk.orders.create(userId, market(accountId, "ETHUSDT", "BUY", "0.3", { leverage: 10 }));
+    await f.exchange.setMarkPrice("ETHUSDT", "3401.17");
+    const added = await f.desk.orders.create(userId, market(accountId, "ETHUSDT", "BUY", "0.4"));
+    // (0.3 x 3400 + 0.4 x 3401.17) / 0.7 = 3400.668571428...
+    expect(added.position).toMatchObject({ quantity: "0.7", entryPrice: "3400.66857143", leverage: 10 });
+    expect((await onExchange(accountId, "ETHUSDT"))?.entryPrice.toFixed()).toBe("3400.66857143");
+    expect((await reconcile(accountId)).audit).toEqual([]);
+  });
+
   it("an add at another leverage: the open position takes it, on the exchange and in the record", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("SOLUSDT", "150");

@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import { averageEntryPrice } from "../entry-price.ts";
 import { ExchangeRejectedError } from "../errors.ts";
 import type {
   AccountEvent,
@@ -366,11 +367,7 @@ function fill(
     // Pinned: the position keeps this leverage whatever the default is later.
     book.leverage.set(order.symbol, leverage);
   } else if (signedAfter.abs().gt(before.quantity)) {
-    const entryPrice = before.entryPrice
-      .mul(before.quantity)
-      .plus(price.mul(quantity))
-      .div(signedAfter.abs())
-      .toDecimalPlaces(MONEY_DP);
+    const entryPrice = averageEntryPrice(before, { quantity, price });
     book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs(), entryPrice });
   } else {
     book.positions.set(order.symbol, { ...before, quantity: signedAfter.abs() });
