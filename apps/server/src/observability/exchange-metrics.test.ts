@@ -43,6 +43,7 @@ describe("exchange metrics", () => {
         quantity: new Decimal("1"),
       }),
     ).rejects.toThrow();
+    await gateway.setLeverage(account, { symbol: "BTCUSDT", leverage: 5 });
     gateway.injectFault({ kind: "server-error" }, { operation: "getAccountSnapshot" });
     await expect(gateway.getAccountSnapshot(account)).rejects.toThrow();
     gateway.injectFault({ kind: "rate-limited", retryAfterMs: 1000 }, { operation: "getMarkPrices" });
@@ -62,6 +63,7 @@ describe("exchange metrics", () => {
     expect(requests("getMarkPrices", "rate_limited")).toBe(1);
     expect(requests("getMarkPrices", "banned")).toBe(1);
     expect(requests("placeOrder", "rejected")).toBe(1);
+    expect(requests("setLeverage", "ok")).toBe(1);
     expect(
       sample(
         text,

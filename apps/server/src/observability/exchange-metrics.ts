@@ -26,6 +26,7 @@ import { Counter, Gauge, Histogram, type Metric, type Registry } from "prom-clie
 const OPERATIONS = [
   "getAccountSnapshot",
   "placeOrder",
+  "setLeverage",
   "getOrder",
   "getOpenOrders",
   "getTrades",
