@@ -90,7 +90,12 @@ describe("a trader's day, desktop 1440x900", () => {
   it("previews the order's value and margin, and names each quantity mistake on the field", async () => {
     const form = page.getByRole("form", { name: "New order" });
     await form.getByLabel("Symbol").fill("BTCUSDT");
+    // The open BTCUSDT long's leverage is where the form starts: leverage is the symbol's.
+    expect(await form.getByLabel("Leverage").inputValue()).toBe("5");
     await form.getByLabel("Leverage").selectOption("10");
+    expect(await text(form.locator("#leverage-change"))).toBe(
+      "The open BTCUSDT position moves from 5x to 10x too",
+    );
     await form.getByLabel("Quantity").fill("0.01");
     // At the mark (66,123.40): 661.234 -> 661.23; a tenth of it at 10x.
     await expect.poll(() => text(form.getByLabel("Order value")), { timeout: 10_000 }).toBe("661.23 USDT");

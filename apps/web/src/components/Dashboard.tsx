@@ -90,7 +90,7 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
             </section>
           </div>
           <aside className="side-column">
-            <OrderForm accounts={read.data.accounts} />
+            <OrderForm accounts={read.data.accounts} positions={read.data.positions} />
             <PnlCurve />
             <AccountsPanel />
             <CachePanel />

@@ -5,7 +5,7 @@ import { useCreateOrder } from "../hooks/useCreateOrder.ts";
 import { formatAmount, formatPrice, formatQuantity } from "../money.ts";
 import { orderCost } from "../risk.ts";
 import { trpc } from "../trpc.ts";
-import type { Account } from "../types.ts";
+import type { Account, Position } from "../types.ts";
 import { Field, TextField } from "./Field.tsx";
 import { useToast } from "./Toasts.tsx";
 
@@ -14,7 +14,7 @@ const LEVERAGES = [1, 2, 3, 5, 10, 20, 50, 75, 125];
 type Side = RouterInputs["orders"]["create"]["side"];
 type OrderType = RouterInputs["orders"]["create"]["type"];
 
-export function OrderForm({ accounts }: { accounts: Account[] }) {
+export function OrderForm({ accounts, positions }: { accounts: Account[]; positions: Position[] }) {
   const [accountId, setAccountId] = useState("");
   const [symbol, setSymbol] = useState("BTCUSDT");
   const [side, setSide] = useState<Side>("BUY");
@@ -23,12 +23,23 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
   const [price, setPrice] = useState("");
   const [stopLoss, setStopLoss] = useState("");
   const [takeProfit, setTakeProfit] = useState("");
-  const [leverage, setLeverage] = useState(1);
+  // null: the trader has not picked one for this account and symbol (picking another resets it).
+  const [chosenLeverage, setLeverage] = useState<number | null>(null);
   const [placed, setPlaced] = useState<string | null>(null);
   const toast = useToast();
   const createOrder = useCreateOrder();
   const errors = formErrorsOf(createOrder.error);
   const selectedAccount = accountId || accounts[0]?.id || "";
+  // Leverage is the symbol's on the exchange, not the order's: the form starts at the open
+  // position's (an order at another moves the position to it, as on Binance), else at 1x.
+  const heldLeverage = positions.find(
+    (p) => p.accountId === selectedAccount && p.symbol === symbol.trim().toUpperCase(),
+  )?.leverage;
+  const leverage = chosenLeverage ?? heldLeverage ?? 1;
+  const leverages =
+    heldLeverage === undefined || LEVERAGES.includes(heldLeverage)
+      ? LEVERAGES
+      : [...LEVERAGES, heldLeverage].sort((a, b) => a - b);
   // The exchange's symbols and filters (cached 5 minutes on the server): suggestions and the
   // steps and minimums the order must meet; the server checks them again either way.
   const symbols = trpc.market.symbols.useQuery(
@@ -87,7 +98,14 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
       {accounts.length > 1 && (
         <Field label="Account" error={errors.fields.accountId}>
           {(props) => (
-            <select {...props} value={selectedAccount} onChange={(e) => setAccountId(e.target.value)}>
+            <select
+              {...props}
+              value={selectedAccount}
+              onChange={(e) => {
+                setAccountId(e.target.value);
+                setLeverage(null);
+              }}
+            >
               {accounts.map((account) => (
                 <option key={account.id} value={account.id}>
                   {account.label}
@@ -105,7 +123,10 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
               list="symbol-suggestions"
               autoCapitalize="characters"
               value={symbol}
-              onChange={(e) => setSymbol(e.target.value)}
+              onChange={(e) => {
+                setSymbol(e.target.value);
+                setLeverage(null);
+              }}
             />
             <datalist id="symbol-suggestions">
               {(symbols.data?.symbols ?? []).map((s) => (
@@ -145,7 +166,7 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
         <Field label="Leverage" error={errors.fields.leverage}>
           {(props) => (
             <select {...props} value={leverage} onChange={(e) => setLeverage(Number(e.target.value))}>
-              {LEVERAGES.map((l) => (
+              {leverages.map((l) => (
                 <option key={l} value={l}>
                   {l}x
                 </option>
@@ -154,6 +175,11 @@ export function OrderForm({ accounts }: { accounts: Account[] }) {
           )}
         </Field>
       </div>
+      {heldLeverage !== undefined && leverage !== heldLeverage && (
+        <p className="hint" id="leverage-change">
+          The open {symbol.trim().toUpperCase()} position moves from {heldLeverage}x to {leverage}x too
+        </p>
+      )}
       {rules && step && (
         <p className="hint" id="quantity-rules">
           Steps of {formatQuantity(step)} {rules.baseAsset}
