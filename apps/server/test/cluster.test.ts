@@ -1,16 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { AppRouter } from "@tradedesk/api";
 import type {} from "@tradedesk/db/testing"; // inject("testDatabaseUrl")'s type
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestClient } from "./support/trpc-client.ts";
+import {
+  killLoggedProcesses,
+  type LoggedProcess,
+  serverUrlOf,
+  spawnLogged,
+} from "./testing/logged-process.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
  * Several instances behind a real load balancer behave as one (issue 13). Three real servers
@@ -33,13 +37,11 @@ const ROUNDS = 200;
 const REDIS_OUTAGE_MS = 30_000;
 const JWT_SECRET = "cluster-tests-secret-that-is-long-enough";
 
-type LogLine = { msg?: string; level?: number; time?: number; [field: string]: unknown };
-const children = new Set<ChildProcess>();
 const workDir = mkdtempSync(`${tmpdir()}/tradedesk-cluster-`);
 const schema = `cluster_${randomBytes(6).toString("hex")}`;
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killLoggedProcesses();
   rmSync(workDir, { recursive: true, force: true });
   if (databaseServerUrl) {
     const client = new pg.Client({ connectionString: databaseServerUrl });
@@ -56,71 +58,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Child {
-  child: ChildProcess;
-  logs: LogLine[];
-  /** The first line from index `from` on (default 0), already logged or to come, that matches. */
-  logged(match: (line: LogLine) => boolean, what: string, from?: number): Promise<LogLine>;
-  exited: Promise<unknown>;
+/** A child of this test, its output followed; servers run in this package's folder. */
+function run(command: string, args: string[], env: Record<string, string> = {}): LoggedProcess {
+  return spawnLogged(command, args, { cwd: serverDir, env });
 }
 
-/** A child process whose output lines are kept (JSON when they parse) and can be waited for. */
-function run(command: string, args: string[], env: Record<string, string> = {}, cwd = serverDir): Child {
-  const child = spawn(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  const logs: LogLine[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise((resolve) => {
-    child.once("exit", (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-  createInterface({ input: child.stdout! }).on("line", (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      line = { msg: text };
-    }
-    logs.push(line);
-    for (const waiter of [...waiters]) {
-      if (waiter.match(line)) {
-        waiters.delete(waiter);
-        waiter.resolve(line);
-      }
-    }
-  });
-  const logged = (match: (line: LogLine) => boolean, what: string, from = 0) => {
-    const found = logs.slice(from).find(match);
-    if (found) return Promise.resolve(found);
-    return Promise.race([
-      new Promise<LogLine>((resolve) => waiters.add({ match, resolve })),
-      exited.then((how) => {
-        throw new Error(
-          `${command} exited (${JSON.stringify(how)}) before "${what}":\n${stderr.slice(-3000)}`,
-        );
-      }),
-    ]);
-  };
-  return { child, logs, logged, exited };
-}
-
-interface Instance extends Child {
+interface Instance extends LoggedProcess {
   name: string;
   url: string;
 }
 
 let redisPort: number;
-let redisProcess: Child;
+let redisProcess: LoggedProcess;
 const startRedis = async () => {
   redisProcess = run("redis-server", [
     "--port",
@@ -158,12 +107,7 @@ async function startInstance(name: string, extraEnv: Record<string, string> = {}
     TRUST_PROXY: "127.0.0.1",
     ...extraEnv,
   });
-  const running = await child.logged(
-    (line) => /is running at http:\/\/localhost:\d+/.test(line.msg ?? ""),
-    "listening",
-  );
-  const port = /localhost:(\d+)/.exec(running.msg ?? "")![1];
-  return { ...child, name, url: `http://127.0.0.1:${port}` };
+  return { ...child, name, url: await serverUrlOf(child) };
 }
 
 let instances: Instance[];

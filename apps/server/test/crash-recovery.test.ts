@@ -1,12 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createPrismaBookStore, createSimulatedExchange } from "@tradedesk/core";
 import { openDatabase } from "@tradedesk/db";
 import { afterAll, expect, it } from "vitest";
+import {
+  killLoggedProcesses,
+  type LoggedProcess,
+  serverUrlOf,
+  spawnLogged,
+} from "./testing/logged-process.ts";
 
 /**
  * A crash under load: the real server (src/main.ts) as a child process on an embedded database
@@ -21,31 +25,21 @@ import { afterAll, expect, it } from "vitest";
 const dataDir = mkdtempSync(`${tmpdir()}/tradedesk-crash-`);
 const databaseUrl = `file:${dataDir}/pglite`;
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
-const children = new Set<ChildProcess>();
-
 afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+  killLoggedProcesses();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(`${dataDir}/pglite.lock`, { force: true });
 });
 
-type LogLine = { msg?: string; level?: number; [field: string]: unknown };
-
-interface Server {
-  child: ChildProcess;
+interface Server extends LoggedProcess {
   url: string;
-  logs: LogLine[];
-  /** Resolves with the first log line (already logged or to come) that matches. */
-  logged(match: (line: LogLine) => boolean): Promise<LogLine>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** src/main.ts as production runs it; node itself (not the tsx wrapper) so that its pid is the server's. */
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const server = spawnLogged(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: serverDir,
     env: {
-      ...process.env,
       PORT: "0",
       DATABASE_URL: databaseUrl,
       SERVE_WEB_APP: "false",
@@ -56,53 +50,8 @@ async function startServer(env: Record<string, string>): Promise<Server> {
       LOG_FORMAT: "json",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  children.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const logs: LogLine[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-  createInterface({ input: child.stdout! }).on("line", (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      line = { msg: text };
-    }
-    logs.push(line);
-    for (const waiter of [...waiters]) {
-      if (waiter.match(line)) {
-        waiters.delete(waiter);
-        waiter.resolve(line);
-      }
-    }
-  });
-  const logged = (match: (line: LogLine) => boolean) => {
-    const found = logs.find(match);
-    if (found) return Promise.resolve(found);
-    return Promise.race([
-      new Promise<LogLine>((resolve) => waiters.add({ match, resolve })),
-      exited.then(({ code, signal }) => {
-        throw new Error(
-          `the server exited (${code ?? signal}) before logging what the test waits for:\n${stderr}\n${logs
-            .map((l) => JSON.stringify(l))
-            .join("\n")}`,
-        );
-      }),
-    ]);
-  };
-  const running = await logged((line) => /is running at http:\/\/localhost:\d+/.test(line.msg ?? ""));
-  const port = /localhost:(\d+)/.exec(running.msg ?? "")![1];
-  return { child, url: `http://127.0.0.1:${port}`, logs, logged, exited };
+  return { ...server, url: await serverUrlOf(server) };
 }
 
 type TrpcAnswer<T> = { result: { data: T } } | { error: { message: string; data?: { code?: string } } };
@@ -181,7 +130,7 @@ it("after kill -9 during a burst of orders, a restart, retries and reconciliatio
   // 2. A new server on the same folder: the killed process's lock is taken over. An intent the
   // dead process left PENDING is no longer in flight anywhere: no grace for it.
   const second = await startServer({ RECONCILE_INTENT_GRACE_MS: "0" });
-  await second.logged((line) => line.msg === "start-up reconciliation finished");
+  await second.logged((line) => line.msg === "start-up reconciliation finished", "reconciled");
   expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
   const again = await signIn(second.url);
 
@@ -207,7 +156,7 @@ it("after kill -9 during a burst of orders, a restart, retries and reconciliatio
 
   // 4. A reconciliation pass after the retries: the start-up pass of the next server on the folder.
   const third = await startServer({ RECONCILE_INTENT_GRACE_MS: "0" });
-  await third.logged((line) => line.msg === "start-up reconciliation finished");
+  await third.logged((line) => line.msg === "start-up reconciliation finished", "reconciled");
   third.child.kill("SIGTERM");
   expect(await third.exited).toEqual({ code: 0, signal: null });
   const repairLogs = (server: Server) =>

@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import { createTestClient } from "./support/trpc-client.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
  * Degrade, don't fail: a real server on PostgreSQL (the machine's, on a schema of its own) through

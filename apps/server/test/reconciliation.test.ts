@@ -3,8 +3,8 @@ import type { AppRouter } from "@tradedesk/api";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../src/app.ts";
-import { startTestApp } from "./support/test-app.ts";
-import { createTestClient } from "./support/trpc-client.ts";
+import { startTestApp } from "./testing/test-app.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
  * Reconciliation as the server runs it: a repair is audited (reconcile_runs / reconcile_repairs),

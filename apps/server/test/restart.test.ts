@@ -4,7 +4,7 @@ import type { AppRouter } from "@tradedesk/api";
 import { afterAll, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import { createTestClient } from "./support/trpc-client.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
  * A server restart (a deploy, `pnpm dev` reloading) under an open dashboard: the event stream

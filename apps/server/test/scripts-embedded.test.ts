@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { AppRouter } from "@tradedesk/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestClient } from "./support/trpc-client.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
  * The scripts in the default setup: a real server (`src/main.ts`, a child process) on the

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { App } from "../src/app.ts";
 import { formatBalancesReport } from "../src/scripts/balances-report.ts";
 import { callerForEmail, UnknownUserError } from "../src/scripts/user-caller.ts";
-import { startTestApp } from "./support/test-app.ts";
-import { createTestClient } from "./support/trpc-client.ts";
+import { startTestApp } from "./testing/test-app.ts";
+import { createTestClient } from "./testing/trpc-client.ts";
 
 /** The whole server on 127.0.0.1, driven by a real tRPC client over HTTP and SSE. */
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../src/app.ts";
-import { startTestApp } from "./support/test-app.ts";
+import { startTestApp } from "./testing/test-app.ts";
 
 /** The browser's session: an httpOnly, SameSite=Strict cookie set at login, read by every request, cleared at logout. */
 

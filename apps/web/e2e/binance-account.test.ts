@@ -3,7 +3,7 @@ import { type FakeBinance, startFakeBinance } from "@tradedesk/core/testing";
 import type { App } from "@tradedesk/server";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+import { launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * Adding a Binance account from the dashboard, against the fake Binance server (a Binance

@@ -1,7 +1,7 @@
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+import { launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * The dashboard as a trader uses it, in real Chromium against the real server. Controls are

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import type { App } from "@tradedesk/server";
 import type { Browser, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { DEMO, launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+import { DEMO, launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * A deploy under an open dashboard: the server goes away, a proxy answers 503 for a while, a new

@@ -1,7 +1,7 @@
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launchChromium, screenshot, signIn, startServer } from "./harness.ts";
+import { DEMO, launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * A trader's day on the dashboard (issue 15), at 1440x900 and on a 390x844 phone: open orders

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf } from "./testing/api-fixture.ts";
 
 // Adding against the fake Binance server is proven in core (exchange-account-admin.test.ts); here
 // the procedures' inputs, ownership and the refusal of a server without a Binance connection.

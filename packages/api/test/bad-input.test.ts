@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./testing/api-fixture.ts";
 
 describe("bad input", () => {
   let f: ApiFixture;

@@ -9,7 +9,7 @@ import {
   JWT_SECRET,
   shapeOf,
   TEST_PASSWORD,
-} from "./support.ts";
+} from "./testing/api-fixture.ts";
 
 describe("errors as clients see them", () => {
   let f: ApiFixture;

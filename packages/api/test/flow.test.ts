@@ -4,7 +4,7 @@ import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../src/context.ts";
 import { createCaller } from "../src/router.ts";
-import { type ApiFixture, createApiFixture, JWT_SECRET } from "./support.ts";
+import { type ApiFixture, createApiFixture, JWT_SECRET } from "./testing/api-fixture.ts";
 
 describe("a trader's session, through the API", () => {
   let f: ApiFixture;

@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./testing/api-fixture.ts";
 
 /** history.daily / history.summary over the API: the caller's days, live today, and input rules. */
 describe("history.daily and history.summary", () => {

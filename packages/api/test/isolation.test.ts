@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DeskEvent } from "@tradedesk/core";
 import { isTrackedEnvelope } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./testing/api-fixture.ts";
 
 describe("isolation between users", () => {
   let f: ApiFixture;

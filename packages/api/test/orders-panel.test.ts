@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./support.ts";
+import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./testing/api-fixture.ts";
 
 /** The dashboard's orders panel and history over the API: cancel, open orders, trades, closed positions. */
 describe("orders.cancel and the history procedures", () => {

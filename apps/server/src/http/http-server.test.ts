@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestClient } from "../../test/support/trpc-client.ts";
+import { createTestClient } from "../../test/testing/trpc-client.ts";
 import type { Readiness } from "./health.ts";
 import { createHttpServer, type HttpServer } from "./http-server.ts";
 import { createMetricsRegistry } from "./metrics.ts";

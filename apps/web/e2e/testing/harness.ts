@@ -3,7 +3,7 @@ import { type App, createApp, loadConfig } from "@tradedesk/server";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Screenshots are test artifacts (gitignored; turbo keeps test-results/ as the test task's output). */
-export const SCREENSHOT_DIR = new URL("../test-results/screenshots/", import.meta.url).pathname;
+export const SCREENSHOT_DIR = new URL("../../test-results/screenshots/", import.meta.url).pathname;
 
 /**
  * The whole product as `pnpm start` runs it, on port 0 and in-memory PGlite (migrated and seeded

@@ -2,8 +2,8 @@
 import { createDeskFixture, TEST_PASSWORD } from "@tradedesk/core/testing";
 import { getTRPCErrorShape, TRPCError } from "@trpc/server";
 import { expect } from "vitest";
-import { createContext } from "../src/context.ts";
-import { appRouter, createCaller } from "../src/router.ts";
+import { createContext } from "../../src/context.ts";
+import { appRouter, createCaller } from "../../src/router.ts";
 
 export const JWT_SECRET = "test-secret-of-at-least-thirty-two-bytes!";
 export { TEST_PASSWORD };
