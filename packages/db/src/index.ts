@@ -3,6 +3,7 @@ export { type Database, embeddedPgliteOf } from "./connection/database.ts";
 export { maskUrl } from "./connection/database-url.ts";
 export { DatabaseConfigError } from "./connection/errors.ts";
 export { type OpenDatabaseOptions, openDatabase } from "./connection/open-database.ts";
+export type { OnQuery } from "./connection/query-hook.ts";
 export { MigrationError } from "./migrations/errors.ts";
 export {
   type MigrateOptions,

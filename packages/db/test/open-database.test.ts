@@ -117,9 +117,15 @@ describe("embedded database on disk", () => {
 
 describe("the statement hook", () => {
   const seen: string[] = [];
+  const params: (readonly unknown[])[] = [];
   let db: Database;
   beforeAll(async () => {
-    db = await createTestDatabase({ onQuery: (sql) => seen.push(sql) });
+    db = await createTestDatabase({
+      onQuery: (sql, values) => {
+        seen.push(sql);
+        params.push(values);
+      },
+    });
   });
   afterAll(() => db.close());
 
@@ -132,6 +138,22 @@ describe("the statement hook", () => {
     await db.prisma.user.findMany({ where: { email: "nobody@example.com" } });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(/^SELECT .* FROM "\w+"\."users" WHERE/);
+  });
+
+  it("sees the values bound to a statement's parameters, none for BEGIN and COMMIT", async () => {
+    seen.length = 0;
+    params.length = 0;
+    const since = new Date("2026-01-02T03:04:05.678Z");
+    await db.prisma.$transaction([
+      db.prisma.order.findMany({ where: { symbol: "ETHUSDT", createdAt: { gte: since } } }),
+      db.prisma.user.count(),
+    ]);
+    expect(params[0]).toEqual([]);
+    expect(params.at(-1)).toEqual([]);
+    // As Prisma hands them to the driver: what EXPLAIN of the same statement needs.
+    expect(params[1]).toEqual(expect.arrayContaining(["ETHUSDT", since]));
+    const order = seen[1]!;
+    expect(order.match(/\$\d+/g)?.length).toBe(params[1]!.length);
   });
 
   it("sees BEGIN and COMMIT of an interactive transaction", async () => {

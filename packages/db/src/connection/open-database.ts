@@ -11,7 +11,7 @@ export interface OpenDatabaseOptions {
   /** undefined or "memory://" -> in-memory PGlite; "file:<dir>" or a plain path -> PGlite on disk;
    *  postgres:// or postgresql:// -> PostgreSQL. */
   url?: string;
-  /** Called with every SQL statement Prisma sends, BEGIN/COMMIT/ROLLBACK included. */
+  /** Called with every SQL statement Prisma sends (and its parameters), BEGIN/COMMIT/ROLLBACK included. */
   onQuery?: OnQuery;
   /** Names the URL's setting in error messages; default "database URL". */
   role?: string;

@@ -4,14 +4,15 @@ import { inject } from "vitest";
 import { type Database, sqlAccessOf } from "../connection/database.ts";
 import { assembleDatabase, openDatabase } from "../connection/open-database.ts";
 import { openPglite } from "../connection/pglite.ts";
+import type { OnQuery } from "../connection/query-hook.ts";
 import { quoteIdent } from "../migrations/history-table.ts";
 import { migrate } from "../migrations/migrate.ts";
 import { seed } from "../seed/seed.ts";
 import { pgliteSnapshot } from "./pglite-snapshot.ts";
 
 export interface TestDatabaseOptions {
-  /** Sees the statements the test runs (not those of migrating and seeding). */
-  onQuery?: (sql: string) => void;
+  /** Sees the statements the test runs (not those of migrating and seeding), with their parameters. */
+  onQuery?: OnQuery;
   /** Load the demo data (users demo@example.com and ops@example.com, positions, orders). */
   seed?: boolean;
   /** Apply prisma/migrations (default true); false gives an empty database, for migrator tests. */
@@ -26,7 +27,11 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const serverUrl = inject("testDatabaseUrl");
   let counting = false;
   const onQuery = options.onQuery;
-  const hook = onQuery ? (sql: string) => counting && onQuery(sql) : undefined;
+  const hook: OnQuery | undefined = onQuery
+    ? (sql, params) => {
+        if (counting) onQuery(sql, params);
+      }
+    : undefined;
   const db = serverUrl
     ? await openDatabase({
         url: withSchema(serverUrl, `test_${randomBytes(6).toString("hex")}`),
