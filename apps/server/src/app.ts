@@ -19,9 +19,12 @@ import {
   type Database,
   embeddedPgliteOf,
   isEmptyDatabase,
+  maintainOrderPartitions,
   migrate,
   migrationStatus,
   openDatabase,
+  orderPartitions,
+  refreshDailyPnlView,
   seed,
 } from "@tradedesk/db";
 import { Redis } from "ioredis";
@@ -40,6 +43,9 @@ import { createMetricsRegistry } from "./http/metrics.ts";
 import { createLogger, withCacheLogging } from "./logging.ts";
 import { createExchangeMetrics } from "./observability/exchange-metrics.ts";
 import { mutationPaths } from "./observability/procedures.ts";
+import { createUpkeepMetrics } from "./observability/upkeep-metrics.ts";
+import { createDailyPnlRefresher } from "./upkeep/daily-pnl-refresh.ts";
+import { createOrderPartitionUpkeep } from "./upkeep/order-partitions.ts";
 
 /**
  * The whole product in one object: database (migrated, seeded when it is a new embedded one),
@@ -109,6 +115,43 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         );
       }
     }
+
+    // Like the migrations, before serving: this month and the next ones get their orders
+    // partition (a missing month's orders would land in the default partition), and months past
+    // the retention are retired. Then daily.
+    const upkeepMetrics = createUpkeepMetrics();
+    const upkeepLogger = logger.child({ component: "upkeep" });
+    const { monthsAhead, retentionMonths, retention } = config.orderPartitions;
+    const partitionUpkeep = createOrderPartitionUpkeep({
+      maintain: (now) =>
+        maintainOrderPartitions(db, {
+          now,
+          monthsAhead,
+          retention,
+          ...(retentionMonths === null ? {} : { retentionMonths }),
+        }),
+      list: () => orderPartitions(db),
+      onRun: ({ maintenance, partitions }) => {
+        upkeepMetrics.partitionsListed(partitions);
+        if (maintenance.created.length > 0 || maintenance.retired.length > 0) {
+          upkeepLogger.info(
+            { created: maintenance.created, retired: maintenance.retired, retention },
+            "orders partitions maintained",
+          );
+        }
+        if (partitions.defaultRows > 0) {
+          upkeepLogger.warn(
+            { defaultRows: partitions.defaultRows },
+            "orders in the default partition: their month has no partition (SELECT ensure_order_partition('<month>-01') moves them)",
+          );
+        }
+      },
+      onError: (error) =>
+        upkeepLogger.error({ err: error }, "orders partition maintenance failed; retried tomorrow"),
+    });
+    await partitionUpkeep.run();
+    partitionUpkeep.start();
+    cleanups.push(() => partitionUpkeep.stop());
 
     // Set once the cache exists; the bus reports its state changes to it.
     let onBusState: (up: boolean) => void = () => {};
@@ -339,10 +382,27 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         reconciler: desk.reconciler,
         mutations: mutationPaths(appRouter),
         ...(bus ? { bus } : {}),
-        extra: [exchangeMetrics.register],
+        extra: [exchangeMetrics.register, upkeepMetrics.register],
       }),
       webDistDir: config.webDistDir,
     });
+    // The history's daily view: refreshed when older than the interval, and after repairs (they
+    // may settle realized PnL or fills of days the view holds), one refresh for a burst.
+    const dailyPnl = createDailyPnlRefresher({
+      refresh: (options) => refreshDailyPnlView(db, options),
+      intervalMs: config.dailyPnlRefreshIntervalMs,
+      onRefresh: upkeepMetrics.refreshed,
+      onError: (error) => {
+        upkeepMetrics.refreshFailed();
+        upkeepLogger.warn({ err: error }, "refreshing the daily PnL view failed; the next check tries again");
+      },
+    });
+    desk.reconciler.onRun((report) => {
+      if (report.repairs.length > 0) dailyPnl.afterRepairs();
+    });
+    dailyPnl.start();
+    cleanups.push(() => dailyPnl.stop());
+
     // Started once the metrics listen to its runs. The start-up reconciliation (every account
     // once; after a crash it settles what the dead process left PENDING) runs in the background:
     // the server listens meanwhile, and /readyz says "reconciling" until it is done. Not awaited before listening: one slow or unreachable

@@ -52,6 +52,25 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the orders' partitions ahead and retention, and the daily PnL view's refresh interval", () => {
+    const defaults = loadConfig({});
+    expect(defaults.orderPartitions).toEqual({ monthsAhead: 3, retentionMonths: null, retention: "detach" });
+    expect(defaults.dailyPnlRefreshIntervalMs).toBe(300_000);
+    const set = loadConfig({
+      ORDERS_PARTITIONS_AHEAD: "6",
+      ORDERS_RETENTION_MONTHS: "24",
+      ORDERS_RETENTION: "drop",
+      DAILY_PNL_REFRESH_INTERVAL_MS: "60000",
+    });
+    expect(set.orderPartitions).toEqual({ monthsAhead: 6, retentionMonths: 24, retention: "drop" });
+    expect(set.dailyPnlRefreshIntervalMs).toBe(60_000);
+    expect(set.warnings.join("\n")).not.toContain("ORDERS_RETENTION");
+    // A retention without a number of months keeps everything: said, not refused.
+    expect(loadConfig({ ORDERS_RETENTION: "drop" }).warnings).toContain(
+      "ORDERS_RETENTION=drop does nothing without ORDERS_RETENTION_MONTHS: every month of orders is kept",
+    );
+  });
+
   it("reads how old a mark price may be before reads call it stale", () => {
     expect(loadConfig({}).markPriceMaxAgeMs).toBe(5_000);
     expect(loadConfig({ MARK_PRICE_MAX_AGE_MS: "2000" }).markPriceMaxAgeMs).toBe(2_000);
@@ -154,6 +173,11 @@ describe("loadConfig", () => {
     ["LOGIN_LIMIT_WINDOW_S", "0"],
     ["PASSWORD_HASH_CONCURRENCY", "4"],
     ["CACHE_RELOADS_PER_MINUTE", "0"],
+    ["ORDERS_PARTITIONS_AHEAD", "0"],
+    ["ORDERS_RETENTION_MONTHS", "0"],
+    ["ORDERS_RETENTION_MONTHS", "a year"],
+    ["ORDERS_RETENTION", "archive"],
+    ["DAILY_PNL_REFRESH_INTERVAL_MS", "1000"],
   ])("rejects %s=%s, naming the variable", (variable, value) => {
     const error = errorOf({ [variable]: value });
     expect(error.issues.map((i) => i.variable)).toEqual([variable]);

@@ -46,6 +46,16 @@ export interface ReconcileConfig {
   intentGraceMs: number;
 }
 
+/** The orders table's monthly partitions (packages/db): made ahead and retired by the server. */
+export interface OrderPartitionsConfig {
+  /** Months after the current one that have a partition before they are needed. */
+  monthsAhead: number;
+  /** Months of orders kept, the current one included; null keeps everything. */
+  retentionMonths: number | null;
+  /** What happens to an older month: detached (kept as a table of its own) or dropped. */
+  retention: "detach" | "drop";
+}
+
 /** Abuse limits (packages/api's guard); see the README's Security section. */
 export interface LimitsConfig {
   loginPerAccount: number;
@@ -97,6 +107,9 @@ export interface Config {
   reconcile: ReconcileConfig;
   /** A mark price older than this is stale: reads say so and one REST refresh per symbol runs. */
   markPriceMaxAgeMs: number;
+  orderPartitions: OrderPartitionsConfig;
+  /** The daily PnL view is refreshed when older than this (and soon after reconciliation repairs). */
+  dailyPnlRefreshIntervalMs: number;
   /** Set: invalidations cross server instances over Redis pub/sub. */
   redisUrl: string | null;
   logLevel: LogLevel;
@@ -218,6 +231,11 @@ const envSchema = z.object({
   RECONCILE_WEIGHT_PER_MINUTE: optional(integer(100, 1_000_000)),
   RECONCILE_INTENT_GRACE_MS: optional(integer(0, 86_400_000)),
   MARK_PRICE_MAX_AGE_MS: optional(integer(500, 600_000)),
+  // At least one: the alert wants next month's partition made before the month starts.
+  ORDERS_PARTITIONS_AHEAD: optional(integer(1, 60)),
+  ORDERS_RETENTION_MONTHS: optional(integer(1, 1_200)),
+  ORDERS_RETENTION: optional(z.enum(["detach", "drop"], { message: 'must be "detach" or "drop"' })),
+  DAILY_PNL_REFRESH_INTERVAL_MS: optional(integer(10_000, 86_400_000)),
   REDIS_URL: optional(redisUrl),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -272,6 +290,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (missing.length > 0) throw new ConfigError(missing);
+  if (e.ORDERS_RETENTION !== undefined && e.ORDERS_RETENTION_MONTHS === undefined) {
+    warnings.push(
+      `ORDERS_RETENTION=${e.ORDERS_RETENTION} does nothing without ORDERS_RETENTION_MONTHS: every month of orders is kept`,
+    );
+  }
 
   const databaseUrl = e.DATABASE_URL ?? `file:${DEFAULT_PGLITE_DIR}`;
   // `pnpm dev` serves the dashboard with Vite (SERVE_WEB_APP=false), so no stale build is served.
@@ -336,6 +359,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       intentGraceMs: e.RECONCILE_INTENT_GRACE_MS ?? 30_000,
     },
     markPriceMaxAgeMs: e.MARK_PRICE_MAX_AGE_MS ?? 5_000,
+    orderPartitions: {
+      monthsAhead: e.ORDERS_PARTITIONS_AHEAD ?? 3,
+      retentionMonths: e.ORDERS_RETENTION_MONTHS ?? null,
+      retention: e.ORDERS_RETENTION ?? "detach",
+    },
+    dailyPnlRefreshIntervalMs: e.DAILY_PNL_REFRESH_INTERVAL_MS ?? 300_000,
     redisUrl: e.REDIS_URL ?? null,
     logLevel: e.LOG_LEVEL ?? "info",
     logFormat: e.LOG_FORMAT ?? "json",

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { AppRouter } from "@tradedesk/api";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../src/app.ts";
+import { orderWithLostAnswer } from "./testing/lost-answer.ts";
 import { startTestApp } from "./testing/test-app.ts";
 import { createTestClient } from "./testing/trpc-client.ts";
 
@@ -50,22 +50,7 @@ describe("reconciliation in the server", () => {
     });
     const trader = createTestClient<AppRouter>(url, { authorization: `Bearer ${token}`, token });
     const accountId = (await trader.accounts.list.query())[0]!.id;
-    // A resting LIMIT order, then the record as a crash between sending it and writing the
-    // answer leaves it: PENDING, the exchange's answer lost.
-    const clientOrderId = randomUUID();
-    await trader.orders.create.mutate({
-      accountId,
-      clientOrderId,
-      symbol: "BNBUSDT",
-      side: "BUY",
-      type: "LIMIT",
-      quantity: "1",
-      price: "300",
-    });
-    await app.db.prisma.order.updateMany({
-      where: { accountId, clientOrderId },
-      data: { status: "PENDING", exchangeOrderId: null },
-    });
+    const clientOrderId = await orderWithLostAnswer(app, trader, accountId);
     const repairsBefore = await metric(INTENT_RESOLVED);
     const runsBefore = await metric(MANUAL_OK);
 
