@@ -4,6 +4,13 @@ export { maskUrl } from "./connection/database-url.ts";
 export { DatabaseConfigError } from "./connection/errors.ts";
 export { type OpenDatabaseOptions, openDatabase } from "./connection/open-database.ts";
 export type { OnQuery } from "./connection/query-hook.ts";
+export {
+  FAKE_PASSWORD,
+  type FakeHistory,
+  type FakeHistoryOptions,
+  type FakeHistoryProgress,
+  fakeTradingHistory,
+} from "./fake/fake-history.ts";
 export { MigrationError } from "./migrations/errors.ts";
 export {
   type MigrateOptions,
