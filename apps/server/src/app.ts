@@ -108,6 +108,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (await isEmptyDatabase(db.prisma)) {
       if (config.embeddedDatabase || config.seedDemoData) {
         await seed(db.prisma);
+        // The demo desk's closed positions are days old: into the daily view now, not at its next refresh.
+        await refreshDailyPnlView(db);
         logger.info("empty database seeded with the demo desk (demo@example.com)");
       } else {
         logger.warn(

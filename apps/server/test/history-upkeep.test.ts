@@ -52,6 +52,19 @@ describe("the database's upkeep in the server", () => {
     expect((await orderPartitions(app.db)).months.map((m) => m.from.getTime())).toContain(fifth.getTime());
   });
 
+  it("has the seeded demo desk's closed positions, days old, in the history at once", async () => {
+    const { trader } = await signIn();
+    const closed = await app.db.prisma.position.findMany({
+      where: { account: { user: { email: "demo@example.com" } }, status: "CLOSED" },
+    });
+    expect(closed.length).toBeGreaterThan(0);
+    const summary = await trader.history.summary.query();
+    expect(summary.totals.closedPositions).toBe(closed.length);
+    // Read from the view, not live: each closed on a day before the live ones.
+    for (const position of closed)
+      expect(position.closedAt!.toISOString().slice(0, 10) < summary.liveFrom).toBe(true);
+  });
+
   it("refreshes the daily PnL view after a repair; the history says as of when", async () => {
     // The start-up check has answered: the gauge shows the recorded refresh.
     await vi.waitFor(async () => expect(await metric(REFRESHED_AT)).not.toBeNull(), { timeout: 10_000 });
