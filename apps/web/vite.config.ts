@@ -82,5 +82,22 @@ export default defineConfig({
   },
   // No source maps: served, they hand the whole client source to anyone (the server refuses .map
   // files too, should an old build still have them).
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: false,
+    // The libraries in chunks of their own, by what they do: one bundle was 540 kB (over Vite's
+    // 500 kB warning), and a release that changes only our code leaves them in browsers' caches.
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: "react", test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: "charts", test: /node_modules[\\/](lightweight-charts|fancy-canvas)[\\/]/ },
+            { name: "api-client", test: /node_modules[\\/](@tanstack|@trpc|decimal\.js)[\\/]/ },
+          ],
+        },
+      },
+    },
+  },
 });
