@@ -80,6 +80,12 @@ export interface CreateAppOptions {
   limitsKeyPrefix?: string;
   /** Invalidations to other processes when there is no Redis (the scripts beside an embedded server). */
   invalidationBus?: InvalidationBus;
+  /**
+   * The database's upkeep: orders partitions made ahead (at start and daily) and the daily PnL
+   * view refreshed. Default true; the scripts turn it off: the server does it, and on the embedded
+   * database its extra session would share the server's socket with the script's queries.
+   */
+  upkeep?: boolean;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -151,9 +157,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onError: (error) =>
         upkeepLogger.error({ err: error }, "orders partition maintenance failed; retried tomorrow"),
     });
-    await partitionUpkeep.run();
-    partitionUpkeep.start();
-    cleanups.push(() => partitionUpkeep.stop());
+    const upkeep = options.upkeep ?? true;
+    if (upkeep) {
+      await partitionUpkeep.run();
+      partitionUpkeep.start();
+      cleanups.push(() => partitionUpkeep.stop());
+    }
 
     // Set once the cache exists; the bus reports its state changes to it.
     let onBusState: (up: boolean) => void = () => {};
@@ -399,11 +408,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         upkeepLogger.warn({ err: error }, "refreshing the daily PnL view failed; the next check tries again");
       },
     });
-    desk.reconciler.onRun((report) => {
-      if (report.repairs.length > 0) dailyPnl.afterRepairs();
-    });
-    dailyPnl.start();
-    cleanups.push(() => dailyPnl.stop());
+    if (upkeep) {
+      desk.reconciler.onRun((report) => {
+        if (report.repairs.length > 0) dailyPnl.afterRepairs();
+      });
+      dailyPnl.start();
+      cleanups.push(() => dailyPnl.stop());
+    }
 
     // Started once the metrics listen to its runs. The start-up reconciliation (every account
     // once; after a crash it settles what the dead process left PENDING) runs in the background:

@@ -32,6 +32,7 @@ export async function runScript(
     try {
       app = await createApp(config, {
         logger: createLogger("error", false),
+        upkeep: false,
         ...(invalidationBus ? { invalidationBus } : {}),
       });
       console.log(await body(app, values.email, reach));
