@@ -1,7 +1,7 @@
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
+import { DEMO, launchChromium, SCREENSHOT_DIR, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * A trader's day on the dashboard (issue 15), at 1440x900 and on a 390x844 phone: open orders
@@ -158,6 +158,10 @@ describe("a trader's day, desktop 1440x900", () => {
   });
 
   it("closes a position after asking and lists it with its realized PnL; history pages", async () => {
+    const summary = page.getByRole("region", { name: "Last 90 days" });
+    const closedCount = () => text(summary.getByLabel("Closed positions", { exact: true }));
+    await expect.poll(closedCount).toMatch(/^\d+$/);
+    const closedBefore = Number(await closedCount());
     await app.simulatedExchange.setMarkPrice("SOLUSDT", "160");
     await expect
       .poll(() => text(page.getByLabel("SOLUSDT long mark price")), { timeout: 5_000 })
@@ -198,7 +202,16 @@ describe("a trader's day, desktop 1440x900", () => {
     await history.getByRole("button", { name: "Newer trades" }).click();
     await expect.poll(() => text(history.getByLabel("trades page", { exact: true }))).toBe("Page 1");
     await history.getByRole("tab", { name: "Closed positions" }).click();
-    expect(await text(page.getByLabel("Realized PnL total"))).toMatch(/^[+-]?[\d,]+\.\d{2} USDT$/);
+    // The PnL curve and the history summary read the daily history, today's days live: the 7
+    // closes (one here, six by another client) count as soon as "your data changed" arrives.
+    await expect.poll(closedCount).toBe(String(closedBefore + 7));
+    const realized = await text(summary.getByLabel("Realized PnL", { exact: true }));
+    expect(realized).toMatch(/^[+-]?[\d,]+\.\d{2}$/);
+    await expect.poll(() => text(page.getByLabel("Realized PnL total"))).toBe(`${realized} USDT`);
+    expect(await text(summary.getByLabel("History as of"))).toMatch(
+      /^Today \(UTC\) live as of \d\d:\d\d:\d\d; earlier days as of \d\d:\d\d \(the daily view's last refresh\)\.$/,
+    );
+    await summary.screenshot({ path: `${SCREENSHOT_DIR}desktop-history-summary.png` });
   });
 
   it("opens a second tab already signed in; signing out there signs out every tab", async () => {

@@ -1,5 +1,6 @@
 import { useCacheMetrics, useInvalidateCache } from "../hooks/useCache.ts";
 import { formatPercent } from "../money.ts";
+import { Figures } from "./Figures.tsx";
 
 export function CachePanel() {
   const metrics = useCacheMetrics();
@@ -16,7 +17,7 @@ export function CachePanel() {
     : [];
 
   return (
-    <section className="card cache-panel" aria-labelledby="cache-heading">
+    <section className="card" aria-labelledby="cache-heading">
       <h2 id="cache-heading">Cache</h2>
       <p className="muted small">
         {m?.scope === "server"
@@ -24,19 +25,7 @@ export function CachePanel() {
           : "Your reads and invalidations"}
       </p>
       {metrics.error && <p role="alert">Cache metrics unavailable: {metrics.error.message}</p>}
-      <dl>
-        {figures.map((figure) => (
-          <div key={figure.label} className="figure">
-            <dt>{figure.label}</dt>
-            <dd className="num">
-              {/* Named so tests and screen readers can ask for one figure; not announced on change. */}
-              <output aria-label={figure.label} aria-live="off">
-                {figure.value}
-              </output>
-            </dd>
-          </div>
-        ))}
-      </dl>
+      <Figures figures={figures} />
       <button type="button" onClick={() => invalidate.mutate({})} disabled={invalidate.isPending}>
         Invalidate my cache
       </button>

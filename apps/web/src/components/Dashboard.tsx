@@ -8,6 +8,7 @@ import { BalancesTable } from "./BalancesTable.tsx";
 import { CacheBadge } from "./CacheBadge.tsx";
 import { CachePanel } from "./CachePanel.tsx";
 import { HistoryPanel } from "./HistoryPanel.tsx";
+import { HistorySummary } from "./HistorySummary.tsx";
 import { OpenOrdersPanel } from "./OpenOrdersPanel.tsx";
 import { OrderForm } from "./OrderForm.tsx";
 import { PnlCurve } from "./PnlCurve.tsx";
@@ -92,6 +93,7 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
           <aside className="side-column">
             <OrderForm accounts={read.data.accounts} positions={read.data.positions} />
             <PnlCurve />
+            <HistorySummary />
             <AccountsPanel />
             <CachePanel />
           </aside>

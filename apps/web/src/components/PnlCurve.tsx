@@ -1,26 +1,24 @@
 import Decimal from "decimal.js";
 import { useMemo } from "react";
+import { describeFreshness, HISTORY_RANGE } from "../history.ts";
 import { formatSigned } from "../money.ts";
 import { trpc } from "../trpc.ts";
 import { LineChart } from "./LineChart.tsx";
 
-/** The account's realized PnL over its last 100 closed positions, summed in decimal.js. */
+/**
+ * Cumulative realized PnL per UTC day over the history's range (history.daily: the daily view,
+ * today live), summed in decimal.js.
+ */
 export function PnlCurve() {
-  const closed = trpc.positions.closed.useQuery({ limit: 100 }, { staleTime: 10_000 });
+  const history = trpc.history.daily.useQuery(HISTORY_RANGE, { staleTime: 10_000 });
   const points = useMemo(() => {
-    const items = [...(closed.data?.items ?? [])].filter((p) => p.closedAt).reverse();
-    const out: { time: number; value: string }[] = [];
     let total = new Decimal(0);
-    for (const p of items) {
-      total = total.plus(p.realizedPnl);
-      const time = Math.floor(Date.parse(p.closedAt as string) / 1000);
-      const last = out.at(-1);
-      if (last && last.time >= time) last.value = total.toFixed();
-      else out.push({ time, value: total.toFixed() });
-    }
-    return out;
-  }, [closed.data]);
-  const total = points.at(-1)?.value ?? "0";
+    return (history.data?.days ?? []).map((day) => {
+      total = total.plus(day.realizedPnl);
+      return { time: Date.parse(`${day.day}T00:00:00Z`) / 1000, value: total.toFixed() };
+    });
+  }, [history.data]);
+  const total = history.data?.totals.realizedPnl ?? "0";
   return (
     <section className="card" aria-labelledby="pnl-curve-heading">
       <div className="section-head">
@@ -30,10 +28,19 @@ export function PnlCurve() {
           {formatSigned(total)} USDT
         </output>
       </div>
+      {history.error && <p role="alert">History unavailable: {history.error.message}</p>}
       {points.length > 0 ? (
         <LineChart points={points} levels={[]} label="Realized PnL curve" />
       ) : (
         <p className="muted">No closed positions yet</p>
+      )}
+      {history.data && (
+        <p className="muted small">
+          Last {HISTORY_RANGE.lastDays} days.{" "}
+          <output aria-label="Realized PnL as of" aria-live="off">
+            {describeFreshness(history.data)}
+          </output>
+        </p>
       )}
     </section>
   );

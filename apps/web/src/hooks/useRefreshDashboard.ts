@@ -2,7 +2,7 @@ import { trpc } from "../trpc.ts";
 
 /**
  * What a change to the user's data makes stale: the balances summary, the cache figures, the
- * open orders and the histories.
+ * open orders, the histories and the daily PnL (its today is live).
  */
 export function useRefreshDashboard() {
   const utils = trpc.useUtils();
@@ -14,5 +14,7 @@ export function useRefreshDashboard() {
       utils.orders.trades.invalidate(),
       utils.orders.list.invalidate(),
       utils.positions.closed.invalidate(),
+      utils.history.daily.invalidate(),
+      utils.history.summary.invalidate(),
     ]).then(() => {});
 }
