@@ -89,12 +89,18 @@ export function findUserBook(prisma: PrismaClient, userId: string) {
         where: { status: "OPEN" },
         orderBy: [{ openedAt: "asc" }, { id: "asc" }],
         include: {
+          // Its protective orders and its live external ones, in the orders' one statement. (A
+          // filtered relation _count would be Prisma's join on an uncorrelated count of every
+          // live external order in the table: read in full however few positions are open.)
           orders: {
-            where: { status: { in: [...PROTECTING_STATUSES] }, role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
+            where: {
+              OR: [
+                { status: { in: [...PROTECTING_STATUSES] }, role: { in: ["STOP_LOSS", "TAKE_PROFIT"] } },
+                LIVE_EXTERNAL_ORDER,
+              ],
+            },
             orderBy: [{ createdAt: "desc" }, { id: "asc" }],
           },
-          // A filtered relation count: part of the positions' statement, not one more per position.
-          _count: { select: { orders: { where: LIVE_EXTERNAL_ORDER } } },
         },
       },
     },
@@ -161,7 +167,7 @@ export async function loadBalancesSnapshot(deps: DeskDeps, userId: string): Prom
           openedAt: position.openedAt,
           stopLoss: stopLoss ? protectionOf(stopLoss) : null,
           takeProfit: takeProfit ? protectionOf(takeProfit) : null,
-          externalOrders: position._count.orders,
+          externalOrders: position.orders.filter((order) => order.role === "EXTERNAL").length,
         };
       }),
     ),
