@@ -97,10 +97,12 @@ describe("isolation between users", () => {
     expect(JSON.stringify(balances)).not.toContain(alice.accountId);
     expect((await bob.api.orders.list()).items).toEqual([]);
     expect((await bob.api.orders.list({ accountId: alice.accountId })).items).toEqual([]);
-    expect((await bob.api.orders.list({ cursor: orderId })).items).toEqual([]);
+    const alicesCursor = (await alice.api.orders.list({ limit: 1 })).nextCursor;
+    expect(alicesCursor).not.toBeNull();
+    expect((await bob.api.orders.list({ cursor: alicesCursor! })).items).toEqual([]);
   });
 
-  it("another user's order as a list cursor pages exactly like a missing one", async () => {
+  it("a list cursor is a place in the caller's own list: another user's shows none of their orders", async () => {
     const carol = await f.signedInTrader();
     for (const symbol of ["SOLUSDT", "BNBUSDT"]) {
       await carol.api.orders.create({
@@ -111,19 +113,22 @@ describe("isolation between users", () => {
         quantity: "2",
       });
     }
-    // Carol's orders are older than Alice's: a cursor on Alice's would page onto them.
+    // Carol's orders are older than Alice's: Alice's cursor places Carol's list before them all.
     await f.prisma.order.updateMany({
       where: { accountId: carol.accountId },
       data: { createdAt: new Date(0) },
     });
-    const theirs = await carol.api.orders.list({ cursor: orderId });
-    const missing = await carol.api.orders.list({ cursor: randomUUID() });
-    expect(missing).toEqual({ items: [], nextCursor: null });
-    expect(theirs).toEqual(missing);
-    // Carol's own cursor still pages.
+    const alicesCursor = (await alice.api.orders.list({ limit: 1 })).nextCursor!;
+    const theirs = await carol.api.orders.list({ cursor: alicesCursor });
+    expect(theirs.items.map((order) => order.accountId)).toEqual([carol.accountId, carol.accountId]);
+    // An order id is not a cursor.
+    expect((await failureOf(carol.api.orders.list({ cursor: orderId }))).code).toBe("BAD_REQUEST");
+    // Carol's own cursor pages.
     const page = await carol.api.orders.list({ limit: 1 });
     expect(page.items).toHaveLength(1);
-    expect((await carol.api.orders.list({ cursor: page.items[0]!.id })).items).toHaveLength(1);
+    const next = await carol.api.orders.list({ cursor: page.nextCursor! });
+    expect(next.items.map((order) => order.id)).not.toContain(page.items[0]!.id);
+    expect(next.items).toHaveLength(1);
   });
 
   it("dashboard.events tells a user nothing of another user's changes or prices", async () => {

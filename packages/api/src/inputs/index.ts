@@ -88,7 +88,8 @@ export const listOrdersInput = z
   .strictObject({
     accountId: id.optional(),
     limit: z.int().min(1).max(100).default(50),
-    cursor: id.optional(),
+    /** The previous page's nextCursor; opaque (the domain reads it and refuses one it did not give). */
+    cursor: z.string().min(1).max(64).optional(),
   })
   .optional();
 

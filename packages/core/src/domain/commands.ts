@@ -53,7 +53,7 @@ export interface ModifySlTpCommand {
 export interface ListOrdersQuery {
   accountId?: string;
   limit: number;
-  /** The id of the last order of the previous page. */
+  /** The previous page's nextCursor (opaque: where that page ended). */
   cursor?: string;
 }
 

@@ -1,8 +1,8 @@
-import type { Prisma } from "@tradedesk/db";
 import type { ClosedPositionsQuery, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { NotFoundError } from "./errors.ts";
 import { toWire } from "./money.ts";
+import { CLOSED_POSITIONS, cursorOf, FILLED_ORDERS, newestFirst, ORDERS, placeOf } from "./newest-first.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import type { OpenOrdersView, OrderPage, PositionPage, QuoteView } from "./views.ts";
 
@@ -26,60 +26,52 @@ export async function openOrders(deps: DeskDeps, userId: string): Promise<OpenOr
 }
 
 /**
- * The user's orders (all, or only those matching `only`), newest first, by cursor: the last id of
- * the previous page. Prisma positions a cursor on its row without the where clause, so another
- * user's order id would page through the caller's orders (and tell that it exists): it is
- * resolved as ours first, and ends the listing as a missing one does.
+ * The user's orders (all, or only those that filled), newest first, by cursor: the previous
+ * page's last order's place (its time and id), so that the page reads only the months up to it.
+ * A cursor is a place in the caller's own list, not a row: another user's cursor finds nothing of
+ * theirs. Two statements: the page's places, then its orders.
  */
 export async function orderPage(
   deps: DeskDeps,
   userId: string,
   query: ListOrdersQuery,
-  only: Prisma.OrderWhereInput = {},
+  source = ORDERS,
 ): Promise<OrderPage> {
   const { prisma } = deps;
-  const cursor = query.cursor
-    ? await prisma.order.findFirst({
-        where: { id: query.cursor, account: { userId } },
-        select: { id: true, createdAt: true },
-      })
-    : null;
-  if (query.cursor && !cursor) return { items: [], nextCursor: null };
-  const rows = await prisma.order.findMany({
-    where: {
-      account: { userId },
-      ...(query.accountId ? { accountId: query.accountId } : {}),
-      ...only,
-      ...(cursor
-        ? {
-            OR: [
-              { createdAt: { lt: cursor.createdAt } },
-              { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-            ],
-          }
-        : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  const before = query.cursor === undefined ? null : placeOf(query.cursor);
+  const places = await newestFirst(prisma, source, {
+    userId,
+    accountId: query.accountId,
+    before,
     take: query.limit + 1,
   });
-  return pageOf(rows, query.limit, presentOrder);
+  if (places.length === 0) return { items: [], nextCursor: null };
+  const rows = await prisma.order.findMany({
+    // The time range lets PostgreSQL read only the page's months.
+    where: {
+      id: { in: places.map((place) => place.id) },
+      createdAt: { gte: places.at(-1)!.at, lte: places[0]!.at },
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(presentOrder),
+    nextCursor: rows.length > query.limit && last ? cursorOf({ at: last.createdAt, id: last.id }) : null,
+  };
 }
 
 /** Trades: the user's orders that filled (some or all of their quantity), newest first, by cursor. */
 export function trades(deps: DeskDeps, userId: string, query: ListOrdersQuery): Promise<OrderPage> {
-  return orderPage(deps, userId, query, { filledQuantity: { gt: 0 } });
+  return orderPage(deps, userId, query, FILLED_ORDERS);
 }
 
-/** One page of `limit` rows out of `limit + 1` read: the extra row says there is a next page. */
-function pageOf<Row extends { id: string }, View>(rows: Row[], limit: number, present: (row: Row) => View) {
-  const page = rows.slice(0, limit);
-  return {
-    items: page.map(present),
-    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
-  };
-}
-
-/** Closed positions with their realized PnL, most recently closed first, by cursor. */
+/**
+ * Closed positions with their realized PnL, most recently closed first, by cursor: the last
+ * position of the previous page, resolved as the caller's own (another user's ends the listing as
+ * a missing one does).
+ */
 export async function closedPositions(
   deps: DeskDeps,
   userId: string,
@@ -93,22 +85,23 @@ export async function closedPositions(
       })
     : null;
   if (query.cursor && !cursor?.closedAt) return { items: [], nextCursor: null };
-  const rows = await prisma.position.findMany({
-    where: {
-      account: { userId },
-      status: "CLOSED",
-      closedAt: { not: null },
-      ...(query.accountId ? { accountId: query.accountId } : {}),
-      ...(cursor?.closedAt
-        ? {
-            OR: [{ closedAt: { lt: cursor.closedAt } }, { closedAt: cursor.closedAt, id: { lt: cursor.id } }],
-          }
-        : {}),
-    },
-    orderBy: [{ closedAt: "desc" }, { id: "desc" }],
+  const places = await newestFirst(prisma, CLOSED_POSITIONS, {
+    userId,
+    accountId: query.accountId,
+    before: cursor?.closedAt ? { at: cursor.closedAt, id: cursor.id } : null,
     take: query.limit + 1,
   });
-  return pageOf(rows, query.limit, presentPosition);
+  const rows = places.length
+    ? await prisma.position.findMany({
+        where: { id: { in: places.map((place) => place.id) } },
+        orderBy: [{ closedAt: "desc" }, { id: "desc" }],
+      })
+    : [];
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map(presentPosition),
+    nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
 }
 
 /** A symbol's mark price on an account's exchange, from the shared feed (for the order form's preview). */

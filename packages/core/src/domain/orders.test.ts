@@ -353,4 +353,65 @@ describe("orders.create", () => {
     expect(second.nextCursor).toBeNull();
     expect((await f.desk.orders.list(other.userId, { limit: 50 })).items).toEqual([]);
   });
+
+  it("pages through all of a user's accounts newest first, orders of the same millisecond by id, none twice or skipped", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const second = await f.prisma.exchangeAccount.create({
+      data: { userId, exchange: "SIMULATED", label: "Second" },
+    });
+    const at = (iso: string) => new Date(`2026-11-${iso}Z`);
+    const times = [
+      at("01T10:00:00.000"),
+      at("01T10:00:00.000"),
+      at("01T10:00:00.000"),
+      at("15T08:00:00.000"),
+    ];
+    const rows = [accountId, second.id].flatMap((account) =>
+      times.map((createdAt, index) => ({
+        accountId: account,
+        role: "ENTRY" as const,
+        clientOrderId: randomUUID(),
+        symbol: "BTCUSDT",
+        side: "BUY" as const,
+        type: "LIMIT" as const,
+        quantity: "0.001",
+        price: "60000",
+        status: index % 2 ? ("FILLED" as const) : ("CANCELED" as const),
+        filledQuantity: index % 2 ? "0.001" : "0",
+        createdAt,
+      })),
+    );
+    await f.prisma.order.createMany({ data: rows });
+    const newestFirst = await f.prisma.order.findMany({
+      where: { accountId: { in: [accountId, second.id] } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true, filledQuantity: true },
+    });
+
+    const walk = async (list: typeof f.desk.orders.list) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await list(userId, { limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((order) => order.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    expect(await walk(f.desk.orders.list)).toEqual(newestFirst.map((order) => order.id));
+    expect(await walk(f.desk.orders.trades)).toEqual(
+      newestFirst.filter((order) => order.filledQuantity.gt(0)).map((order) => order.id),
+    );
+    // One account only.
+    const one = await f.desk.orders.list(userId, { limit: 50, accountId: second.id });
+    expect(one.items.map((order) => order.accountId)).toEqual(Array(4).fill(second.id));
+  });
+
+  it("refuses a cursor it did not give (an order id, say) on the cursor field", async () => {
+    const { userId } = await f.createTrader();
+    await expect(f.desk.orders.list(userId, { limit: 5, cursor: randomUUID() })).rejects.toMatchObject({
+      name: "InvalidCommandError",
+      field: "cursor",
+    });
+  });
 });
