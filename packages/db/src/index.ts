@@ -11,6 +11,7 @@ export {
   type FakeHistoryProgress,
   fakeTradingHistory,
 } from "./fake/fake-history.ts";
+export { fakeHistoryProgressBar } from "./fake/progress-bar.ts";
 export { MigrationError } from "./migrations/errors.ts";
 export {
   type MigrateOptions,

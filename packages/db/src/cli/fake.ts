@@ -1,9 +1,9 @@
 // pnpm db:fake --users N --orders M [--months 24] [--seed 1] [--until <ISO time>] [--url <database url>]
 // Migrates, then fills the database with fake trading history (see src/fake), with a progress bar.
 import { parseArgs } from "node:util";
-import { Presets, SingleBar } from "cli-progress";
 import { openDatabase } from "../connection/open-database.ts";
-import { FAKE_PASSWORD, type FakeHistoryProgress, fakeTradingHistory } from "../fake/fake-history.ts";
+import { FAKE_PASSWORD, fakeTradingHistory } from "../fake/fake-history.ts";
+import { fakeHistoryProgressBar } from "../fake/progress-bar.ts";
 import { migrate } from "../migrations/migrate.ts";
 import { DEFAULT_DEV_DATABASE_URL, reportAndExit } from "./cli-options.ts";
 
@@ -40,35 +40,15 @@ try {
   const db = await openDatabase({ url, role: "DATABASE_URL (--url)" });
   try {
     await migrate(db);
-    const bar = new SingleBar(
-      {
-        format: "{step} |{bar}| {value}/{total} orders | month {monthsDone}/{months} | {duration_formatted}",
-        formatValue: (value, _options, type) =>
-          type === "value" || type === "total" ? value.toLocaleString("en") : String(value),
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
+    const bar = fakeHistoryProgressBar();
     const started = Date.now();
-    const payload = (p: FakeHistoryProgress) => ({
-      step: p.step.padEnd(10),
-      monthsDone: p.monthsDone,
-      months: p.months,
-    });
-    let shown = false;
     const result = await fakeTradingHistory(db, {
       users: whole("users", values.users),
       orders: whole("orders", values.orders),
       months: whole("months", values.months),
       seed: whole("seed", values.seed),
       now,
-      onProgress: (progress) => {
-        if (!shown) {
-          bar.start(progress.orders, 0, payload(progress));
-          shown = true;
-        }
-        bar.update(progress.ordersDone, payload(progress));
-      },
+      onProgress: bar.onProgress,
     });
     bar.stop();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
