@@ -20,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 import { migrate, openDatabase } from "@tradedesk/db";
 import Decimal from "decimal.js";
 import { Bench } from "tinybench";
-import { BALANCES_SUMMARY, createPositionsCache } from "../src/cache/index.ts";
+import { BALANCES_SUMMARY, createPositionsCache, exactClock } from "../src/cache/index.ts";
 import { createTradingDesk } from "../src/domain/index.ts";
 import type { ExchangeGateway } from "../src/exchange/gateway.ts";
 import { createSimulatedExchange, REQUEST_WEIGHT } from "../src/exchange/simulated/index.ts";
@@ -73,7 +73,10 @@ async function run(mode: Mode) {
   const gateway: ExchangeGateway = streams
     ? exchange
     : { ...exchange, subscribeAllMarkPrices: () => () => {} };
-  const cache = createPositionsCache({ ttlMs: mode === "no cache, no streams" ? 1 : TTL_MS, now });
+  const cache = createPositionsCache({
+    ttlMs: mode === "no cache, no streams" ? 1 : TTL_MS,
+    clock: exactClock(now),
+  });
   const desk = createTradingDesk({
     prisma: db.prisma,
     cache,
@@ -184,7 +187,7 @@ const checkRows = results.map(
 // Time per read: a cache hit, and a miss (database + the stream-kept balances + feed prices).
 let clock = Date.now();
 const exchange = createSimulatedExchange({ seed: 1, latencyMs: 0, priceTickMs: 0 });
-const cache = createPositionsCache({ ttlMs: 60_000, now: () => clock });
+const cache = createPositionsCache({ ttlMs: 60_000, clock: exactClock(() => clock) });
 const desk = createTradingDesk({
   prisma: db.prisma,
   cache,

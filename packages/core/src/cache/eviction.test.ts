@@ -4,7 +4,7 @@ import { createPositionsCache } from "./positions-cache.ts";
 
 describe("bounded size", () => {
   it("evicts the least recently used entries past maxEntries and counts them", async () => {
-    const cache = createPositionsCache({ now: manualClock().now, maxEntries: 3 });
+    const cache = createPositionsCache({ clock: manualClock(), maxEntries: 3 });
     await cache.set("alice", "a", 1);
     await cache.set("bob", "a", 2);
     await cache.set("carol", "a", 3);
@@ -22,7 +22,7 @@ describe("bounded size", () => {
   });
 
   it("counts a hit through getOrLoad as a use", async () => {
-    const cache = createPositionsCache({ now: manualClock().now, maxEntries: 2 });
+    const cache = createPositionsCache({ clock: manualClock(), maxEntries: 2 });
     await cache.set("alice", "a", 1);
     await cache.set("bob", "a", 2);
     await cache.getOrLoad("alice", "a", () => 0);
@@ -32,7 +32,7 @@ describe("bounded size", () => {
   });
 
   it("does not count replacing a key's value as an eviction", async () => {
-    const cache = createPositionsCache({ now: manualClock().now, maxEntries: 2 });
+    const cache = createPositionsCache({ clock: manualClock(), maxEntries: 2 });
     await cache.set("alice", "a", 1);
     await cache.set("alice", "a", 2);
     await cache.set("bob", "a", 3);
@@ -40,7 +40,7 @@ describe("bounded size", () => {
   });
 
   it("forgets an evicted entry when its user is invalidated", async () => {
-    const cache = createPositionsCache({ now: manualClock().now, maxEntries: 1 });
+    const cache = createPositionsCache({ clock: manualClock(), maxEntries: 1 });
     await cache.set("alice", "a", 1);
     await cache.set("bob", "a", 2);
     expect(await cache.invalidate("alice")).toBe(0);

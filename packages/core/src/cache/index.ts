@@ -1,3 +1,4 @@
+export { type CacheClock, exactClock } from "./clock.ts";
 export {
   createLocalInvalidationBus,
   type InvalidationBus,

@@ -29,8 +29,8 @@ describe("invalidation bus", () => {
   it("applies another instance's invalidations, with origin bus, without re-publishing", async () => {
     const { bus, published } = recordingBus();
     const clock = manualClock();
-    const a = createPositionsCache({ now: clock.now, bus, instanceId: "a" });
-    const b = createPositionsCache({ now: clock.now, bus, instanceId: "b" });
+    const a = createPositionsCache({ clock, bus, instanceId: "a" });
+    const b = createPositionsCache({ clock, bus, instanceId: "b" });
     const eventsOnB: InvalidationEvent[] = [];
     b.onInvalidate((event) => eventsOnB.push(event));
     await a.set("alice", SUMMARY, "a's");
@@ -53,7 +53,7 @@ describe("invalidation bus", () => {
 
   it("ignores its own messages", async () => {
     const bus = createLocalInvalidationBus();
-    const cache = createPositionsCache({ now: manualClock().now, bus, instanceId: "a" });
+    const cache = createPositionsCache({ clock: manualClock(), bus, instanceId: "a" });
     const events: InvalidationEvent[] = [];
     cache.onInvalidate((event) => events.push(event));
     await cache.invalidate("alice", SUMMARY);
@@ -70,8 +70,8 @@ describe("invalidation bus", () => {
   for (const [scope, invalidate] of scopes) {
     it(`cancels another instance's in-flight load when ${scope} is invalidated there`, async () => {
       const bus = createLocalInvalidationBus();
-      const a = createPositionsCache({ now: manualClock().now, bus });
-      const b = createPositionsCache({ now: manualClock().now, bus });
+      const a = createPositionsCache({ clock: manualClock(), bus });
+      const b = createPositionsCache({ clock: manualClock(), bus });
       const oldLoad = deferred<string>();
       const newLoad = deferred<string>();
       const early = b.getOrLoad("alice", SUMMARY, () => oldLoad.promise);
@@ -92,7 +92,7 @@ describe("invalidation bus", () => {
 
   it("applies a data type invalidated for every user", async () => {
     const bus = createLocalInvalidationBus();
-    const cache = createPositionsCache({ now: manualClock().now, bus });
+    const cache = createPositionsCache({ clock: manualClock(), bus });
     await cache.set("alice", SUMMARY, 1);
     await cache.set("bob", SUMMARY, 2);
     await cache.set("bob", "orders", 3);
@@ -108,7 +108,7 @@ describe("invalidation bus", () => {
       subscribe: () => () => {},
       close: async () => {},
     };
-    const cache = createPositionsCache({ now: manualClock().now, bus, onError });
+    const cache = createPositionsCache({ clock: manualClock(), bus, onError });
     await cache.set("alice", SUMMARY, 1);
     expect(await cache.invalidate("alice")).toBe(1);
     expect(cache.getMetrics()).toMatchObject({ size: 0, busErrors: 1 });
@@ -118,7 +118,7 @@ describe("invalidation bus", () => {
   it("reports messages that are not invalidations instead of applying them", async () => {
     const bus = createLocalInvalidationBus();
     const onError = vi.fn();
-    const cache = createPositionsCache({ now: manualClock().now, bus, onError });
+    const cache = createPositionsCache({ clock: manualClock(), bus, onError });
     await cache.set("alice", SUMMARY, 1);
     await bus.publish({ origin: "x", userId: 42, dataType: null } as unknown as InvalidationMessage);
     expect(onError).toHaveBeenCalledWith(expect.any(TypeError), "bus-message");
@@ -127,7 +127,7 @@ describe("invalidation bus", () => {
 
   it("leaves the bus on stop()", async () => {
     const bus = createLocalInvalidationBus();
-    const cache = createPositionsCache({ now: manualClock().now, bus });
+    const cache = createPositionsCache({ clock: manualClock(), bus });
     await cache.set("alice", SUMMARY, 1);
     cache.stop();
     await bus.publish({ origin: "x", userId: "alice", dataType: null });

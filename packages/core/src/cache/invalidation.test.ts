@@ -5,7 +5,7 @@ import { createPositionsCache, type InvalidationEvent, type PositionsCache } fro
 const SUMMARY = "balances_summary";
 
 function newCache(): PositionsCache {
-  return createPositionsCache({ now: manualClock().now });
+  return createPositionsCache({ clock: manualClock() });
 }
 
 describe("selective invalidation", () => {
@@ -30,7 +30,7 @@ describe("selective invalidation", () => {
 
   it("counts expired entries that were still held as removed", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
+    const cache = createPositionsCache({ clock, ttlMs: 10 });
     await cache.set("alice", SUMMARY, 1);
     clock.advance(100);
     expect(await cache.invalidate("alice")).toBe(1);
@@ -75,7 +75,7 @@ describe("selective invalidation", () => {
 
   it("keeps invalidating when a listener throws, and reports the error", async () => {
     const onError = vi.fn();
-    const cache = createPositionsCache({ now: manualClock().now, onError });
+    const cache = createPositionsCache({ clock: manualClock(), onError });
     const second = vi.fn();
     cache.onInvalidate(() => {
       throw new Error("listener broke");

@@ -25,7 +25,7 @@ describe("metrics", () => {
   });
 
   it("count per data type, and the totals are their sums", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     await cache.getOrLoad("alice", "balances_summary", () => 1);
     await cache.getOrLoad("alice", "balances_summary", () => 1);
     await cache.get("bob", "balances_summary");
@@ -66,7 +66,7 @@ describe("metrics", () => {
   });
 
   it("show loads in flight", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     const gate = deferred<number>();
     const pending = cache.getOrLoad("alice", "balances_summary", () => gate.promise);
     await settle();

@@ -11,6 +11,8 @@ describe("bad arguments", () => {
     [{ maxEntries: Number.NaN }, "maxEntries"],
     [{ staleIfErrorMs: -5 }, "staleIfErrorMs"],
     [{ instanceId: "" }, "instanceId"],
+    // A bare function was the option before the clock had an upper bound.
+    [{ clock: (() => 0) as never }, "clock"],
   ])("createPositionsCache(%o) names %s", (options, field) => {
     expect(() => createPositionsCache(options)).toThrow(field);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type CacheClock, sharedClock } from "./clock.ts";
 import { entryKey } from "./entry-key.ts";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.ts";
 import {
@@ -30,6 +31,9 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 /** A load cancelled by invalidations is retried at most this often for the callers waiting on it. */
 const MAX_LOAD_ATTEMPTS = 3;
 
+/** One per process: every cache reads the same worker thread. */
+const processClock = sharedClock();
+
 export type CacheErrorSource =
   | "invalidate-listener"
   | "bus-publish"
@@ -45,8 +49,12 @@ export interface PositionsCacheOptions {
   cleanupIntervalMs?: number;
   /** At most this many entries; beyond it the least recently used are evicted. Default 10000. */
   maxEntries?: number;
-  /** The clock (ms) for TTLs, storedAt and ages. Default Date.now. */
-  now?: () => number;
+  /**
+   * The clock for TTLs, storedAt and ages. Default: the process's shared clock (Date.now, and a
+   * worker thread's cheaper bound for hits; see clock.ts). Fake timers do not move that bound:
+   * with them, pass exactClock(() => Date.now()).
+   */
+  clock?: CacheClock;
   /**
    * Default stale-if-error window of getOrLoad/set, ms past an entry's expiry (0 = off). An entry
    * is kept this long after it expires so that it can stand in when a reload fails.
@@ -131,6 +139,11 @@ export interface PositionsCache {
 
 interface Entry {
   value: unknown;
+  /**
+   * `get`'s answer, made on its first hit and handed to every later one: a settled promise of
+   * an entry that never changes (a new value is a new entry), which spares a hit its allocation.
+   */
+  settled: Promise<unknown> | undefined;
   storedAt: number;
   ttlMs: number;
   /** How long past expiry the entry is kept as a stale-if-error fallback. */
@@ -164,8 +177,10 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   const maxEntries = requirePositiveInteger("maxEntries", options.maxEntries ?? DEFAULT_MAX_ENTRIES);
   const defaultStaleMs = requireNonNegativeInteger("staleIfErrorMs", options.staleIfErrorMs ?? 0);
   const instanceId = requireId("instanceId", options.instanceId ?? randomUUID());
-  const now = options.now ?? Date.now;
-  if (typeof now !== "function") throw new TypeError("positions cache: now must be a function");
+  const clock = options.clock ?? processClock;
+  if (typeof clock?.now !== "function" || typeof clock.upperBound !== "function") {
+    throw new TypeError("positions cache: clock must have now() and upperBound()");
+  }
   const onError =
     options.onError ??
     ((error: unknown, source: CacheErrorSource) =>
@@ -245,27 +260,45 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
       : requireNonNegativeInteger("staleIfErrorMs", call.staleIfErrorMs);
   }
 
-  /** The entry if fresh; one clock read. An entry past its whole window is removed (expired). */
+  /**
+   * The entry if fresh. An entry past its whole window is removed (expired).
+   * A read is a use (LRU), even of an entry kept only as a stale-if-error fallback.
+   */
   function readFresh(userId: string, dataType: string): Entry | undefined {
     const entry = entriesByUser.get(userId)?.get(dataType);
     if (entry === undefined) return undefined;
-    const age = now() - entry.storedAt;
-    if (age > entry.ttlMs + entry.keepMs) {
-      expire(entry);
-      return undefined;
+    // Fresh even at the latest time it can be now: no exact read needed (see clock.ts).
+    let fresh = clock.upperBound() - entry.storedAt <= entry.ttlMs;
+    if (!fresh) {
+      const age = clock.now() - entry.storedAt;
+      if (age > entry.ttlMs + entry.keepMs) {
+        expire(entry);
+        return undefined;
+      }
+      fresh = age <= entry.ttlMs;
     }
-    // A read is a use, even of an entry kept only as a stale-if-error fallback.
     if (entry !== newest) {
       unlink(entry);
       append(entry);
     }
-    return age <= entry.ttlMs ? entry : undefined;
+    return fresh ? entry : undefined;
   }
 
   function makeEntry(userId: string, dataType: string, value: unknown, ttlMs: number, keepMs: number): Entry {
     const counters = countersFor(dataType);
-    const storedAt = now();
-    return { value, storedAt, ttlMs, keepMs, userId, dataType, counters, older: undefined, newer: undefined };
+    const storedAt = clock.now();
+    return {
+      value,
+      settled: undefined,
+      storedAt,
+      ttlMs,
+      keepMs,
+      userId,
+      dataType,
+      counters,
+      older: undefined,
+      newer: undefined,
+    };
   }
 
   /** Replaces the key's entry (a use), or adds one, evicting the least recently used if full. */
@@ -352,7 +385,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     // Whatever the key holds now: an invalidated value is gone, so never served.
     const entry = entriesByUser.get(userId)?.get(dataType);
     if (entry === undefined) return undefined;
-    const ageMs = now() - entry.storedAt;
+    const ageMs = clock.now() - entry.storedAt;
     if (isExpired(entry, ageMs + entry.storedAt)) return undefined;
     return ageMs <= entry.ttlMs + staleMs ? { entry, ageMs } : undefined;
   }
@@ -471,7 +504,7 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
   }
 
   function cleanup(): number {
-    const at = now();
+    const at = clock.now();
     let removed = 0;
     for (let entry = oldest; entry !== undefined; ) {
       const next = entry.newer; // read before expire() unlinks it
@@ -491,7 +524,9 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
     // measurably cheaper on the hot path; argument errors still arrive as rejections.
     get<T>(userId: string, dataType: string): Promise<T | undefined> {
       try {
-        const entry = readFresh(requireId("userId", userId), requireId("dataType", dataType));
+        requireId("userId", userId);
+        requireId("dataType", dataType);
+        const entry = readFresh(userId, dataType);
         const counters = entry?.counters ?? countersFor(dataType);
         counters.totalRequests++;
         if (entry === undefined) {
@@ -499,7 +534,8 @@ export function createPositionsCache(options: PositionsCacheOptions = {}): Posit
           return Promise.resolve(undefined);
         }
         counters.hits++;
-        return Promise.resolve(entry.value as T);
+        entry.settled ??= Promise.resolve(entry.value);
+        return entry.settled as Promise<T>;
       } catch (error) {
         return Promise.reject(error);
       }

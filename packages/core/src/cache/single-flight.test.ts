@@ -4,7 +4,7 @@ import { createPositionsCache } from "./positions-cache.ts";
 
 describe("single-flight getOrLoad", () => {
   it("runs the loader once for concurrent misses on one key and gives everyone its value", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     const gate = deferred<string>();
     const loader = vi.fn(() => gate.promise);
 
@@ -28,7 +28,7 @@ describe("single-flight getOrLoad", () => {
   });
 
   it("does not share a load between keys or users", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     const loader = vi.fn(async () => "x");
     await Promise.all([
       cache.getOrLoad("alice", "balances_summary", loader),
@@ -40,7 +40,7 @@ describe("single-flight getOrLoad", () => {
   });
 
   it("on a loader error caches nothing, fails every waiter, and the next call loads again", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     const gate = deferred<string>();
     const failing = vi.fn(() => gate.promise);
     const callers = Array.from({ length: 3 }, () =>
@@ -62,7 +62,7 @@ describe("single-flight getOrLoad", () => {
   });
 
   it("treats a loader that throws synchronously like one that rejects", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     await expect(
       cache.getOrLoad("alice", "balances_summary", () => {
         throw new Error("bad");
@@ -73,7 +73,7 @@ describe("single-flight getOrLoad", () => {
   });
 
   it("caches values that are falsy", async () => {
-    const cache = createPositionsCache({ now: manualClock().now });
+    const cache = createPositionsCache({ clock: manualClock() });
     const loader = vi.fn(() => 0);
     await cache.getOrLoad("alice", "count", loader);
     expect(await cache.getOrLoad("alice", "count", loader)).toMatchObject({ value: 0, fromCache: true });

@@ -10,7 +10,7 @@ const quiet = { onError: () => {} };
 describe("stale-if-error", () => {
   it("serves the last value, marked stale with its age, when the reload fails within the bound", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000 });
     const first = await cache.getOrLoad("alice", SUMMARY, () => "v1", { staleIfErrorMs: 10_000 });
     clock.advance(3000 + 10_000);
 
@@ -28,7 +28,7 @@ describe("stale-if-error", () => {
   it("reports the error it stood in for to onError, once per failed load", async () => {
     const clock = manualClock();
     const onError = vi.fn();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 1000, staleIfErrorMs: 5000, onError });
+    const cache = createPositionsCache({ clock, ttlMs: 1000, staleIfErrorMs: 5000, onError });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(2000);
     const reload = deferred<string>();
@@ -46,7 +46,7 @@ describe("stale-if-error", () => {
 
   it("keeps serving the fallback while the source stays down", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 1000, staleIfErrorMs: 5000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 1000, staleIfErrorMs: 5000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(2000);
     expect(await cache.getOrLoad("alice", SUMMARY, down)).toMatchObject({ stale: true, ageMs: 2000 });
@@ -56,7 +56,7 @@ describe("stale-if-error", () => {
 
   it("throws once the value is older than the bound past its expiry", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000, staleIfErrorMs: 10_000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(3000 + 10_000 + 1);
     await expect(cache.getOrLoad("alice", SUMMARY, down)).rejects.toThrow("exchange down");
@@ -64,7 +64,7 @@ describe("stale-if-error", () => {
 
   it("applies the calling site's bound even when the entry was kept longer", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000, staleIfErrorMs: 10_000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(3000 + 2000);
     await expect(cache.getOrLoad("alice", SUMMARY, down, { staleIfErrorMs: 1000 })).rejects.toThrow(
@@ -78,7 +78,7 @@ describe("stale-if-error", () => {
 
   it("is off by default: a failed reload throws", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(3001);
     await expect(cache.getOrLoad("alice", SUMMARY, down)).rejects.toThrow("exchange down");
@@ -86,7 +86,7 @@ describe("stale-if-error", () => {
 
   it("does not serve an expired value from get", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000, staleIfErrorMs: 10_000 });
     await cache.set("alice", SUMMARY, "v1");
     clock.advance(3001);
     expect(await cache.get("alice", SUMMARY)).toBeUndefined();
@@ -95,7 +95,7 @@ describe("stale-if-error", () => {
 
   it("never serves an invalidated value, stale or not", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000, staleIfErrorMs: 10_000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(4000);
     await cache.invalidate("alice");
@@ -104,7 +104,7 @@ describe("stale-if-error", () => {
 
   it("drops the fallback when the invalidation comes while the reload is running", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 3000, staleIfErrorMs: 10_000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 3000, staleIfErrorMs: 10_000 });
     await cache.getOrLoad("alice", SUMMARY, () => "v1");
     clock.advance(4000);
     const reload = deferred<string>();
@@ -118,7 +118,7 @@ describe("stale-if-error", () => {
 
   it("keeps an entry past its expiry only as long as the fallback window", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ ...quiet, now: clock.now, ttlMs: 1000, staleIfErrorMs: 2000 });
+    const cache = createPositionsCache({ ...quiet, clock, ttlMs: 1000, staleIfErrorMs: 2000 });
     await cache.set("alice", SUMMARY, "v1");
     clock.advance(3000);
     expect(cache.cleanup()).toBe(0);

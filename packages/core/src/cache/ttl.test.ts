@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { manualClock } from "../testing/manual.ts";
+import { exactClock } from "./clock.ts";
 import { createPositionsCache } from "./positions-cache.ts";
 
 describe("TTL", () => {
   it("serves an entry until its TTL passes and never after", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 3000 });
+    const cache = createPositionsCache({ clock, ttlMs: 3000 });
     await cache.set("alice", "balances_summary", "v1");
 
     clock.advance(3000);
@@ -16,7 +17,7 @@ describe("TTL", () => {
 
   it("defaults to 3 seconds", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now });
+    const cache = createPositionsCache({ clock });
     await cache.getOrLoad("alice", "balances_summary", () => "v1");
 
     clock.advance(3000);
@@ -27,7 +28,7 @@ describe("TTL", () => {
 
   it("lets a call override the TTL for the entry it stores", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 3000 });
+    const cache = createPositionsCache({ clock, ttlMs: 3000 });
     await cache.set("alice", "short", "s", { ttlMs: 100 });
     await cache.getOrLoad("alice", "long", () => "l", { ttlMs: 10_000 });
 
@@ -41,7 +42,7 @@ describe("TTL", () => {
 
   it("reports when a value was stored, on the cache's clock", async () => {
     const clock = manualClock(5_000);
-    const cache = createPositionsCache({ now: clock.now });
+    const cache = createPositionsCache({ clock });
     const loaded = await cache.getOrLoad("alice", "balances_summary", () => "v1");
     clock.advance(1200);
     const cached = await cache.getOrLoad("alice", "balances_summary", () => "v2");
@@ -52,7 +53,7 @@ describe("TTL", () => {
 
   it("never serves an expired entry even though no cleanup ran", async () => {
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 50 });
+    const cache = createPositionsCache({ clock, ttlMs: 50 });
     await cache.set("alice", "balances_summary", "v1");
     clock.advance(51);
 
@@ -64,7 +65,7 @@ describe("TTL", () => {
   it("works with a clock that starts at 0", async () => {
     // 0 is a valid reading (lru-cache, the former store, took a start time of 0 for "no TTL").
     const clock = manualClock(0);
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
+    const cache = createPositionsCache({ clock, ttlMs: 10 });
     await cache.set("alice", "balances_summary", "v1");
     clock.advance(11);
 
@@ -79,7 +80,7 @@ describe("TTL", () => {
     // Wall clocks step back (NTP): an entry stored at a reading before the cache existed still
     // expires ttlMs after that reading.
     const clock = manualClock();
-    const cache = createPositionsCache({ now: clock.now, ttlMs: 10 });
+    const cache = createPositionsCache({ clock, ttlMs: 10 });
     clock.advance(-1);
     await cache.set("alice", "balances_summary", "v1");
     clock.advance(10);
@@ -96,7 +97,11 @@ describe("cleanup", () => {
 
   it("removes expired entries on its interval, and only expired ones", async () => {
     vi.useFakeTimers();
-    const cache = createPositionsCache({ now: () => Date.now(), ttlMs: 1000, cleanupIntervalMs: 60_000 });
+    const cache = createPositionsCache({
+      clock: exactClock(() => Date.now()),
+      ttlMs: 1000,
+      cleanupIntervalMs: 60_000,
+    });
     await cache.set("alice", "balances_summary", "a");
     await cache.set("bob", "balances_summary", "b", { ttlMs: 100_000 });
     cache.startCleanup();
@@ -114,7 +119,7 @@ describe("cleanup", () => {
 
   it("runs on the default 60 s interval", async () => {
     vi.useFakeTimers();
-    const cache = createPositionsCache({ now: () => Date.now() });
+    const cache = createPositionsCache({ clock: exactClock(() => Date.now()) });
     await cache.set("alice", "balances_summary", "a");
     cache.startCleanup();
     vi.advanceTimersByTime(59_999);
@@ -146,7 +151,7 @@ describe("cleanup", () => {
 
   it("reads and gets leave no timers behind (no engine clock caching)", async () => {
     vi.useFakeTimers();
-    const cache = createPositionsCache({ now: () => Date.now() });
+    const cache = createPositionsCache({ clock: exactClock(() => Date.now()) });
     await cache.getOrLoad("alice", "balances_summary", () => "a");
     await cache.get("alice", "balances_summary");
     cache.cleanup();

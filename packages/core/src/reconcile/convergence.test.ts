@@ -7,7 +7,7 @@ import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPositionsCache } from "../cache/index.ts";
+import { createPositionsCache, exactClock } from "../cache/index.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk, type TradingDeskInstance } from "../domain/desk.ts";
 import { sum, toDecimal } from "../domain/money.ts";
@@ -202,7 +202,7 @@ function startDesk(plan: { faults: Fault[]; next: number }) {
     subscribeAccountEvents: (account, listener) => exchange.subscribeAccountEvents(account, listener),
     close: async () => {},
   };
-  const cache = createPositionsCache({ ttlMs: 3_000, now: () => clock });
+  const cache = createPositionsCache({ ttlMs: 3_000, clock: exactClock(() => clock) });
   const desk = createTradingDesk({
     prisma: crashable,
     cache,

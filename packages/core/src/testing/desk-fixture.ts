@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
-import { createPositionsCache } from "../cache/index.ts";
+import { createPositionsCache, exactClock } from "../cache/index.ts";
 import type { MarketOrderCommand } from "../domain/commands.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk } from "../domain/desk.ts";
@@ -40,7 +40,7 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
   // the test's log, not to a process warning on the test output.
   const cache = createPositionsCache({
     ttlMs: 3_000,
-    now: () => clock,
+    clock: exactClock(() => clock),
     onError: (error, source) => logged.push({ level: "warn", message: `cache ${source}: ${String(error)}` }),
   });
   const logger: DeskLogger = {

@@ -1,7 +1,9 @@
 /** Test helpers: a clock the test moves and promises the test settles (no sleeps). */
 
+/** A cache clock (exact: its upperBound is now) that moves only when the test says. */
 export interface ManualClock {
   now: () => number;
+  upperBound: () => number;
   advance(ms: number): void;
 }
 
@@ -10,6 +12,7 @@ export function manualClock(start = 1_700_000_000_000): ManualClock {
   let time = start;
   return {
     now: () => time,
+    upperBound: () => time,
     advance(ms) {
       time += ms;
     },
