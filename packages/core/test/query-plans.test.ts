@@ -337,6 +337,7 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
           quantity: new Decimal("0.01"),
           price: new Decimal("100"),
           realizedPnl: new Decimal("1.5"),
+          fee: new Decimal("0.02"),
           time: NOW.getTime(),
         },
       ],

@@ -1,13 +1,7 @@
 // The order's leverage reaches the exchange before the entry, once per change, and the record
 // holds what the exchange confirmed; on Binance through POST /fapi/v1/leverage (the fake server).
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPositionsCache } from "../cache/index.ts";
-import { createBinanceGateway } from "../exchange/binance/index.ts";
-import { type FakeBinance, startFakeBinance } from "../exchange/binance/testing/index.ts";
-import { createCredentialsCipher } from "../secrets/index.ts";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
-import { createTradingDesk } from "./desk.ts";
 
 let f: DeskFixture;
 beforeAll(async () => {
@@ -73,35 +67,9 @@ describe("an order's leverage", () => {
 });
 
 describe("an order's leverage on Binance", () => {
-  let fake: FakeBinance;
-  let binance: ReturnType<typeof createBinanceGateway>;
-  beforeAll(async () => {
-    fake = await startFakeBinance();
-    // The fake plays Binance's demo (testnet) servers.
-    binance = createBinanceGateway({ baseUrl: fake.url, wsBaseUrl: fake.wsUrl, testnet: true });
-  });
-  afterAll(async () => {
-    await binance.close();
-    await fake.close();
-  });
-
   it("goes out as POST /fapi/v1/leverage before the order, and the record is what Binance holds", async () => {
-    const desk = createTradingDesk({
-      prisma: f.prisma,
-      cache: createPositionsCache({ ttlMs: 3_000 }),
-      gateways: { SIMULATED: f.exchange, BINANCE_USDM: binance },
-      credentialsCipher: createCredentialsCipher(randomBytes(32).toString("base64")),
-      logger: { warn: () => {}, error: () => {} },
-      reconcile: { setTimeout: () => null, clearTimeout: () => {} },
-    });
-    const { userId } = await f.createTrader();
-    const { id: accountId } = await desk.accounts.add(userId, {
-      exchange: "BINANCE_USDM",
-      label: "Binance",
-      apiKey: fake.apiKey,
-      apiSecret: fake.apiSecret,
-      testnet: true,
-    });
+    const { fake, desk, userId, accountId, close } = await f.binanceTrader();
+    onTestFinished(close);
     fake.requests.length = 0;
     const opened = await desk.orders.create(
       userId,

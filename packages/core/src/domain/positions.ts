@@ -25,6 +25,7 @@ export function createPositionsService(deps: DeskDeps) {
   async function bookRealizedPnl(
     position: OwnedPosition,
     exit: ExchangeOrder,
+    exitRow: { id: string; createdAt: Date; exchangeOrderId: string },
     gateway: ExchangeGateway,
     ref: ExchangeAccountRef,
     warnings: string[],
@@ -35,7 +36,7 @@ export function createPositionsService(deps: DeskDeps) {
       return { amount: toDecimal(position.realizedPnl).plus(exit.realizedPnl), pending: false };
     }
     try {
-      const amount = await realizedPnlFromExchange(deps, gateway, ref, position);
+      const amount = await realizedPnlFromExchange(deps, gateway, ref, position, exitRow);
       return { amount, pending: false };
     } catch (error) {
       deps.logger.warn(
@@ -105,7 +106,8 @@ export function createPositionsService(deps: DeskDeps) {
       const exit = await sendIntent(deps, gateway, ref, intent, request, repeat?.status === "PENDING");
 
       const warnings: string[] = [];
-      const realized = await bookRealizedPnl(position, exit, gateway, ref, warnings);
+      const exitRow = { id: intent.id, createdAt: intent.createdAt, exchangeOrderId: exit.exchangeOrderId };
+      const realized = await bookRealizedPnl(position, exit, exitRow, gateway, ref, warnings);
       const canceledIds = position.protectiveOrders.map((order) => order.id);
       const [closed, order] = await prisma.$transaction([
         prisma.position.update({

@@ -1,5 +1,5 @@
 import type Decimal from "decimal.js";
-import type { ExchangeAccountRef, ExchangeGateway } from "../exchange/gateway.ts";
+import type { ExchangeAccountRef, ExchangeGateway, ExchangeTrade } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { sum, toDecimal } from "./money.ts";
 
@@ -11,12 +11,18 @@ const CLOCK_SKEW_MS = 1000;
  * fills since it opened that belong to its own orders, or to orders the desk has no row for
  * (placed elsewhere, they moved this position). Fills of another position's orders (the previous
  * one on the same symbol, closed in the same second) are not counted. Never a computed guess.
+ *
+ * The same trades say what each of the desk's orders paid in commission: recorded on the order
+ * (`fee`, the sum over its fills), so reading them once serves both. Writing it again is harmless:
+ * it is the exchange's figure, not an increment.
  */
 export async function realizedPnlFromExchange(
   deps: DeskDeps,
   gateway: ExchangeGateway,
   account: ExchangeAccountRef,
   position: { id: string; symbol: string; openedAt: Date },
+  /** The position's exit being booked: its row does not carry the exchange's order id yet. */
+  exit?: { id: string; createdAt: Date; exchangeOrderId: string },
 ): Promise<Decimal> {
   const trades = await gateway.getTrades(account, {
     symbol: position.symbol,
@@ -28,9 +34,10 @@ export async function realizedPnlFromExchange(
       accountId: account.id,
       exchangeOrderId: { in: [...new Set(trades.map((t) => t.exchangeOrderId))] },
     },
-    select: { exchangeOrderId: true, positionId: true },
+    select: { id: true, createdAt: true, exchangeOrderId: true, positionId: true, fee: true },
   });
   const ownerOf = new Map(owners.map((o) => [o.exchangeOrderId, o.positionId]));
+  await recordFees(deps, exit ? [...owners, { ...exit, fee: toDecimal(0) }] : owners, trades);
   return sum(
     trades
       .filter((trade) => {
@@ -39,4 +46,21 @@ export async function realizedPnlFromExchange(
       })
       .map((trade) => toDecimal(trade.realizedPnl)),
   );
+}
+
+/** Each order's commission, summed over its fills, where it differs from what is recorded. */
+async function recordFees(
+  deps: DeskDeps,
+  orders: { id: string; createdAt: Date; exchangeOrderId: string | null; fee: Decimal }[],
+  trades: ExchangeTrade[],
+): Promise<void> {
+  for (const order of orders) {
+    const fee = sum(trades.filter((t) => t.exchangeOrderId === order.exchangeOrderId).map((t) => t.fee));
+    if (fee.eq(toDecimal(order.fee))) continue;
+    // createdAt names the order's month: one partition is read.
+    await deps.prisma.order.update({
+      where: { id: order.id, createdAt: order.createdAt },
+      data: { fee: fee.toFixed() },
+    });
+  }
 }

@@ -7,6 +7,9 @@ import type Decimal from "decimal.js";
 
 /** The sides as values too, for the schemas that check them (zod's z.enum). */
 export const POSITION_SIDES = ["LONG", "SHORT"] as const;
+/** The asset USD-M futures are margined, settled and (without the BNB discount) charged in. */
+export const MARGIN_ASSET = "USDT";
+
 export const ORDER_SIDES = ["BUY", "SELL"] as const;
 export type PositionSide = (typeof POSITION_SIDES)[number];
 export type OrderSide = (typeof ORDER_SIDES)[number];
@@ -94,6 +97,12 @@ export interface ExchangeTrade {
   price: Decimal;
   /** The PnL this fill realized (0 for a fill that opens or adds to a position). */
   realizedPnl: Decimal;
+  /**
+   * The commission charged for this fill, in the margin asset (USDT). 0 when the exchange charged
+   * none (the simulated exchange) or charged it in another asset (Binance's BNB discount): valuing
+   * that would need the asset's price at the time.
+   */
+  fee: Decimal;
   /** Exchange time of the fill, ms since epoch. */
   time: number;
 }

@@ -1,6 +1,6 @@
 // Test fixture for the domain: a fresh database, the simulated exchange, a cache on a manual
 // clock and the desk over them. Real code throughout; only the clock is ours.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
@@ -8,8 +8,11 @@ import { createPositionsCache, exactClock } from "../cache/index.ts";
 import type { MarketOrderCommand } from "../domain/commands.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk } from "../domain/desk.ts";
+import { createBinanceGateway } from "../exchange/binance/index.ts";
+import { type FakeBinanceOptions, startFakeBinance } from "../exchange/binance/testing/index.ts";
 import type { ExchangeGateway, OrderSide, PlaceOrderRequest } from "../exchange/gateway.ts";
 import { createSimulatedExchange, type SimulatedExchange } from "../exchange/simulated/index.ts";
+import { createCredentialsCipher } from "../secrets/index.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 let passwordHash: Promise<string> | null = null;
@@ -57,6 +60,19 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
     ...(options.staleIfErrorMs ? { staleIfErrorMs: options.staleIfErrorMs } : {}),
   });
   let traders = 0;
+  /** A user with one simulated exchange account. */
+  async function createTrader(email = `trader${++traders}@example.com`) {
+    passwordHash ??= hashPassword(TEST_PASSWORD);
+    const user = await db.prisma.user.create({
+      data: {
+        email,
+        passwordHash: await passwordHash,
+        accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
+      },
+      include: { accounts: true },
+    });
+    return { userId: user.id, accountId: user.accounts[0]!.id, email };
+  }
 
   return {
     db,
@@ -70,18 +86,40 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
     advance(ms: number) {
       clock += ms;
     },
-    /** A user with one simulated exchange account. */
-    async createTrader(email = `trader${++traders}@example.com`) {
-      passwordHash ??= hashPassword(TEST_PASSWORD);
-      const user = await db.prisma.user.create({
-        data: {
-          email,
-          passwordHash: await passwordHash,
-          accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
-        },
-        include: { accounts: true },
+    createTrader,
+    /**
+     * A trader with one Binance account on a fake Binance of their own (playing the demo servers),
+     * and a desk with that gateway beside the simulated one, on this fixture's database.
+     */
+    async binanceTrader(fakeOptions: FakeBinanceOptions = {}) {
+      const fake = await startFakeBinance(fakeOptions);
+      const binance = createBinanceGateway({ baseUrl: fake.url, wsBaseUrl: fake.wsUrl, testnet: true });
+      const binanceDesk = createTradingDesk({
+        prisma: db.prisma,
+        cache: createPositionsCache({ ttlMs: 3_000 }),
+        gateways: { SIMULATED: exchange, BINANCE_USDM: binance },
+        credentialsCipher: createCredentialsCipher(randomBytes(32).toString("base64")),
+        logger: { warn: () => {}, error: () => {} },
+        reconcile: { setTimeout: () => null, clearTimeout: () => {} },
       });
-      return { userId: user.id, accountId: user.accounts[0]!.id, email };
+      const { userId } = await createTrader();
+      const { id: accountId } = await binanceDesk.accounts.add(userId, {
+        exchange: "BINANCE_USDM",
+        label: "Binance",
+        apiKey: fake.apiKey,
+        apiSecret: fake.apiSecret,
+        testnet: true,
+      });
+      return {
+        fake,
+        desk: binanceDesk,
+        userId,
+        accountId,
+        async close() {
+          await binance.close();
+          await fake.close();
+        },
+      };
     },
     async close() {
       desk.accountEvents.stop();

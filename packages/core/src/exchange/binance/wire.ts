@@ -12,7 +12,7 @@ import type {
   OrderType,
   SymbolRules,
 } from "../gateway.ts";
-import { ORDER_SIDES } from "../gateway.ts";
+import { MARGIN_ASSET, ORDER_SIDES } from "../gateway.ts";
 
 /**
  * Binance's JSON shapes (USD-M futures) and their mapping to the gateway's types.
@@ -68,6 +68,8 @@ export const userTradeSchema = z
     price: decimal,
     qty: decimal,
     realizedPnl: decimal,
+    commission: decimal,
+    commissionAsset: z.string(),
     time: z.number().int(),
   })
   .loose();
@@ -275,6 +277,8 @@ export function toTrade(raw: unknown): ExchangeTrade {
     quantity: t.qty,
     price: t.price,
     realizedPnl: t.realizedPnl,
+    // USD-M futures charge in the margin asset, or in BNB with the BNB discount: not valued here.
+    fee: t.commissionAsset === MARGIN_ASSET ? t.commission : new Decimal(0),
     time: t.time,
   };
 }

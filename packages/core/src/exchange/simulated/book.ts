@@ -1,7 +1,7 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
 import type { ExchangeOrder, ExchangeTrade, OrderSide, PositionSide } from "../gateway.ts";
-import { ORDER_SIDES, POSITION_SIDES } from "../gateway.ts";
+import { MARGIN_ASSET, ORDER_SIDES, POSITION_SIDES } from "../gateway.ts";
 
 /** One account's books on the simulated exchange: balances, positions and every order it took. */
 export interface Book {
@@ -50,8 +50,6 @@ export interface InitialBook {
     triggerPrice: string;
   }[];
 }
-
-export const MARGIN_ASSET = "USDT";
 
 export function createBook(startingBalance: Decimal, initial: InitialBook | null): Book {
   const book: Book = {
@@ -120,6 +118,8 @@ const persistedTrade = z.object({
   quantity: decimalString,
   price: decimalString,
   realizedPnl: decimalString,
+  // Books stored before fees were recorded have none: 0, as charged.
+  fee: decimalString.default("0"),
   time: z.number().int(),
 });
 const leverage = z.number().int().positive();
@@ -188,6 +188,7 @@ export function serializeBook(book: Book): PersistedBook {
       quantity: t.quantity.toFixed(),
       price: t.price.toFixed(),
       realizedPnl: t.realizedPnl.toFixed(),
+      fee: t.fee.toFixed(),
     })),
     nextTradeId: book.nextTradeId,
   };
@@ -230,6 +231,7 @@ export function parseBook(stored: unknown): Book {
       quantity: new Decimal(t.quantity),
       price: new Decimal(t.price),
       realizedPnl: new Decimal(t.realizedPnl),
+      fee: new Decimal(t.fee),
     })),
     nextTradeId: state.nextTradeId,
   };

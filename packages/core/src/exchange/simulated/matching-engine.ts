@@ -15,7 +15,8 @@ import type {
   PlaceOrderRequest,
   TradeQuery,
 } from "../gateway.ts";
-import { type Book, type BookPosition, MARGIN_ASSET } from "./book.ts";
+import { MARGIN_ASSET } from "../gateway.ts";
+import type { Book, BookPosition } from "./book.ts";
 import { maxLeverageOf, maxNotionalAt, symbolRulesFor } from "./symbol-rules.ts";
 
 /**
@@ -384,6 +385,8 @@ function fill(
     quantity,
     price,
     realizedPnl,
+    // The simulated exchange charges no commission.
+    fee: ZERO,
     time: ctx.now,
   });
 

@@ -114,12 +114,12 @@ export function openAlgoOrderJson(order: ExchangeOrder, at: number) {
   };
 }
 
-/** A fill as GET /fapi/v1/userTrades lists it (the engine charges no commission). */
-export function userTradeJson(trade: ExchangeTrade) {
+/** A fill as GET /fapi/v1/userTrades lists it; its fee charged in `commissionAsset`. */
+export function userTradeJson(trade: ExchangeTrade, commissionAsset = "USDT") {
   return {
     buyer: trade.side === "BUY",
-    commission: "0",
-    commissionAsset: "USDT",
+    commission: trade.fee.toFixed(),
+    commissionAsset,
     id: numericId(trade.tradeId),
     maker: false,
     orderId: numericId(trade.exchangeOrderId),

@@ -78,6 +78,11 @@ export interface FakeBinanceOptions {
    * document it, so tests run the gateway against both. Default the oldest.
    */
   tradeWindowPage?: "oldest" | "newest";
+  /**
+   * The commission userTrades reports per fill: `rate` of its notional, in `asset` (default USDT).
+   * Default none, as the engine charges none (its balances do not pay it either).
+   */
+  commission?: { rate: string; asset?: string };
 }
 
 export interface FakeBinance {
@@ -261,7 +266,11 @@ export async function startFakeBinance(options: FakeBinanceOptions = {}): Promis
       // Neither: the most recent trades of the last 7 days.
       rows = all.filter((t) => t.time >= ctx.now - TRADES_WINDOW_MS).slice(-limit);
     }
-    return rows.map(userTradeJson);
+    const commission = options.commission;
+    if (!commission) return rows.map((t) => userTradeJson(t));
+    return rows.map((t) =>
+      userTradeJson({ ...t, fee: t.price.times(t.quantity).times(commission.rate) }, commission.asset),
+    );
   }
 
   async function findAlgo(account: FakeBinanceAccount, params: URLSearchParams) {
