@@ -235,12 +235,17 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     expectRowsRead(statements, busiestAccounts * 2 * 21);
   });
 
-  it("daily PnL: the view, and the days since its refresh live from their month only", async () => {
+  it("daily PnL: the view by its index only, and the days since its refresh live from their month only", async () => {
     const statements = await plansOf(() => desk.history.daily(busiest, { lastDays: 90 }));
     const summed = statements.filter((statement) => /daily_account_pnl/.test(statement.sql));
     expectIndexReads(summed);
     expectRowsRead(summed, 200);
-    for (const statement of summed) expect(monthsRead(statement)).toEqual([partitionOf(NOW)]);
+    for (const statement of summed) {
+      expect(monthsRead(statement)).toEqual([partitionOf(NOW)]);
+      // The amounts are in its index: a user's days are read without the view's scattered heap.
+      const view = statement.scans.filter((scan) => scan.table === "daily_account_pnl");
+      expect(view.map((scan) => scan.node)).toEqual(["Index Only Scan"]);
+    }
   });
 
   it("intent look-ups by clientOrderId: a repeated order, a repeated close", async () => {
