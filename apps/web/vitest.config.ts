@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SAFETY_NET_MS, TEST_TIMEOUT_MS } from "./e2e/testing/safety-net.ts";
 
 export default defineConfig({
   test: {
@@ -18,11 +19,11 @@ export default defineConfig({
           // Debian's chromium package (Playwright's browser download cannot work on our machines).
           provide: { chromiumPath: "/usr/bin/chromium" },
           fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
-          // A safety net, not a speed claim: a busy machine may take seconds to refetch and repaint
-          // (the 1 s default failed a cache-panel poll under CI load).
-          expect: { poll: { timeout: 15_000 } },
+          // Safety nets, not speed claims (e2e/testing/safety-net.ts): a busy machine may take
+          // seconds to refetch and repaint (the 1 s default failed a cache-panel poll under CI load).
+          testTimeout: TEST_TIMEOUT_MS,
+          hookTimeout: TEST_TIMEOUT_MS,
+          expect: { poll: { timeout: SAFETY_NET_MS } },
         },
       },
     ],

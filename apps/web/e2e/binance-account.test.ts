@@ -3,7 +3,7 @@ import { type FakeBinance, startFakeBinance } from "@tradedesk/core/testing";
 import type { App } from "@tradedesk/server";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
+import { launchChromium, newContext, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * Adding a Binance account from the dashboard, against the fake Binance server (a Binance
@@ -51,7 +51,7 @@ describe("adding a Binance account", () => {
     ["phone", { width: 390, height: 844 }],
   ] as const) {
     it(`refuses a wrong secret under its field, then stores the right keys (${size})`, async () => {
-      const context = await browser.newContext({ viewport });
+      const context = await newContext(browser, { viewport });
       const page = await context.newPage();
       await signIn(page, url);
       const accounts = page.getByRole("region", { name: "Exchange accounts" });

@@ -1,7 +1,15 @@
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launchChromium, SCREENSHOT_DIR, screenshot, signIn, startServer } from "./testing/harness.ts";
+import {
+  DEMO,
+  launchChromium,
+  newContext,
+  SCREENSHOT_DIR,
+  screenshot,
+  signIn,
+  startServer,
+} from "./testing/harness.ts";
 
 /**
  * A trader's day on the dashboard (issue 15), at 1440x900 and on a 390x844 phone: open orders
@@ -41,7 +49,7 @@ async function api(path: string, token: string, input?: unknown) {
 beforeAll(async () => {
   ({ app, url } = await startServer(inject("webDistDir")));
   browser = await launchChromium(inject("chromiumPath"));
-  desktop = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  desktop = await newContext(browser, { viewport: { width: 1440, height: 900 } });
   page = await desktop.newPage();
   watchCsp(page);
 });
@@ -56,9 +64,7 @@ describe("a trader's day, desktop 1440x900", () => {
     await screenshotSignIn(page, "desktop");
     await signIn(page, url);
     await app.simulatedExchange.setMarkPrice("BTCUSDT", "66000");
-    await expect
-      .poll(() => text(page.getByLabel("BTCUSDT long mark price")), { timeout: 5_000 })
-      .toBe("66,000.00");
+    await expect.poll(() => text(page.getByLabel("BTCUSDT long mark price"))).toBe("66,000.00");
     // 0.5 BTC long from 64,250.50 at 5x: margin 32,125.25 / 5; liquidation where margin + PnL
     // meets the 0.4% maintenance margin: 64,250.5 x (1 - 1/5) / (1 - 0.004).
     expect(await text(page.getByLabel("BTCUSDT long margin"))).toBe("6,425.05");
@@ -73,15 +79,11 @@ describe("a trader's day, desktop 1440x900", () => {
     await chart.waitFor();
     expect(await chart.locator("canvas").count()).toBeGreaterThan(0);
     await app.simulatedExchange.setMarkPrice("BTCUSDT", "66123.4");
-    await expect
-      .poll(() => text(page.getByLabel("Chart last price")), { timeout: 5_000 })
-      .toBe("BTCUSDT 66,123.40");
+    await expect.poll(() => text(page.getByLabel("Chart last price"))).toBe("BTCUSDT 66,123.40");
     await page.getByLabel("Chart symbol").selectOption({ label: "ETHUSDT short" });
     await page.getByRole("img", { name: "ETHUSDT mark price chart" }).waitFor();
     await app.simulatedExchange.setMarkPrice("ETHUSDT", "3321.5");
-    await expect
-      .poll(() => text(page.getByLabel("Chart last price")), { timeout: 5_000 })
-      .toBe("ETHUSDT 3,321.50");
+    await expect.poll(() => text(page.getByLabel("Chart last price"))).toBe("ETHUSDT 3,321.50");
     await page.getByRole("img", { name: "ETHUSDT mark price chart" }).screenshot({
       path: `${new URL("../test-results/screenshots/", import.meta.url).pathname}desktop-chart.png`,
     });
@@ -98,7 +100,7 @@ describe("a trader's day, desktop 1440x900", () => {
     );
     await form.getByLabel("Quantity").fill("0.01");
     // At the mark (66,123.40): 661.234 -> 661.23; a tenth of it at 10x.
-    await expect.poll(() => text(form.getByLabel("Order value")), { timeout: 10_000 }).toBe("661.23 USDT");
+    await expect.poll(() => text(form.getByLabel("Order value"))).toBe("661.23 USDT");
     expect(await text(form.getByLabel("Required margin"))).toBe("66.12 USDT");
     expect(await text(page.locator("#quantity-rules"))).toContain("Steps of 0.001 BTC");
 
@@ -121,7 +123,7 @@ describe("a trader's day, desktop 1440x900", () => {
       await answered;
       await expect.poll(() => quantity.getAttribute("aria-describedby")).toBeTruthy();
       const describedBy = await quantity.getAttribute("aria-describedby");
-      await expect.poll(() => text(page.locator(`[id="${describedBy}"]`)), { timeout: 5_000 }).toBe(message);
+      await expect.poll(() => text(page.locator(`[id="${describedBy}"]`))).toBe(message);
     }
     await screenshot(page, "desktop-order-form-errors");
   });
@@ -140,20 +142,17 @@ describe("a trader's day, desktop 1440x900", () => {
       await form.getByRole("status").filter({ hasText: "BUY 0.1 BNBUSDT limit: new" }).waitFor();
     }
     const orders = page.getByRole("table", { name: "BNBUSDT open orders" });
-    await expect.poll(() => orders.getByRole("row").count(), { timeout: 5_000 }).toBe(4); // header + 3
+    await expect.poll(() => orders.getByRole("row").count()).toBe(4); // header + 3
     await screenshot(page, "desktop-open-orders");
 
     await orders.getByRole("button", { name: "Cancel BUY 0.1 BNBUSDT limit entry at 490.00 order" }).click();
-    await page.getByRole("status").filter({ hasText: "1 cancelled" }).waitFor({ timeout: 5_000 });
-    await expect.poll(() => orders.getByRole("row").count(), { timeout: 5_000 }).toBe(3);
+    await page.getByRole("status").filter({ hasText: "1 cancelled" }).waitFor();
+    await expect.poll(() => orders.getByRole("row").count()).toBe(3);
 
     await page.getByRole("button", { name: "Cancel all BNBUSDT orders" }).click();
     await page.getByRole("button", { name: "Confirm: Cancel all BNBUSDT orders" }).click();
-    await page
-      .getByRole("status")
-      .filter({ hasText: "All BNBUSDT orders: 2 cancelled" })
-      .waitFor({ timeout: 5_000 });
-    await orders.waitFor({ state: "detached", timeout: 5_000 });
+    await page.getByRole("status").filter({ hasText: "All BNBUSDT orders: 2 cancelled" }).waitFor();
+    await orders.waitFor({ state: "detached" });
     await form.getByLabel("Order type").selectOption("MARKET");
   });
 
@@ -163,21 +162,17 @@ describe("a trader's day, desktop 1440x900", () => {
     await expect.poll(closedCount).toMatch(/^\d+$/);
     const closedBefore = Number(await closedCount());
     await app.simulatedExchange.setMarkPrice("SOLUSDT", "160");
-    await expect
-      .poll(() => text(page.getByLabel("SOLUSDT long mark price")), { timeout: 5_000 })
-      .toBe("160.00");
+    await expect.poll(() => text(page.getByLabel("SOLUSDT long mark price"))).toBe("160.00");
     await page.getByRole("button", { name: "Close SOLUSDT long position" }).click();
     await page.getByRole("button", { name: "Confirm: Close SOLUSDT long position" }).click();
     await page
       .getByRole("status")
       .filter({ hasText: "SOLUSDT long closed at 160.00: realized PnL" })
-      .waitFor({
-        timeout: 5_000,
-      });
-    await row(page, "SOLUSDT long").waitFor({ state: "detached", timeout: 5_000 });
+      .waitFor();
+    await row(page, "SOLUSDT long").waitFor({ state: "detached" });
     const history = page.getByRole("region", { name: "History" });
     const closedPnl = history.getByLabel("SOLUSDT long realized PnL").first();
-    await expect.poll(() => text(closedPnl), { timeout: 5_000 }).toMatch(/^[+-][\d,]+\.\d{2}/);
+    await expect.poll(() => text(closedPnl)).toMatch(/^[+-][\d,]+\.\d{2}/);
 
     // Enough trades for two pages: a script's market orders and closes.
     const { token } = (await api("auth.login", "", DEMO)) as { token: string };
@@ -194,10 +189,10 @@ describe("a trader's day, desktop 1440x900", () => {
     }
     await history.getByRole("tab", { name: "Trades" }).click();
     const trades = history.getByRole("table", { name: "Trades" });
-    await expect.poll(() => trades.getByRole("row").count(), { timeout: 5_000 }).toBe(11); // header + 10
+    await expect.poll(() => trades.getByRole("row").count()).toBe(11); // header + 10
     await history.getByRole("button", { name: "Older trades" }).click();
     await expect.poll(() => text(history.getByLabel("trades page", { exact: true }))).toBe("Page 2");
-    await expect.poll(() => trades.getByRole("row").count(), { timeout: 5_000 }).toBeGreaterThan(1);
+    await expect.poll(() => trades.getByRole("row").count()).toBeGreaterThan(1);
     await screenshot(page, "desktop-history");
     await history.getByRole("button", { name: "Newer trades" }).click();
     await expect.poll(() => text(history.getByLabel("trades page", { exact: true }))).toBe("Page 1");
@@ -218,10 +213,13 @@ describe("a trader's day, desktop 1440x900", () => {
     const second = await desktop.newPage();
     watchCsp(second);
     await second.goto(url);
-    await row(second, "BTCUSDT long").waitFor({ timeout: 10_000 });
+    await row(second, "BTCUSDT long").waitFor();
+    // From here the first tab gets no answer from the server, so no 401 of its next poll can be
+    // what signs it out: the second tab tells it (BroadcastChannel).
+    await page.route(/\/trpc\//, () => {});
     await second.getByRole("button", { name: "Sign out" }).click();
     await second.getByRole("button", { name: "Sign in" }).waitFor();
-    await page.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 5_000 });
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
     await second.close();
   });
 });
@@ -230,7 +228,7 @@ describe("a trader's day, phone 390x844", () => {
   let phone: BrowserContext;
   let mobile: Page;
   beforeAll(async () => {
-    phone = await browser.newContext({
+    phone = await newContext(browser, {
       viewport: { width: 390, height: 844 },
       isMobile: true,
       hasTouch: true,

@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { type App, createApp, loadConfig } from "@tradedesk/server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
+import { SAFETY_NET_MS } from "./safety-net.ts";
 
 /** Screenshots are test artifacts (gitignored; turbo keeps test-results/ as the test task's output). */
 export const SCREENSHOT_DIR = new URL("../../test-results/screenshots/", import.meta.url).pathname;
@@ -44,6 +51,13 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** A browser profile whose every wait defaults to the safety net, not to a speed claim. */
+export async function newContext(browser: Browser, options?: BrowserContextOptions): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(SAFETY_NET_MS);
+  return context;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
