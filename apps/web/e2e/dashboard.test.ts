@@ -1,7 +1,14 @@
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
+import {
+  causes,
+  expectRefetchedOnPush,
+  holdBalancesPolling,
+  isBalancesFetch,
+  recordCauses,
+} from "./testing/causes.ts";
+import { launchChromium, newContext, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * The dashboard as a trader uses it, in real Chromium against the real server. Controls are
@@ -33,7 +40,7 @@ async function unnamedOrAmbiguousControls(p: Page): Promise<string[]> {
 beforeAll(async () => {
   ({ app, url } = await startServer(inject("webDistDir")));
   browser = await launchChromium(inject("chromiumPath"));
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  context = await newContext(browser, { viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
 });
 
@@ -58,7 +65,7 @@ describe("dashboard in Chromium", () => {
     // Between the seeded stop-loss (62,000) and take-profit (68,500), so the position stays open.
     await app.simulatedExchange.setMarkPrice("BTCUSDT", "66000");
     const mark = page.getByLabel("BTCUSDT long mark price");
-    await expect.poll(() => text(mark), { timeout: 5_000 }).toBe("66,000.00");
+    await expect.poll(() => text(mark)).toBe("66,000.00");
     // 0.5 BTC long from 64,250.50: (66,000 - 64,250.5) x 0.5
     expect(await text(page.getByLabel("BTCUSDT long PnL"))).toBe("+874.75");
   });
@@ -81,7 +88,7 @@ describe("dashboard in Chromium", () => {
     await form.getByLabel("Side").selectOption("BUY");
     await form.getByLabel("Quantity").fill("2");
     await form.getByRole("button", { name: "Place order" }).click();
-    await row(page, "BNBUSDT long").waitFor({ timeout: 5_000 });
+    await row(page, "BNBUSDT long").waitFor();
     expect(await text(form.getByRole("status").filter({ hasText: "Order placed" }))).toContain(
       "BUY 2 BNBUSDT",
     );
@@ -104,7 +111,7 @@ describe("dashboard in Chromium", () => {
   it("closes a position, after asking", async () => {
     await page.getByRole("button", { name: "Close BNBUSDT long position" }).click();
     await page.getByRole("button", { name: "Confirm: Close BNBUSDT long position" }).click();
-    await row(page, "BNBUSDT long").waitFor({ state: "detached", timeout: 5_000 });
+    await row(page, "BNBUSDT long").waitFor({ state: "detached" });
     await row(page, "BTCUSDT long").waitFor();
   });
 
@@ -131,7 +138,7 @@ describe("dashboard in Chromium", () => {
     await editor.getByRole("button", { name: "Cancel" }).click();
     await form.getByLabel("Order type").selectOption("MARKET");
 
-    const fresh = await browser.newContext(); // another browser profile: the sign-in form
+    const fresh = await newContext(browser); // another browser profile: the sign-in form
     const signedOut = await fresh.newPage();
     await signedOut.goto(url);
     await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
@@ -139,51 +146,56 @@ describe("dashboard in Chromium", () => {
     await fresh.close();
   });
 
-  it("shows a second tab the first tab's order within 1 s, before its 5 s poll", async () => {
+  it("shows a second tab the first tab's order by the event stream's push, not by its poll", async () => {
     const second = await context.newPage();
+    await recordCauses(second);
     const eventStreams: string[] = [];
     second.on("request", (request) => {
       if (request.url().includes("dashboard.events")) eventStreams.push(request.url());
     });
     await second.goto(url); // signed in already: one session for the browser's tabs
     await row(second, "SOLUSDT long").waitFor();
-    await second.getByRole("status", { name: "Live updates" }).waitFor();
-    // The order is ready before the wait, so under load the click follows the poll at once.
+    // The stream's first word ("subscribed") comes once the server follows this tab's changes.
+    await expect.poll(() => causes(second)).toContain("event balances-changed subscribed");
+    const poll = await holdBalancesPolling(second);
+
     const form = page.getByRole("form", { name: "New order" });
     await form.getByLabel("Symbol").fill("XRPUSDT");
     await form.getByLabel("Side").selectOption("SELL");
     await form.getByLabel("Quantity").fill("100");
-    // Right after the second tab's own poll, its next one is ~5 s away.
-    await second.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
-    const polledAt = Date.now();
-
-    const placed = page.waitForResponse((r) => r.url().includes("orders.create"));
     await form.getByRole("button", { name: "Place order" }).click();
-    await placed;
-    const orderedAt = Date.now();
 
-    await row(second, "XRPUSDT short").waitFor({ timeout: 1_000 });
-    const seenAt = Date.now();
-    expect(seenAt - orderedAt).toBeLessThanOrEqual(1_000);
-    expect(seenAt - polledAt).toBeLessThan(5_000);
+    // The poll is held: the row came from the refetch that "your data changed" started.
+    await row(second, "XRPUSDT short").waitFor();
+    await expectRefetchedOnPush(second, poll.since);
+    await poll.release();
     // One stream per tab carries both the changes and the prices.
     expect(eventStreams).toHaveLength(1);
     await screenshot(second, "06-second-tab");
     await second.close();
   });
+
   it("refreshes the trader's own tab after an order through the mutation, without the live stream", async () => {
     const offline = await context.newPage();
+    await recordCauses(offline);
     await offline.route(/dashboard\.events/, (route) => route.abort());
     await offline.goto(url);
     await row(offline, "SOLUSDT long").waitFor();
-    // Right after its own poll: only the mutation's invalidation can show the order within 1 s.
-    await offline.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+    const poll = await holdBalancesPolling(offline);
     const form = offline.getByRole("form", { name: "New order" });
     await form.getByLabel("Symbol").fill("BNBUSDT");
     await form.getByLabel("Side").selectOption("BUY");
     await form.getByLabel("Quantity").fill("3");
     await form.getByRole("button", { name: "Place order" }).click();
-    await row(offline, "BNBUSDT long").waitFor({ timeout: 1_000 });
+    // No stream, the poll held: only the mutation's invalidation, once it is answered, refetches.
+    await row(offline, "BNBUSDT long").waitFor();
+    const seen = (await causes(offline, poll.since)).filter(
+      (c) => c.startsWith("event ") || c.endsWith(" orders.create") || isBalancesFetch(c),
+    );
+    expect(seen.slice(0, 2)).toEqual(["sent orders.create", "answered orders.create"]);
+    expect(seen[2]).toSatisfy(isBalancesFetch);
+    expect(seen.filter((c) => c.startsWith("event "))).toEqual([]);
+    await poll.release();
     await offline.close();
   });
 });

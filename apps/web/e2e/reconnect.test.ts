@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import type { App } from "@tradedesk/server";
-import type { Browser, Page, Response } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { DEMO, launchChromium, screenshot, signIn, startServer } from "./testing/harness.ts";
+import { causes, expectRefetchedOnPush, holdBalancesPolling, recordCauses } from "./testing/causes.ts";
+import { DEMO, launchChromium, newContext, screenshot, signIn, startServer } from "./testing/harness.ts";
 
 /**
  * A deploy under an open dashboard: the server goes away, a proxy answers 503 for a while, a new
  * server comes up on the same port. The tab's event stream must come back by itself and carry
- * the next change at once. The database is on disk so the new server knows the same users.
+ * the next change (the tab refetches on its "your data changed", not on the 5 s poll). The database
+ * is on disk so the new server knows the same users.
  */
 
 const dataDir = mkdtempSync(`${tmpdir()}/tradedesk-e2e-restart-`);
@@ -20,7 +22,8 @@ let page: Page;
 
 beforeAll(async () => {
   browser = await launchChromium(inject("chromiumPath"));
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await (await newContext(browser, { viewport: { width: 1440, height: 900 } })).newPage();
+  await recordCauses(page);
 });
 
 afterAll(async () => {
@@ -38,23 +41,30 @@ function unavailable(port: number): Promise<Server> {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 
-const isEventStream = (response: Response) => response.url().includes("dashboard.events");
+/** The HTTP statuses the tab's event stream was answered with, in order. */
+function eventStreamStatuses(p: Page): number[] {
+  const statuses: number[] = [];
+  p.on("response", (response) => {
+    if (response.url().includes("dashboard.events")) statuses.push(response.status());
+  });
+  return statuses;
+}
 
-it("reconnects the live stream after a server restart and hears the next change at once", async () => {
+it("reconnects the live stream after a server restart and hears the next change through it", async () => {
   const first = await startServer(inject("webDistDir"), { databaseUrl });
   apps.push(first.app);
   const port = Number(new URL(first.url).port);
   await signIn(page, first.url);
   await page.getByRole("row", { name: "BTCUSDT long position", exact: true }).waitFor();
+  const streams = eventStreamStatuses(page);
 
   // The stream gives up on the 503: only starting it again brings it back.
-  const refused = page.waitForResponse((r) => isEventStream(r) && r.status() === 503, { timeout: 15_000 });
   await first.app.close();
   const stub = await unavailable(port);
-  await refused;
+  await expect.poll(() => streams).toContain(503);
   // Nothing on screen can be fresh now: the badges say offline, figures are greyed, a banner says why.
   const banner = page.getByRole("alert").filter({ hasText: "The server is not answering" });
-  await banner.waitFor({ timeout: 30_000 });
+  await banner.waitFor();
   expect(await page.getByRole("status", { name: "Balances source" }).textContent()).toMatch(/^offline · /);
   expect(await page.getByRole("status", { name: "Positions source" }).textContent()).toMatch(/^offline · /);
   expect(await page.locator("main.is-stale").count()).toBe(1);
@@ -62,28 +72,29 @@ it("reconnects the live stream after a server restart and hears the next change 
   await screenshot(page, "desktop-server-away");
   await new Promise<void>((resolve, reject) => stub.close((error) => (error ? reject(error) : resolve())));
 
-  const reconnected = page.waitForResponse((r) => isEventStream(r) && r.status() === 200, {
-    timeout: 20_000,
-  });
+  const heardBefore = (await causes(page)).length;
   const second = await startServer(inject("webDistDir"), { databaseUrl, port });
   apps.push(second.app);
-  await reconnected;
-  await expect
-    .poll(() => page.getByRole("status", { name: "Live updates" }).textContent(), { timeout: 10_000 })
-    .toBe("live");
+  await expect.poll(() => streams.at(-1)).toBe(200);
+  await expect.poll(() => page.getByRole("status", { name: "Live updates" }).textContent()).toBe("live");
   // Back: the next read succeeds, the error is gone and the figures are fresh (or cached) again.
-  await banner.waitFor({ state: "detached", timeout: 20_000 });
+  await banner.waitFor({ state: "detached" });
   await expect
-    .poll(() => page.getByRole("status", { name: "Balances source" }).textContent(), { timeout: 10_000 })
+    .poll(() => page.getByRole("status", { name: "Balances source" }).textContent())
     .toMatch(/^(fresh|cached) · /);
   expect(await page.locator("main.is-stale").count()).toBe(0);
 
-  // Right after the tab's own poll, so the 5 s poll cannot be what shows the order.
-  await page.waitForResponse((r) => r.url().includes("dashboard.balances"), { timeout: 10_000 });
+  // The new server follows this tab's changes once the new stream says "subscribed".
+  await expect.poll(() => causes(page, heardBefore)).toContain("event balances-changed subscribed");
+
+  // With the poll held, only the new stream's "your data changed" can show the next order.
+  const poll = await holdBalancesPolling(page);
   await placeOrder(second.url, { symbol: "XRPUSDT", side: "SELL", type: "MARKET", quantity: "50" });
-  await page.getByRole("row", { name: "XRPUSDT short position", exact: true }).waitFor({ timeout: 1_000 });
+  await page.getByRole("row", { name: "XRPUSDT short position", exact: true }).waitFor();
+  await expectRefetchedOnPush(page, poll.since);
+  await poll.release();
   await screenshot(page, "07-after-restart");
-}, 120_000);
+});
 
 /** The order another client (a script, another device) places, over the API's plain HTTP. */
 async function placeOrder(url: string, order: Record<string, string>): Promise<void> {
