@@ -2,3 +2,4 @@
 
 export { type FakeBinance, startFakeBinance } from "../exchange/binance/testing/index.ts";
 export * from "./desk-fixture.ts";
+export { SAFETY_NET_MS } from "./safety-net.ts";

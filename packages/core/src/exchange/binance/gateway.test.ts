@@ -1,5 +1,6 @@
 import Decimal from "decimal.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { SAFETY_NET_MS } from "../../testing/safety-net.ts";
 import {
   ExchangeBannedError,
   ExchangeRateLimitedError,
@@ -11,6 +12,13 @@ import { createSimulatedExchange, type SimulatedTimers } from "../simulated/inde
 import { type BinanceGatewayOptions, createBinanceGateway } from "./gateway.ts";
 import { signQuery } from "./sign.ts";
 import { type FakeBinance, startFakeBinance } from "./testing/fake-binance.ts";
+
+/**
+ * vi.waitFor with the safety net for its limit, not its 1 s default: the fake Binance answers over
+ * real sockets, which a busy machine may hold up for seconds. Under fake timers each check still
+ * advances them by the interval (vi.waitFor's own rule), as the reconnect tests rely on.
+ */
+const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: SAFETY_NET_MS });
 
 /** A clock both the fake server and the gateway read, moved by hand: no waiting in tests. */
 function manualClock() {
@@ -491,18 +499,18 @@ describe("user data stream", () => {
     expect(calls(fake, "POST", "/fapi/v1/listenKey")).toHaveLength(1); // one stream per account
 
     vi.advanceTimersByTime(30 * 60_000);
-    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(1));
+    await waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(1));
     vi.advanceTimersByTime(30 * 60_000);
-    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(2));
+    await waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(2));
 
     await gateway.placeOrder(account, market("evt-1"));
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(events.some((e) => e.type === "order" && e.order.clientOrderId === "evt-1")).toBe(true),
     );
 
     unsubscribe();
     vi.advanceTimersByTime(30 * 60_000);
-    await vi.waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3));
+    await waitFor(() => expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3));
     second();
     vi.advanceTimersByTime(60 * 60_000);
     expect(calls(fake, "PUT", "/fapi/v1/listenKey")).toHaveLength(3);
@@ -525,7 +533,7 @@ describe("leverage", () => {
 
     // ACCOUNT_UPDATE carries no leverage: the gateway fills in the one Binance confirmed.
     await gateway.placeOrder(account, market("lev-1"));
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(events.find((e) => e.type === "position")).toMatchObject({ positions: [{ leverage: 5 }] }),
     );
   });
@@ -557,12 +565,12 @@ describe("streams recover", () => {
     gateway.subscribeMarkPrices(["BTCUSDT"], (tick) => ticks.push(tick.markPrice.toFixed()));
     await gateway.streamsReady();
     await fake.engine.setMarkPrice("BTCUSDT", "65001");
-    await vi.waitFor(() => expect(ticks).toContain("65001"));
+    await waitFor(() => expect(ticks).toContain("65001"));
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     fake.dropStreams();
     // The retry timer is fake: waitFor advances it until the socket is back.
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       await fake.engine.setMarkPrice("BTCUSDT", "65002.5");
       expect(ticks).toContain("65002.5");
     });
@@ -576,11 +584,11 @@ describe("streams recover", () => {
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     fake.expireListenKeys();
-    await vi.waitFor(() => expect(calls(fake, "POST", "/fapi/v1/listenKey")).toHaveLength(2));
+    await waitFor(() => expect(calls(fake, "POST", "/fapi/v1/listenKey")).toHaveLength(2));
     vi.useRealTimers();
     await gateway.streamsReady();
     await gateway.placeOrder(account, market("after-expiry"));
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(events.some((e) => e.type === "order" && e.order.clientOrderId === "after-expiry")).toBe(true),
     );
   });
@@ -594,7 +602,7 @@ describe("streams recover", () => {
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     fake.dropStreams();
-    await vi.waitFor(() => {
+    await waitFor(() => {
       vi.advanceTimersByTime(1000);
       expect(events.filter((e) => e.type === "stream-restarted")).toEqual([
         { type: "stream-restarted", accountId: account.id, at: expect.any(Number) },
@@ -835,20 +843,20 @@ describe("all-market mark prices", () => {
     await gateway.streamsReady();
     expect(fake.marketStreams()).toEqual([["!markPrice@arr@1s"]]);
     // On connect: every listed symbol's mark (Binance's stream sends them all within a second).
-    await vi.waitFor(() => expect(first.ticks).toHaveLength(fake.engine.symbols.length));
+    await waitFor(() => expect(first.ticks).toHaveLength(fake.engine.symbols.length));
     expect(first.ticks).toContain("BTCUSDT 65000 +0");
 
     await fake.engine.setMarkPrice("ETHUSDT", "3401.57");
-    await vi.waitFor(() => expect(second.ticks).toContain("ETHUSDT 3401.57 +0"));
+    await waitFor(() => expect(second.ticks).toContain("ETHUSDT 3401.57 +0"));
     expect(first.ticks).toContain("ETHUSDT 3401.57 +0");
 
     offFirst();
     expect(fake.marketStreams()).toHaveLength(1);
     await fake.engine.setMarkPrice("ETHUSDT", "3402");
-    await vi.waitFor(() => expect(second.ticks).toContain("ETHUSDT 3402 +0"));
+    await waitFor(() => expect(second.ticks).toContain("ETHUSDT 3402 +0"));
     expect(first.ticks).not.toContain("ETHUSDT 3402 +0");
     offSecond();
-    await vi.waitFor(() => expect(fake.marketStreams()).toEqual([]));
+    await waitFor(() => expect(fake.marketStreams()).toEqual([]));
   });
 
   it("sends one message per engine step with every symbol that moved, as Binance's array", async () => {
@@ -856,10 +864,10 @@ describe("all-market mark prices", () => {
     const { ticks, listener } = recorder(clock.now());
     gateway.subscribeAllMarkPrices(listener);
     await gateway.streamsReady();
-    await vi.waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
+    await waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
     const before = ticks.length;
     await fake.engine.tick(); // the walk moves every symbol
-    await vi.waitFor(() => expect(ticks.length).toBe(before + fake.engine.symbols.length));
+    await waitFor(() => expect(ticks.length).toBe(before + fake.engine.symbols.length));
   });
 
   it("reconnects after Binance drops the stream, and the ticks resume", async () => {
@@ -868,12 +876,12 @@ describe("all-market mark prices", () => {
     gateway.subscribeAllMarkPrices(listener);
     await gateway.streamsReady();
     await fake.engine.setMarkPrice("SOLUSDT", "151.25");
-    await vi.waitFor(() => expect(ticks).toContain("SOLUSDT 151.25 +0"));
+    await waitFor(() => expect(ticks).toContain("SOLUSDT 151.25 +0"));
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     fake.dropStreams();
     clock.advance(1000);
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       vi.advanceTimersByTime(1000);
       await fake.engine.setMarkPrice("SOLUSDT", "152.5");
       expect(ticks).toContain("SOLUSDT 152.5 +1000");
@@ -887,7 +895,7 @@ describe("all-market mark prices", () => {
     const { ticks, listener } = recorder(start);
     gateway.subscribeAllMarkPrices(listener);
     await gateway.streamsReady();
-    await vi.waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
+    await waitFor(() => expect(ticks).toHaveLength(fake.engine.symbols.length));
     ticks.length = 0;
 
     clock.advance(1000);
@@ -895,7 +903,7 @@ describe("all-market mark prices", () => {
     fake.pushMarkPrice("BTCUSDT", "64000", start + 500); // late
     fake.pushMarkPrice("ETHUSDT", "3300", start + 500); // ETH's last was at +0
     fake.pushMarkPrice("BTCUSDT", "65003", start + 1000); // as new as the last: passed on
-    await vi.waitFor(() => expect(ticks).toContain("BTCUSDT 65003 +1000"));
+    await waitFor(() => expect(ticks).toContain("BTCUSDT 65003 +1000"));
     expect(ticks).toEqual(["BTCUSDT 65002 +1000", "ETHUSDT 3300 +500", "BTCUSDT 65003 +1000"]);
   });
 
@@ -905,12 +913,12 @@ describe("all-market mark prices", () => {
     const { ticks, listener } = recorder(start);
     gateway.subscribeMarkPrices(["BTCUSDT"], listener);
     await gateway.streamsReady();
-    await vi.waitFor(() => expect(ticks).toEqual(["BTCUSDT 65000 +0"]));
+    await waitFor(() => expect(ticks).toEqual(["BTCUSDT 65000 +0"]));
     clock.advance(2000);
     await fake.engine.setMarkPrice("BTCUSDT", "65010");
     fake.pushMarkPrice("BTCUSDT", "64990", start + 1000);
     fake.pushMarkPrice("BTCUSDT", "65011", start + 2000);
-    await vi.waitFor(() => expect(ticks).toContain("BTCUSDT 65011 +2000"));
+    await waitFor(() => expect(ticks).toContain("BTCUSDT 65011 +2000"));
     expect(ticks).toEqual(["BTCUSDT 65000 +0", "BTCUSDT 65010 +2000", "BTCUSDT 65011 +2000"]);
   });
 });
@@ -931,7 +939,7 @@ describe("user data stream order and gaps", () => {
     await gateway.placeOrder(account, { ...market("rest-1"), type: "LIMIT", price: new Decimal("64000") });
     clock.advance(1000);
     await fake.engine.setMarkPrice("BTCUSDT", "63900");
-    await vi.waitFor(() => expect(orderEvents(events, "rest-1")).toEqual(["NEW 0", "FILLED 0.01"]));
+    await waitFor(() => expect(orderEvents(events, "rest-1")).toEqual(["NEW 0", "FILLED 0.01"]));
 
     // Binance sends the NEW update again, late (its T is a second older).
     const accountId = fake.accounts[0]!.accountId;
@@ -944,7 +952,7 @@ describe("user data stream order and gaps", () => {
     expect(late).toBeDefined();
     fake.pushUserMessage(accountId, late!);
     await gateway.placeOrder(account, market("after-late"));
-    await vi.waitFor(() => expect(orderEvents(events, "after-late")).toEqual(["FILLED 0.01"]));
+    await waitFor(() => expect(orderEvents(events, "after-late")).toEqual(["FILLED 0.01"]));
     expect(orderEvents(events, "rest-1")).toEqual(["NEW 0", "FILLED 0.01"]);
   });
 
@@ -958,14 +966,14 @@ describe("user data stream order and gaps", () => {
     fake.dropStreams();
     // Filled while the gateway is not connected: Binance does not send it again on reconnect.
     await fake.engine.placeOrder({ id: fake.accounts[0]!.accountId }, market("while-down"));
-    await vi.waitFor(() => {
+    await waitFor(() => {
       vi.advanceTimersByTime(1000);
       expect(events.filter((e) => e.type === "stream-restarted")).toHaveLength(1);
     });
     vi.useRealTimers();
     await gateway.streamsReady();
     await gateway.placeOrder(account, market("after-drop"));
-    await vi.waitFor(() => expect(orderEvents(events, "after-drop")).toEqual(["FILLED 0.01"]));
+    await waitFor(() => expect(orderEvents(events, "after-drop")).toEqual(["FILLED 0.01"]));
 
     expect(orderEvents(events, "while-down")).toEqual([]);
     expect(events.filter((e) => e.type === "stream-restarted")).toHaveLength(1);
@@ -982,7 +990,7 @@ describe("user data stream order and gaps", () => {
     fake.loseUserMessages(1, (m) => m.e === "ORDER_TRADE_UPDATE");
     await gateway.placeOrder(account, market("silent"));
     await gateway.placeOrder(account, market("heard"));
-    await vi.waitFor(() => expect(orderEvents(events, "heard")).toEqual(["FILLED 0.01"]));
+    await waitFor(() => expect(orderEvents(events, "heard")).toEqual(["FILLED 0.01"]));
 
     expect(
       fake.userMessages.filter((m) => m.lost).map((m) => (m.message as { o: { c: string } }).o.c),
