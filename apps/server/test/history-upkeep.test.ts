@@ -1,4 +1,5 @@
 import type { AppRouter } from "@tradedesk/api";
+import { SAFETY_NET_MS } from "@tradedesk/core/testing";
 import { DAILY_PNL_VIEW, orderPartitions } from "@tradedesk/db";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { App } from "../src/app.ts";
@@ -67,7 +68,9 @@ describe("the database's upkeep in the server", () => {
 
   it("refreshes the daily PnL view after a repair; the history says as of when", async () => {
     // The start-up check has answered: the gauge shows the recorded refresh.
-    await vi.waitFor(async () => expect(await metric(REFRESHED_AT)).not.toBeNull(), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await metric(REFRESHED_AT)).not.toBeNull(), {
+      timeout: SAFETY_NET_MS,
+    });
     const before = await recordedRefresh();
     expect(await metric(REFRESHED_AT)).toBe(before.getTime() / 1000);
     const refreshedBefore = (await metric(REFRESHED)) ?? 0;
@@ -91,7 +94,7 @@ describe("the database's upkeep in the server", () => {
     expect(report?.repairs.length).toBeGreaterThan(0);
 
     await vi.waitFor(async () => expect(await metric(REFRESHED)).toBe(refreshedBefore + 1), {
-      timeout: 15_000,
+      timeout: SAFETY_NET_MS,
       interval: 200,
     });
     const after = await recordedRefresh();

@@ -1,4 +1,5 @@
 import type { AppRouter } from "@tradedesk/api";
+import { SAFETY_NET_MS } from "@tradedesk/core/testing";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { App } from "../src/app.ts";
@@ -132,7 +133,7 @@ describe("tradedesk server", () => {
     try {
       // Mark prices flow only once the stream follows the user: then it hears their changes too.
       let price = 65_000;
-      // (The desk batches prices once a second, hence the poll's longer timeout.)
+      // (The desk batches prices once a second; the poll's limit is only a safety net.)
       await expect
         .poll(
           async () => {
@@ -140,7 +141,7 @@ describe("tradedesk server", () => {
             await app.simulatedExchange.setMarkPrice("BTCUSDT", String(price));
             return events.includes("mark-prices");
           },
-          { timeout: 5_000, interval: 100 },
+          { timeout: SAFETY_NET_MS, interval: 100 },
         )
         .toBe(true);
 
@@ -201,7 +202,7 @@ describe("event stream lifetime", () => {
       await subscribed;
       expect(held).toEqual({ changes: 1, prices: 1 });
       subscription.unsubscribe();
-      await expect.poll(() => held, { timeout: 5_000 }).toEqual({ changes: 0, prices: 0 });
+      await expect.poll(() => held, { timeout: SAFETY_NET_MS }).toEqual({ changes: 0, prices: 0 });
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
