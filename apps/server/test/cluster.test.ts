@@ -151,6 +151,8 @@ async function call<T>(
 type Balances = {
   data: { positions: { id: string; stopLoss: { triggerPrice: string } | null }[] };
   fromCache: boolean;
+  /** When the instance loaded what it answers (its cache's stamp). */
+  asOf: string;
 };
 const readBalances = (base: string) => call<Balances>(base, "dashboard.balances", undefined, "GET");
 const stopLossOf = (read: Balances) =>
@@ -345,7 +347,7 @@ describe.skipIf(!databaseServerUrl)("several instances behind HAProxy", () => {
     }
   });
 
-  it("with Redis killed: no mutation slower than 1 s, staleness within the TTL, caches dropped when it is back", async () => {
+  it("with Redis killed: mutations answer without it, no answer older than the short TTL, caches dropped when it is back", async () => {
     // Caches warm on every instance.
     await Promise.all(instances.map((i) => readBalances(i.url)));
     const logsBefore = instances.map((i) => i.logs.length);
@@ -365,10 +367,19 @@ describe.skipIf(!databaseServerUrl)("several instances behind HAProxy", () => {
 
     const mutationMs: number[] = [];
     let staleness = 0;
+    // Loaded at most the short TTL before it was asked for: the instance's own stamps, so no
+    // machine is too slow for it (a cache hit is judged at or after the request was sent).
+    const readNoOlderThanShortTtl = async (base: string) => {
+      const askedAt = Date.now();
+      const read = await readBalances(base);
+      expect(askedAt - Date.parse(read.data.asOf)).toBeLessThanOrEqual(BUS_DOWN_TTL_MS);
+      return read;
+    };
     while (performance.now() - outageStarted < REDIS_OUTAGE_MS) {
-      await Promise.all(instances.map((i) => readBalances(i.url)));
+      await Promise.all(instances.map((i) => readNoOlderThanShortTtl(i.url)));
       const stopLoss = nextStopLoss();
       const written = await modify(lb, stopLoss);
+      expect(written.status).toBe(200);
       mutationMs.push(written.ms);
       const answeredAt = performance.now();
       // How long each other instance keeps showing the previous value.
@@ -377,7 +388,7 @@ describe.skipIf(!databaseServerUrl)("several instances behind HAProxy", () => {
           .filter((i) => i.name !== written.servedBy)
           .map(async (instance) => {
             for (let attempt = 0; attempt < 200; attempt++) {
-              const read = await readBalances(instance.url);
+              const read = await readNoOlderThanShortTtl(instance.url);
               if (stopLossOf(read.data) === stopLoss) {
                 staleness = Math.max(staleness, performance.now() - answeredAt);
                 return;
@@ -394,8 +405,9 @@ describe.skipIf(!databaseServerUrl)("several instances behind HAProxy", () => {
       `Redis outage: ${mutationMs.length} mutations, p50 ${mutationMs[Math.floor(mutationMs.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${mutationMs.at(-1)!.toFixed(0)} ms; staleness at most ${staleness.toFixed(0)} ms`,
     );
     expect(mutationMs.length).toBeGreaterThan(5);
-    expect(mutationMs.at(-1)).toBeLessThan(1_000);
-    expect(staleness).toBeLessThanOrEqual(TTL_MS);
+    // Every mutation above was answered while Redis was dead (it comes back only below): none
+    // waited for it. The times printed are a measurement, not asserted (issue 18).
+    for (const instance of instances) expect(await metric(instance, "tradedesk_invalidation_bus_up")).toBe(0);
 
     await startRedis();
     await Promise.all(
