@@ -36,6 +36,7 @@ import {
 import { createTradingDesk, type TradingDeskInstance } from "../src/domain/desk.ts";
 import { cursorOf } from "../src/domain/newest-first.ts";
 import { createSimulatedExchange } from "../src/exchange/simulated/index.ts";
+import { table } from "./markdown-table.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== "--"),
@@ -326,44 +327,73 @@ out(
     "one random user each, one client, times as the desk sees them (Prisma included).",
 );
 out();
-out("| table | rows | size |");
-out("| --- | ---: | ---: |");
-for (const size of sizes) {
-  out(
-    `| ${size.name} | ${Number(size.rows).toLocaleString("en")} | ${(Number(size.bytes) / 2 ** 30).toFixed(2)} GiB |`,
-  );
-}
+lines.push(
+  ...table(
+    ["table", "rows", "size"],
+    sizes.map((size) => [
+      size.name,
+      Number(size.rows).toLocaleString("en"),
+      `${(Number(size.bytes) / 2 ** 30).toFixed(2)} GiB`,
+    ]),
+  ),
+);
 out();
-out("| query | partitioned p50 | p99 | not partitioned p50 | p99 | p50 ratio | p99 ratio |");
-out("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 const missed: string[] = [];
-for (const [label] of dashboard) {
+const dashboardRows = dashboard.map(([label]) => {
   const a = timings.get(`${label}|partitioned`)!;
   const b = timings.get(`${label}|plain`)!;
-  out(
-    `| ${label} | ${ms(pct(a, 50))} ms | ${ms(pct(a, 99))} ms | ${ms(pct(b, 50))} ms | ${ms(pct(b, 99))} ms | ` +
-      `${ratio(pct(a, 50), pct(b, 50))} | ${ratio(pct(a, 99), pct(b, 99))} |`,
-  );
   if (pct(a, 99) >= GOAL_P99_MS) missed.push(`${label}: p99 ${ms(pct(a, 99))} ms`);
-}
+  return [
+    label,
+    `${ms(pct(a, 50))} ms`,
+    `${ms(pct(a, 99))} ms`,
+    `${ms(pct(b, 50))} ms`,
+    `${ms(pct(b, 99))} ms`,
+    ratio(pct(a, 50), pct(b, 50)),
+    ratio(pct(a, 99), pct(b, 99)),
+  ];
+});
+lines.push(
+  ...table(
+    ["query", "partitioned p50", "p99", "not partitioned p50", "p99", "p50 ratio", "p99 ratio"],
+    dashboardRows,
+  ),
+);
 out();
-out("| daily PnL | from daily_account_pnl p50 | p99 | aggregated live p50 | p99 | live / view p50 | p99 |");
-out("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 const speedups: string[] = [];
 const dailyRows: [string, string][] = [
   ...dailyRanges.map(([range]): [string, string] => [range, range]),
   ["busiest", `${dailyRanges.at(-1)![0]}, the 10 busiest users`],
 ];
-for (const [range, label] of dailyRows) {
+const viewRows = dailyRows.map(([range, label]) => {
   const view = timings.get(`daily ${range}|view`)!;
   const liveTimes = timings.get(`daily ${range}|live`)!;
-  out(
-    `| ${label} | ${ms(pct(view, 50))} ms | ${ms(pct(view, 99))} ms | ${ms(pct(liveTimes, 50))} ms | ` +
-      `${ms(pct(liveTimes, 99))} ms | ${ratio(pct(liveTimes, 50), pct(view, 50))} | ${ratio(pct(liveTimes, 99), pct(view, 99))} |`,
-  );
   const speedup = pct(liveTimes, 50) / pct(view, 50);
   speedups.push(`${label} ${speedup >= GOAL_VIEW_SPEEDUP ? "met" : "missed"} (${speedup.toFixed(0)}x)`);
-}
+  return [
+    label,
+    `${ms(pct(view, 50))} ms`,
+    `${ms(pct(view, 99))} ms`,
+    `${ms(pct(liveTimes, 50))} ms`,
+    `${ms(pct(liveTimes, 99))} ms`,
+    ratio(pct(liveTimes, 50), pct(view, 50)),
+    ratio(pct(liveTimes, 99), pct(view, 99)),
+  ];
+});
+lines.push(
+  ...table(
+    [
+      "daily PnL",
+      "from daily_account_pnl p50",
+      "p99",
+      "aggregated live p50",
+      "p99",
+      "live / view p50",
+      "p99",
+    ],
+    viewRows,
+  ),
+);
 out();
 out(
   `Goals: every dashboard query under ${GOAL_P99_MS} ms at p99 (partitioned): ${missed.length ? `missed by ${missed.join("; ")}` : "met"}. ` +

@@ -17,6 +17,7 @@ import { Bench } from "tinybench";
 import { sharedClock } from "../src/cache/clock.ts";
 import { entryKey } from "../src/cache/entry-key.ts";
 import { BALANCES_SUMMARY, createPositionsCache, exactClock } from "../src/cache/index.ts";
+import { table } from "./markdown-table.ts";
 
 const BATCH = 1_000;
 const ROUNDS = 5;
@@ -197,18 +198,6 @@ const storm = await stampede();
 const mem = await memory();
 
 const baseline = hits[0]!.opsPerSec;
-/**
- * A Markdown table with aligned columns (first column left, the rest right), laid out the way
- * Biome formats Markdown, so the results file passes `biome check` as written.
- */
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, c) => Math.max(3, h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(" | ")} |`;
-  const rule = `| ${widths.map((w, c) => (c === 0 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`;
-  return [line(header), rule, ...rows.map(line)];
-}
-
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const lines = [
   "# Positions cache benchmark",
