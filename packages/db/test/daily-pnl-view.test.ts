@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAILY_PNL_VIEW, type Database, refreshDailyPnlView } from "../src/index.ts";
-import { createTestDatabase } from "../src/testing/index.ts";
+import { createTestAccount, createTestDatabase } from "../src/testing/index.ts";
 
 let db: Database;
 let accountId: string;
 beforeAll(async () => {
   db = await createTestDatabase();
-  const user = await db.prisma.user.create({
-    data: {
-      email: "daily-pnl@example.com",
-      passwordHash: "x",
-      accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
-    },
-    include: { accounts: true },
-  });
-  accountId = user.accounts[0]!.id;
+  accountId = await createTestAccount(db, "daily-pnl@example.com");
 });
 afterAll(() => db.close());
 

@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, Prisma } from "../src/index.ts";
-import { createTestDatabase } from "../src/testing/index.ts";
+import { createTestAccount, createTestDatabase } from "../src/testing/index.ts";
 
 // What the rest of the code base relies on from the driver adapter (PGlite's or pg's): run on both.
 let db: Database;
 let accountId: string;
 beforeAll(async () => {
   db = await createTestDatabase();
-  const user = await db.prisma.user.create({
-    data: {
-      email: "adapter@example.com",
-      passwordHash: "x",
-      accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
-    },
-    include: { accounts: true },
-  });
-  accountId = user.accounts[0]!.id;
+  accountId = await createTestAccount(db, "adapter@example.com");
 });
 afterAll(() => db.close());
 

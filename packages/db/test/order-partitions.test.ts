@@ -2,21 +2,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlAccessOf } from "../src/connection/database.ts";
 import { type Database, maintainOrderPartitions, orderPartitions } from "../src/index.ts";
-import { createTestDatabase } from "../src/testing/index.ts";
+import { createTestAccount, createTestDatabase } from "../src/testing/index.ts";
 
 let db: Database;
 let accountId: string;
 beforeAll(async () => {
   db = await createTestDatabase();
-  const user = await db.prisma.user.create({
-    data: {
-      email: "partitions@example.com",
-      passwordHash: "x",
-      accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
-    },
-    include: { accounts: true },
-  });
-  accountId = user.accounts[0]!.id;
+  accountId = await createTestAccount(db, "partitions@example.com");
 });
 afterAll(() => db.close());
 

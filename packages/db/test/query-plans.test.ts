@@ -1,21 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/index.ts";
-import { createTestDatabase, explain, leadingColumns, scansOf } from "../src/testing/index.ts";
+import {
+  createTestAccount,
+  createTestDatabase,
+  explain,
+  leadingColumns,
+  scansOf,
+} from "../src/testing/index.ts";
 
 let db: Database;
 let accountId: string;
 beforeAll(async () => {
   db = await createTestDatabase();
-  const user = await db.prisma.user.create({
-    data: {
-      email: "plans@example.com",
-      passwordHash: "x",
-      accounts: { create: { exchange: "SIMULATED", label: "Simulated" } },
-    },
-    include: { accounts: true },
-  });
-  accountId = user.accounts[0]!.id;
+  accountId = await createTestAccount(db, "plans@example.com");
   await db.prisma.position.createMany({
     data: Array.from({ length: 3 }, (_, i) => ({
       accountId,

@@ -70,3 +70,12 @@ async function dropTestSchema(db: Database): Promise<void> {
   const { schema, withSession } = sqlAccessOf(db);
   await withSession((session) => session.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
 }
+
+/** A user (no usable password) with one simulated exchange account, for tests that need rows owned by an account. */
+export async function createTestAccount(db: Database, email: string): Promise<string> {
+  const user = await db.prisma.user.create({
+    data: { email, passwordHash: "x", accounts: { create: { exchange: "SIMULATED", label: "Simulated" } } },
+    include: { accounts: true },
+  });
+  return user.accounts[0]!.id;
+}
