@@ -4,6 +4,7 @@ import type { AppRouter } from "@tradedesk/api";
 import { afterAll, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { listenForBalancesChanged } from "./testing/balances-changed.ts";
 import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
@@ -46,24 +47,7 @@ it("reconnects the event stream to the restarted server", async () => {
   });
   const trader = createTestClient<AppRouter>(url, { authorization: `Bearer ${token}`, token });
 
-  // The reasons of the balances-changed events heard, cleared by each wait that finds one.
-  const reasons: string[] = [];
-  let heard = () => {};
-  const hear = async (reason: string) => {
-    while (!reasons.includes(reason)) {
-      await new Promise<void>((resolve) => {
-        heard = resolve;
-      });
-    }
-    reasons.length = 0;
-  };
-  const subscription = trader.dashboard.events.subscribe(undefined, {
-    onData: ({ data }) => {
-      if (data.type !== "balances-changed") return;
-      reasons.push(data.reason);
-      heard();
-    },
-  });
+  const { hear, unsubscribe } = listenForBalancesChanged(trader);
   try {
     await hear("subscribed");
     await first.close();
@@ -84,6 +68,6 @@ it("reconnects the event stream to the restarted server", async () => {
     });
     await hear("all data changed");
   } finally {
-    subscription.unsubscribe();
+    unsubscribe();
   }
 }, 90_000);

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { AppRouter } from "@tradedesk/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { listenForBalancesChanged } from "./testing/balances-changed.ts";
 import { createTestClient } from "./testing/trpc-client.ts";
 
 /**
@@ -91,23 +92,7 @@ it("report:balances and cache:invalidate run beside the server and act on its ca
   expect((await trader.dashboard.balances.query()).fromCache).toBe(true);
 
   // A dashboard tab, to hear "your data changed".
-  const reasons: string[] = [];
-  let heard = () => {};
-  const hear = async (match: (reason: string) => boolean) => {
-    while (!reasons.some(match)) {
-      await new Promise<void>((resolve) => {
-        heard = resolve;
-      });
-    }
-    reasons.length = 0;
-  };
-  const subscription = trader.dashboard.events.subscribe(undefined, {
-    onData: ({ data }) => {
-      if (data.type !== "balances-changed") return;
-      reasons.push(data.reason);
-      heard();
-    },
-  });
+  const { hear, unsubscribe } = listenForBalancesChanged(trader);
   try {
     await hear((reason) => reason === "subscribed");
 
@@ -129,6 +114,6 @@ it("report:balances and cache:invalidate run beside the server and act on its ca
     // ...and the open tab was told.
     await hear((reason) => reason !== "subscribed");
   } finally {
-    subscription.unsubscribe();
+    unsubscribe();
   }
 }, 120_000);
