@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAILY_PNL_VIEW, type Database, refreshDailyPnlView } from "../src/index.ts";
+import { DAILY_PNL_VIEW, DAILY_USER_PNL_VIEW, type Database, refreshDailyPnlView } from "../src/index.ts";
 import { createTestAccount, createTestDatabase } from "../src/testing/index.ts";
 
 let db: Database;
@@ -10,11 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const closePosition = (realizedPnl: string, closedAt: Date) =>
+const closePosition = (realizedPnl: string, closedAt: Date, on = { accountId, symbol: "BTCUSDT" }) =>
   db.prisma.position.create({
     data: {
-      accountId,
-      symbol: "BTCUSDT",
+      ...on,
       side: "LONG",
       quantity: "1",
       entryPrice: "60000",
@@ -75,5 +74,28 @@ describe("refreshing daily_account_pnl", () => {
     ]);
     expect(results.map((r) => r.refreshed).sort()).toEqual([false, true]);
     expect(results[0]!.refreshedAt).toEqual(results[1]!.refreshedAt);
+  });
+
+  it("refreshes the per-user rollup with it: a day's row sums the user's accounts and symbols", async () => {
+    const { userId } = await db.prisma.exchangeAccount.findUniqueOrThrow({ where: { id: accountId } });
+    const second = await db.prisma.exchangeAccount.create({
+      data: { userId, exchange: "SIMULATED", label: "Second" },
+    });
+    const day = new Date("2026-04-01T08:00:00Z");
+    await closePosition("1.25", day);
+    await closePosition("0.5", day, { accountId, symbol: "ETHUSDT" });
+    await closePosition("-3", day, { accountId: second.id, symbol: "BTCUSDT" });
+    const userDays = () =>
+      db.prisma.$queryRawUnsafe<{ day: string; pnl: string; closed: number }[]>(
+        `SELECT day::text AS day, realized_pnl::text AS pnl, closed_positions AS closed
+           FROM ${DAILY_USER_PNL_VIEW} WHERE user_id = $1::uuid AND day = '2026-04-01'`,
+        userId,
+      );
+    expect(await userDays()).toEqual([]);
+
+    await refreshDailyPnlView(db);
+
+    // Three (account, symbol) rows in daily_account_pnl, one in the rollup; no trailing zeros.
+    expect(await userDays()).toEqual([{ day: "2026-04-01", pnl: "-1.25", closed: 3 }]);
   });
 });

@@ -3,6 +3,8 @@ import { sqlAccessOf } from "../connection/database.ts";
 
 /** The materialized view of realized PnL, fees and volume per account, symbol and UTC day. */
 export const DAILY_PNL_VIEW = "daily_account_pnl";
+/** Its rollup over accounts and symbols: one row per user and UTC day (what the PnL curve reads). */
+export const DAILY_USER_PNL_VIEW = "daily_user_pnl";
 
 export interface DailyPnlViewRefresh {
   /**
@@ -25,8 +27,9 @@ export interface DailyPnlViewRefreshOptions {
 const REFRESH_LOCK_KEY = 72707371;
 
 /**
- * `REFRESH MATERIALIZED VIEW CONCURRENTLY daily_account_pnl` (readers keep the old rows meanwhile)
- * and the time it is as of, in one transaction. One refresh at a time across every instance on
+ * `REFRESH MATERIALIZED VIEW CONCURRENTLY daily_account_pnl`, then its rollup daily_user_pnl
+ * from it (readers keep the old rows of both meanwhile, and see the new ones together), and the
+ * time they are as of, in one transaction. One refresh at a time across every instance on
  * the database (a transaction-level advisory lock): a second caller waits for the first, then
  * skips when the first's refresh already started after its `notBefore`.
  */
@@ -52,6 +55,7 @@ export async function refreshDailyPnlView(
       );
       const startedAt = performance.now();
       await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY "${DAILY_PNL_VIEW}"`);
+      await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY "${DAILY_USER_PNL_VIEW}"`);
       const durationMs = performance.now() - startedAt;
       await tx.query(
         `INSERT INTO materialized_view_refreshes (view_name, refreshed_at) VALUES ($1, $2)
