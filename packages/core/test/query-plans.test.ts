@@ -235,17 +235,29 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     expectRowsRead(statements, busiestAccounts * 2 * 21);
   });
 
-  it("daily PnL: the view by its index only, and the days since its refresh live from their month only", async () => {
-    const statements = await plansOf(() => desk.history.daily(busiest, { lastDays: 90 }));
-    const summed = statements.filter((statement) => /daily_account_pnl/.test(statement.sql));
+  it("daily PnL and summary: the views by their index only, and the days since their refresh live from their month only", async () => {
+    const [traded] = await db.prisma.$queryRaw<{ symbol: string }[]>`
+      SELECT p.symbol FROM positions p JOIN exchange_accounts a ON a.id = p.account_id
+       WHERE a.user_id = ${busiest}::uuid AND p.status = 'CLOSED' LIMIT 1`;
+    const statements = [
+      ...(await plansOf(() => desk.history.daily(busiest, { lastDays: 90 }))),
+      ...(await plansOf(() => desk.history.summary(busiest, { lastDays: 90 }))),
+      ...(await plansOf(() => desk.history.daily(busiest, { lastDays: 90, symbol: traded!.symbol }))),
+    ];
+    const summed = statements.filter((statement) => /daily_(user|account)_pnl/.test(statement.sql));
+    expect(summed).toHaveLength(3);
     expectIndexReads(summed);
     expectRowsRead(summed, 200);
     for (const statement of summed) {
       expect(monthsRead(statement)).toEqual([partitionOf(NOW)]);
-      // The amounts are in its index: a user's days are read without the view's scattered heap.
-      const view = statement.scans.filter((scan) => scan.table === "daily_account_pnl");
-      expect(view.map((scan) => scan.node)).toEqual(["Index Only Scan"]);
+      // The amounts are in the views' indexes: a user's days are read without their scattered heap.
+      const views = statement.scans.filter((scan) => scan.table.startsWith("daily_"));
+      expect(views.map((scan) => scan.node)).toEqual(["Index Only Scan"]);
     }
+    // A user's days over every symbol come from the rollup; one symbol's from daily_account_pnl.
+    expect(
+      summed.map((statement) => statement.scans.find((scan) => scan.table.startsWith("daily_"))?.table),
+    ).toEqual(["daily_user_pnl", "daily_user_pnl", "daily_account_pnl"]);
   });
 
   it("intent look-ups by clientOrderId: a repeated order, a repeated close", async () => {

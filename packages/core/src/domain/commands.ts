@@ -71,6 +71,8 @@ export interface ClosedPositionsQuery {
 export interface DailyPnlQuery {
   /** Only this account; another user's reads as an account without history. */
   accountId?: string;
+  /** Only this symbol (e.g. BTCUSDT). */
+  symbol?: string;
   /** The last N UTC days, today included (instead of from / to). */
   lastDays?: number;
   /** "YYYY-MM-DD", the first day; absent: from the first day with history. */

@@ -72,6 +72,17 @@ const recordRefreshAt = (at: string) =>
     data: { refreshedAt: new Date(at) },
   });
 
+/** The BTCUSDT position closed and its order filled on the 20th, as the view holds them. */
+const btcOnThe20th = {
+  day: "2026-11-20",
+  realizedPnl: "100.5",
+  fees: "12.25",
+  net: "88.25",
+  volume: "30000",
+  closedPositions: 1,
+  filledOrders: 1,
+};
+
 describe("the daily PnL history", () => {
   beforeAll(async () => {
     await closed(main, "BTCUSDT", "100.5", "2026-11-20T09:00:00Z");
@@ -89,15 +100,7 @@ describe("the daily PnL history", () => {
     const history = await f.desk.history.daily(userId, {});
 
     expect(history.days).toEqual([
-      {
-        day: "2026-11-20",
-        realizedPnl: "100.5",
-        fees: "12.25",
-        net: "88.25",
-        volume: "30000",
-        closedPositions: 1,
-        filledOrders: 1,
-      },
+      btcOnThe20th,
       {
         day: "2026-11-22",
         realizedPnl: "-30.25",
@@ -133,6 +136,25 @@ describe("the daily PnL history", () => {
         await f.prisma.materializedViewRefresh.findUniqueOrThrow({ where: { viewName: DAILY_PNL_VIEW } })
       ).refreshedAt.toISOString(),
     );
+  });
+
+  it("reads one symbol: its days from the per-symbol view and live, with their totals", async () => {
+    const btc = await f.desk.history.daily(userId, { symbol: "BTCUSDT" });
+    expect(btc.days).toEqual([btcOnThe20th]);
+    expect(btc.totals).toEqual({ ...btc.days[0], day: undefined });
+
+    const sol = await f.desk.history.daily(userId, { symbol: "SOLUSDT" });
+    expect(sol.days.map((d) => [d.day, d.realizedPnl, d.volume])).toEqual([["2026-11-24", "7", "1500"]]);
+
+    const none = await f.desk.history.summary(userId, { symbol: "ETHUSDT", accountId: main });
+    expect(none.totals).toEqual({
+      realizedPnl: "0",
+      fees: "0",
+      net: "0",
+      volume: "0",
+      closedPositions: 0,
+      filledOrders: 0,
+    });
   });
 
   it("reads every day since the view's last refresh live, and earlier days as the view holds them", async () => {
