@@ -49,6 +49,12 @@ describe("history.daily and history.summary", () => {
 
     const summary = await trader.api.history.summary();
     expect(summary.totals).toEqual(history.totals);
+    // One symbol: the position's (the default range stays the last 90 days); another: nothing.
+    expect(await trader.api.history.daily({ symbol: "BTCUSDT" })).toMatchObject({
+      from: "2026-08-27",
+      days: history.days,
+    });
+    expect((await trader.api.history.summary({ symbol: "ETHUSDT" })).totals.filledOrders).toBe(0);
     expect((await other.api.history.daily()).days).toEqual([]);
     expect((await other.api.history.summary({ accountId: trader.accountId })).totals.closedPositions).toBe(0);
   });
@@ -77,6 +83,9 @@ describe("history.daily and history.summary", () => {
     });
     expect(await fieldsOf({ from: "2026-02-30" })).toEqual({ from: ["must be a date, YYYY-MM-DD"] });
     expect(await fieldsOf({ lastDays: 0 })).toEqual({ lastDays: ["must be at least 1"] });
+    expect(await fieldsOf({ symbol: "btc" })).toEqual({
+      symbol: ["must be a USDT-margined symbol such as BTCUSDT"],
+    });
     expect(Object.keys(await fieldsOf({ userId: trader.userId }))).toEqual([]);
     // Only `from`, after today: the domain's rule, on the same field.
     expect(await fieldsOf({ from: "2026-12-01" })).toEqual({ from: ["must not be after 2026-11-24"] });

@@ -141,10 +141,14 @@ export const closedPositionsInput = z
 
 const day = z.iso.date({ message: "must be a date, YYYY-MM-DD" });
 
-/** A range of UTC days: the last N (today included), or from / to (inclusive); default the last 90. */
+/**
+ * A range of UTC days: the last N (today included), or from / to (inclusive); default the last 90.
+ * Optionally one account, one symbol.
+ */
 export const historyInput = z
   .strictObject({
     accountId: id.optional(),
+    symbol: symbol.optional(),
     lastDays: z
       .int({ message: "must be a whole number of days" })
       .min(1, "must be at least 1")
