@@ -86,8 +86,9 @@ describe("refreshing daily_account_pnl", () => {
     await closePosition("0.5", day, { accountId, symbol: "ETHUSDT" });
     await closePosition("-3", day, { accountId: second.id, symbol: "BTCUSDT" });
     const userDays = () =>
-      db.prisma.$queryRawUnsafe<{ day: string; pnl: string; closed: number }[]>(
-        `SELECT day::text AS day, realized_pnl::text AS pnl, closed_positions AS closed
+      db.prisma.$queryRawUnsafe<{ day: string; pnl: string; closed: number; won: number }[]>(
+        `SELECT day::text AS day, realized_pnl::text AS pnl, closed_positions AS closed,
+                winning_positions AS won
            FROM ${DAILY_USER_PNL_VIEW} WHERE user_id = $1::uuid AND day = '2026-04-01'`,
         userId,
       );
@@ -95,7 +96,8 @@ describe("refreshing daily_account_pnl", () => {
 
     await refreshDailyPnlView(db);
 
-    // Three (account, symbol) rows in daily_account_pnl, one in the rollup; no trailing zeros.
-    expect(await userDays()).toEqual([{ day: "2026-04-01", pnl: "-1.25", closed: 3 }]);
+    // Three (account, symbol) rows in daily_account_pnl, one in the rollup; no trailing zeros;
+    // two of the three positions made money.
+    expect(await userDays()).toEqual([{ day: "2026-04-01", pnl: "-1.25", closed: 3, won: 2 }]);
   });
 });

@@ -80,6 +80,7 @@ const btcOnThe20th = {
   net: "88.25",
   volume: "30000",
   closedPositions: 1,
+  winningPositions: 1,
   filledOrders: 1,
 };
 
@@ -108,6 +109,7 @@ describe("the daily PnL history", () => {
         net: "-31.45",
         volume: "6001",
         closedPositions: 1,
+        winningPositions: 0,
         filledOrders: 1,
       },
       {
@@ -117,6 +119,7 @@ describe("the daily PnL history", () => {
         net: "6.7",
         volume: "1500",
         closedPositions: 1,
+        winningPositions: 1,
         filledOrders: 1,
       },
     ]);
@@ -126,6 +129,8 @@ describe("the daily PnL history", () => {
       net: "63.5",
       volume: "37501",
       closedPositions: 3,
+      // Two of the three made money: a win rate of 2/3.
+      winningPositions: 2,
       filledOrders: 3,
     });
     expect(history).toMatchObject({ from: null, to: "2026-11-24", asOf: "2026-11-24T10:00:00.000Z" });
@@ -153,6 +158,7 @@ describe("the daily PnL history", () => {
       net: "0",
       volume: "0",
       closedPositions: 0,
+      winningPositions: 0,
       filledOrders: 0,
     });
   });

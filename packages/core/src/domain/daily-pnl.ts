@@ -15,6 +15,7 @@ interface DayRow {
   net: string;
   volume: string;
   closed_positions: number;
+  winning_positions: number;
   filled_orders: number;
 }
 
@@ -77,39 +78,41 @@ async function historyOf(
     query.accountId || query.symbol
       ? Prisma.sql`
         SELECT v.day, sum(v.realized_pnl), sum(v.fees), sum(v.volume),
-               sum(v.closed_positions)::int, sum(v.filled_orders)::int
+               sum(v.closed_positions)::int, sum(v.winning_positions)::int, sum(v.filled_orders)::int
           FROM daily_account_pnl v ${owned("v")}
          WHERE ${inRange(Prisma.sql`v.day`)}
          GROUP BY v.day`
       : Prisma.sql`
-        SELECT v.day, v.realized_pnl, v.fees, v.volume, v.closed_positions, v.filled_orders
+        SELECT v.day, v.realized_pnl, v.fees, v.volume, v.closed_positions, v.winning_positions,
+               v.filled_orders
           FROM daily_user_pnl v
          WHERE v.user_id = ${userId}::uuid AND ${inRange(Prisma.sql`v.day`)}`;
   const dayRows = answer.days
     ? Prisma.sql`
       SELECT day::text AS day, ${wire("realized_pnl")} AS realized_pnl, ${wire("fees")} AS fees,
              ${wire("realized_pnl - fees")} AS net, ${wire("volume")} AS volume, closed_positions,
-             filled_orders
+             winning_positions, filled_orders
         FROM days
       UNION ALL`
     : Prisma.empty;
 
   const rows = await prisma.$queryRaw<DayRow[]>`
-    WITH days (day, realized_pnl, fees, volume, closed_positions, filled_orders) AS (
+    WITH days (day, realized_pnl, fees, volume, closed_positions, winning_positions, filled_orders) AS (
       ${viewDays}
       UNION ALL
       SELECT day, sum(realized_pnl), sum(fees), sum(volume), sum(closed_positions)::int,
-             sum(filled_orders)::int
+             sum(winning_positions)::int, sum(filled_orders)::int
         FROM (
           SELECT (p.closed_at AT TIME ZONE 'UTC')::date AS day, p.realized_pnl, 0 AS fees,
-                 0 AS volume, 1 AS closed_positions, 0 AS filled_orders
+                 0 AS volume, 1 AS closed_positions, (p.realized_pnl > 0)::int AS winning_positions,
+                 0 AS filled_orders
             FROM positions p ${owned("p")}
            WHERE p.status = 'CLOSED'
              AND p.closed_at >= ${utcMidnight(liveStart)}::timestamptz
              AND p.closed_at < ${utcMidnight(toEnd)}::timestamptz
           UNION ALL
           SELECT (o.created_at AT TIME ZONE 'UTC')::date, 0, o.fee,
-                 o.filled_quantity * COALESCE(o.average_price, 0), 0, 1
+                 o.filled_quantity * COALESCE(o.average_price, 0), 0, 0, 1
             FROM orders o ${owned("o")}
            WHERE o.filled_quantity > 0
              AND o.created_at >= ${utcMidnight(liveStart)}::timestamptz
@@ -121,6 +124,7 @@ async function historyOf(
     SELECT NULL AS day, ${wire("sum(realized_pnl)")} AS realized_pnl, ${wire("sum(fees)")} AS fees,
            ${wire("sum(realized_pnl) - sum(fees)")} AS net, ${wire("sum(volume)")} AS volume,
            coalesce(sum(closed_positions), 0)::int AS closed_positions,
+           coalesce(sum(winning_positions), 0)::int AS winning_positions,
            coalesce(sum(filled_orders), 0)::int AS filled_orders
       FROM days`;
 
@@ -146,6 +150,7 @@ function amountsOf(row: DayRow): HistoryTotalsView {
     net: row.net,
     volume: row.volume,
     closedPositions: row.closed_positions,
+    winningPositions: row.winning_positions,
     filledOrders: row.filled_orders,
   };
 }

@@ -265,6 +265,8 @@ export interface HistoryTotalsView {
   /** Filled quantity x average price of the orders placed. */
   volume: DecimalString;
   closedPositions: number;
+  /** Closed positions that made money (realized PnL above 0): the win rate's numerator. */
+  winningPositions: number;
   filledOrders: number;
 }
 
