@@ -77,6 +77,10 @@ const admin = await openDatabase({ url: flags.url, role: "--url" });
 const sql = (text: string) => admin.prisma.$executeRawUnsafe(text);
 const query = <Row>(text: string) => admin.prisma.$queryRawUnsafe<Row[]>(text);
 
+// bench_live's views read bench_partitioned's tables and views: dropped first, so that a migration
+// may remake what they read (it is built again below).
+await sql(`DROP SCHEMA IF EXISTS ${LIVE} CASCADE`);
+
 // 1. The history, partitioned as the migrations make it.
 const kept = await schemaNote(PARTITIONED);
 let loadSeconds: number;
@@ -90,7 +94,7 @@ if (!flags.fresh && kept?.dataset === dataset) {
   if (applied.length > 0) {
     say(`  applied ${applied.join(", ")}`);
     await sql(
-      `VACUUM (ANALYZE) ${PARTITIONED}.orders, ${PARTITIONED}.positions, ${PARTITIONED}.daily_account_pnl`,
+      `VACUUM (ANALYZE) ${PARTITIONED}.orders, ${PARTITIONED}.positions, ${PARTITIONED}.daily_account_pnl, ${PARTITIONED}.daily_user_pnl`,
     );
   }
 } else {
@@ -128,7 +132,6 @@ if ((await schemaNote(PLAIN))?.dataset !== plainDataset) {
   await buildPlainCopy();
   await sql(`COMMENT ON SCHEMA ${PLAIN} IS '${JSON.stringify({ dataset: plainDataset })}'`);
 }
-await sql(`DROP SCHEMA IF EXISTS ${LIVE} CASCADE`);
 await buildLiveSchema();
 
 // 4. One desk per schema, on the same code.
