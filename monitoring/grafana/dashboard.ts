@@ -290,6 +290,50 @@ export function buildDashboard(): dashboard.Dashboard {
       ),
     )
 
+    .withRow(new dashboard.RowBuilder("Database upkeep"))
+    .withPanel(
+      single(
+        "Daily PnL view age",
+        "Since the data of the history's daily views (daily_account_pnl and its rollup); alert TradedeskDailyPnlViewStale over 30 min",
+        "s",
+        [["time() - max by (view) (tradedesk_materialized_view_refreshed_timestamp_seconds)", "{{view}}"]],
+      ).thresholds(redFrom(1800)),
+    )
+    .withPanel(
+      single(
+        "Orders partitions ahead",
+        "Whole months after this one with an orders partition; alert below 1",
+        "none",
+        [["min(tradedesk_order_partitions_months_ahead)", "months ahead"]],
+      ).thresholds(
+        new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+          { value: null, color: "red" },
+          { value: 1, color: "green" },
+        ]),
+      ),
+    )
+    .withPanel(
+      single(
+        "Orders in the default partition",
+        "Orders of months without a partition of their own: every query reads them; alert above 0",
+        "none",
+        [["max(tradedesk_order_partitions_default_rows)", "rows"]],
+      ).thresholds(redFrom(1)),
+    )
+    .withPanel(
+      graph(
+        "Daily view refreshes",
+        "Refreshes by outcome: refreshed, skipped (another instance's refresh already held the change), failed",
+        "short",
+        [
+          [
+            `sum by (outcome) (increase(tradedesk_materialized_view_refreshes_total[${rate}]))`,
+            "{{outcome}}",
+          ],
+        ],
+      ),
+    )
+
     .withRow(new dashboard.RowBuilder("Requests and errors"))
     .withPanel(
       graph("Mutation latency p95", "Orders, closes, SL/TP, login: 95th percentile (5 min)", "s", [

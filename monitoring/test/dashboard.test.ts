@@ -9,7 +9,7 @@ describe("the Grafana dashboard", () => {
     expect(JSON.parse(await readFile(DASHBOARD_FILE, "utf8"))).toEqual(JSON.parse(dashboardJson()));
   });
 
-  it("covers cache, exchange budget and latency, streams, reconciliation and errors, on the provisioned data source", () => {
+  it("covers cache, exchange budget and latency, streams, reconciliation, database upkeep and errors, on the provisioned data source", () => {
     const built = buildDashboard();
     const rows = (built.panels ?? []).filter((panel) => panel.type === "row").map((panel) => panel.title);
     expect(rows).toEqual([
@@ -18,6 +18,7 @@ describe("the Grafana dashboard", () => {
       "Exchange",
       "Streams",
       "Reconciliation and bus",
+      "Database upkeep",
       "Requests and errors",
     ]);
     const exprs = dashboardQueries(built).map((q) => q.expr);
@@ -29,6 +30,9 @@ describe("the Grafana dashboard", () => {
       "tradedesk_event_streams_open",
       "tradedesk:price_feed_age_seconds",
       "tradedesk_reconcile_repairs_total",
+      "tradedesk_materialized_view_refreshed_timestamp_seconds",
+      "tradedesk_order_partitions_months_ahead",
+      "tradedesk_order_partitions_default_rows",
       "tradedesk:http_5xx:ratio_rate5m",
     ]) {
       expect(
