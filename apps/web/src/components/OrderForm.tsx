@@ -2,6 +2,7 @@ import type { RouterInputs } from "@tradedesk/api";
 import { type FormEvent, useState } from "react";
 import { formErrorsOf } from "../form-errors.ts";
 import { useCreateOrder } from "../hooks/useCreateOrder.ts";
+import { useMarketSymbols } from "../hooks/useMarketSymbols.ts";
 import { formatAmount, formatPrice, formatQuantity } from "../money.ts";
 import { orderCost } from "../risk.ts";
 import { trpc } from "../trpc.ts";
@@ -42,10 +43,7 @@ export function OrderForm({ accounts, positions }: { accounts: Account[]; positi
       : [...LEVERAGES, heldLeverage].sort((a, b) => a - b);
   // The exchange's symbols and filters (cached 5 minutes on the server): suggestions and the
   // steps and minimums the order must meet; the server checks them again either way.
-  const symbols = trpc.market.symbols.useQuery(
-    { accountId: selectedAccount },
-    { enabled: selectedAccount !== "", staleTime: 5 * 60_000 },
-  );
+  const symbols = useMarketSymbols(selectedAccount);
   const rules = symbols.data?.symbols.find((s) => s.symbol === symbol.trim().toUpperCase());
   const step = rules ? (type === "MARKET" ? rules.marketStepSize : rules.stepSize) : null;
   const minQuantity = rules ? (type === "MARKET" ? rules.marketMinQuantity : rules.minQuantity) : null;
