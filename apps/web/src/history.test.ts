@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { describeFreshness } from "./history.ts";
+import {
+  describeFreshness,
+  historyHeading,
+  historyQuery,
+  historySymbolChoices,
+  withSymbol,
+} from "./history.ts";
 
 describe("the history's freshness in words", () => {
   it("says today is live and earlier days are as of the view's refresh", () => {
@@ -37,5 +43,28 @@ describe("the history's freshness in words", () => {
         "UTC",
       ),
     ).toBe("Every day live as of 10:00:03.");
+  });
+});
+
+describe("the history of one symbol or all", () => {
+  it("asks for the range alone for all symbols, and with the symbol once one is chosen", () => {
+    expect(historyQuery(null)).toEqual({ lastDays: 90 });
+    expect(historyQuery("BTCUSDT")).toEqual({ lastDays: 90, symbol: "BTCUSDT" });
+  });
+
+  it("names the chosen symbol in headings and labels", () => {
+    expect(historyHeading("BTCUSDT")).toBe("Last 90 days · BTCUSDT");
+    expect(historyHeading(null)).toBe("Last 90 days");
+    expect(withSymbol("Realized PnL", "BTCUSDT")).toBe("Realized PnL · BTCUSDT");
+    expect(withSymbol("Realized PnL", null)).toBe("Realized PnL");
+  });
+
+  it("offers the listed and held symbols once each, in order, and keeps the chosen one", () => {
+    expect(historySymbolChoices(["ETHUSDT", "BTCUSDT"], ["SOLUSDT", "BTCUSDT"], null)).toEqual([
+      "BTCUSDT",
+      "ETHUSDT",
+      "SOLUSDT",
+    ]);
+    expect(historySymbolChoices([], [], "DOGEUSDT")).toEqual(["DOGEUSDT"]);
   });
 });

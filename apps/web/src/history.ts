@@ -1,7 +1,41 @@
-import type { RouterOutputs } from "@tradedesk/api";
+import type { RouterInputs, RouterOutputs } from "@tradedesk/api";
 
 /** The range the dashboard's PnL curve and history summary show. */
 export const HISTORY_RANGE = { lastDays: 90 } as const;
+
+/** The symbol the PnL curve and history summary are filtered to; null: every symbol. */
+export type HistorySymbol = string | null;
+
+/**
+ * What the curve and the summary ask for: the symbol only when one is chosen, so "All symbols"
+ * keeps the query (and its cache entry) it always had, and each symbol gets its own.
+ */
+export function historyQuery(symbol: HistorySymbol): NonNullable<RouterInputs["history"]["summary"]> {
+  return symbol === null ? HISTORY_RANGE : { ...HISTORY_RANGE, symbol };
+}
+
+/** A heading or label naming the chosen symbol: "Last 90 days · BTCUSDT"; as is for all symbols. */
+export function withSymbol(label: string, symbol: HistorySymbol): string {
+  return symbol === null ? label : `${label} · ${symbol}`;
+}
+
+/** The history summary's heading: the range, and the symbol when one is chosen. */
+export function historyHeading(symbol: HistorySymbol): string {
+  return withSymbol(`Last ${HISTORY_RANGE.lastDays} days`, symbol);
+}
+
+/**
+ * The symbols the trader can filter the history to: those their exchanges list and those they
+ * hold, once each, in order; the chosen one stays listed even if it is no longer either.
+ */
+export function historySymbolChoices(
+  listed: readonly string[],
+  held: readonly string[],
+  chosen: HistorySymbol,
+): string[] {
+  const all = new Set([...listed, ...held, ...(chosen === null ? [] : [chosen])]);
+  return [...all].sort((a, b) => a.localeCompare(b));
+}
 
 type Freshness = Pick<RouterOutputs["history"]["summary"], "asOf" | "liveFrom" | "viewRefreshedAt">;
 

@@ -1,6 +1,7 @@
 import { useEffect } from "react";
 import { useBalancesSummary } from "../hooks/useBalancesSummary.ts";
 import { useDashboardEvents } from "../hooks/useDashboardEvents.ts";
+import { useHistorySymbol } from "../hooks/useHistorySymbol.ts";
 import { recordMarks } from "../mark-history.ts";
 import { trpc } from "../trpc.ts";
 import { AccountsPanel } from "./AccountsPanel.tsx";
@@ -9,6 +10,7 @@ import { CacheBadge } from "./CacheBadge.tsx";
 import { CachePanel } from "./CachePanel.tsx";
 import { HistoryPanel } from "./HistoryPanel.tsx";
 import { HistorySummary } from "./HistorySummary.tsx";
+import { HistorySymbolPicker } from "./HistorySymbolPicker.tsx";
 import { OpenOrdersPanel } from "./OpenOrdersPanel.tsx";
 import { OrderForm } from "./OrderForm.tsx";
 import { PnlCurve } from "./PnlCurve.tsx";
@@ -27,6 +29,7 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
   // The last read failed (the server or the network is away): what is on screen is what we had.
   const offline = read !== undefined && balances.isError;
   const streaming = events.status === "pending";
+  const history = useHistorySymbol(read?.data.accounts ?? [], read?.data.positions ?? []);
 
   useEffect(() => {
     if (!read) return;
@@ -92,8 +95,13 @@ export function Dashboard({ onSignOut }: { onSignOut: () => void }) {
           </div>
           <aside className="side-column">
             <OrderForm accounts={read.data.accounts} positions={read.data.positions} />
-            <PnlCurve />
-            <HistorySummary />
+            <HistorySymbolPicker
+              symbol={history.symbol}
+              choices={history.choices}
+              onChange={history.setSymbol}
+            />
+            <PnlCurve symbol={history.symbol} />
+            <HistorySummary symbol={history.symbol} />
             <AccountsPanel />
             <CachePanel />
           </aside>

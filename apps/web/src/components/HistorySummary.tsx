@@ -1,11 +1,14 @@
-import { describeFreshness, HISTORY_RANGE } from "../history.ts";
+import { describeFreshness, type HistorySymbol, historyHeading, historyQuery } from "../history.ts";
 import { formatAmount, formatSigned, pnlTone } from "../money.ts";
 import { trpc } from "../trpc.ts";
 import { type Figure, Figures } from "./Figures.tsx";
 
-/** The history's totals over its range (history.summary): PnL, fees, net, volume, counts. */
-export function HistorySummary() {
-  const summary = trpc.history.summary.useQuery(HISTORY_RANGE, { staleTime: 10_000 });
+/**
+ * The history's totals over its range (history.summary): PnL, fees, net, volume, counts; of every
+ * symbol or the chosen one.
+ */
+export function HistorySummary({ symbol }: { symbol: HistorySymbol }) {
+  const summary = trpc.history.summary.useQuery(historyQuery(symbol), { staleTime: 10_000 });
   const totals = summary.data?.totals;
   const figures: Figure[] = totals
     ? [
@@ -20,7 +23,7 @@ export function HistorySummary() {
   return (
     <section className="card" aria-labelledby="history-summary-heading">
       <div className="section-head">
-        <h2 id="history-summary-heading">Last {HISTORY_RANGE.lastDays} days</h2>
+        <h2 id="history-summary-heading">{historyHeading(symbol)}</h2>
         <span className="spacer" />
         <span className="muted small">USDT</span>
       </div>

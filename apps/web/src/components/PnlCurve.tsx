@@ -1,16 +1,22 @@
 import Decimal from "decimal.js";
 import { useMemo } from "react";
-import { describeFreshness, HISTORY_RANGE } from "../history.ts";
+import {
+  describeFreshness,
+  HISTORY_RANGE,
+  type HistorySymbol,
+  historyQuery,
+  withSymbol,
+} from "../history.ts";
 import { formatSigned } from "../money.ts";
 import { trpc } from "../trpc.ts";
 import { LineChart } from "./LineChart.tsx";
 
 /**
  * Cumulative realized PnL per UTC day over the history's range (history.daily: the daily view,
- * today live), summed in decimal.js.
+ * today live), summed in decimal.js; of every symbol or the chosen one.
  */
-export function PnlCurve() {
-  const history = trpc.history.daily.useQuery(HISTORY_RANGE, { staleTime: 10_000 });
+export function PnlCurve({ symbol }: { symbol: HistorySymbol }) {
+  const history = trpc.history.daily.useQuery(historyQuery(symbol), { staleTime: 10_000 });
   const points = useMemo(() => {
     let total = new Decimal(0);
     return (history.data?.days ?? []).map((day) => {
@@ -22,7 +28,7 @@ export function PnlCurve() {
   return (
     <section className="card" aria-labelledby="pnl-curve-heading">
       <div className="section-head">
-        <h2 id="pnl-curve-heading">Realized PnL</h2>
+        <h2 id="pnl-curve-heading">{withSymbol("Realized PnL", symbol)}</h2>
         <span className="spacer" />
         <output aria-label="Realized PnL total" className="num">
           {formatSigned(total)} USDT
@@ -30,7 +36,7 @@ export function PnlCurve() {
       </div>
       {history.error && <p role="alert">History unavailable: {history.error.message}</p>}
       {points.length > 0 ? (
-        <LineChart points={points} levels={[]} label="Realized PnL curve" />
+        <LineChart points={points} levels={[]} label={withSymbol("Realized PnL curve", symbol)} />
       ) : (
         <p className="muted">No closed positions yet</p>
       )}
