@@ -209,6 +209,28 @@ describe("a trader's day, desktop 1440x900", () => {
     await summary.screenshot({ path: `${SCREENSHOT_DIR}desktop-history-summary.png` });
   });
 
+  it("filters the PnL curve and the history summary to one symbol, and back to all", async () => {
+    const summary = page.getByRole("region", { name: "Last 90 days" });
+    const closedCount = () => text(summary.getByLabel("Closed positions", { exact: true }));
+    const allClosed = await closedCount();
+    const historyFor = page.getByLabel("History for");
+    // The six XRPUSDT closes of the script above, nothing of the seeded BTCUSDT / ETHUSDT ones.
+    await historyFor.selectOption("XRPUSDT");
+    await page.getByRole("heading", { name: "Last 90 days · XRPUSDT" }).waitFor();
+    await page.getByRole("heading", { name: "Realized PnL · XRPUSDT" }).waitFor();
+    await expect.poll(closedCount).toBe("6");
+    expect(await text(summary.getByLabel("Filled orders", { exact: true }))).toBe("12");
+    const realized = await text(summary.getByLabel("Realized PnL", { exact: true }));
+    await expect.poll(() => text(page.getByLabel("Realized PnL total"))).toBe(`${realized} USDT`);
+    await screenshot(page, "desktop-history-symbol");
+    // A symbol listed but never traded: nothing closed.
+    await historyFor.selectOption("DOGEUSDT");
+    await expect.poll(closedCount).toBe("0");
+    await historyFor.selectOption({ label: "All symbols" });
+    await page.getByRole("heading", { name: "Last 90 days", exact: true }).waitFor();
+    await expect.poll(closedCount).toBe(allClosed);
+  });
+
   it("opens a second tab already signed in; signing out there signs out every tab", async () => {
     const second = await desktop.newPage();
     watchCsp(second);
