@@ -153,11 +153,14 @@ export type PersistedBook = z.infer<typeof persistedBook>;
  * persisted JSON without parsing the whole book: the stores keep this next to each row, so a
  * price move finds the books to match without reading every one.
  */
+/** Still on the book: resting (or waiting for its trigger), whole or with part of it filled. */
+export function isOpenOrder(order: { status?: unknown } | null): boolean {
+  return order?.status === "NEW" || order?.status === "PARTIALLY_FILLED";
+}
+
 export function storedBookHasOpenOrders(stored: unknown): boolean {
   const orders = (stored as { orders?: unknown } | null)?.orders;
-  return (
-    Array.isArray(orders) && orders.some((order) => (order as { status?: unknown } | null)?.status === "NEW")
-  );
+  return Array.isArray(orders) && orders.some((order) => isOpenOrder(order as { status?: unknown } | null));
 }
 
 export function serializeBook(book: Book): PersistedBook {

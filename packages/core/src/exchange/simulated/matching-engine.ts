@@ -16,13 +16,14 @@ import type {
   TradeQuery,
 } from "../gateway.ts";
 import { MARGIN_ASSET } from "../gateway.ts";
-import type { Book, BookPosition } from "./book.ts";
+import { type Book, type BookPosition, isOpenOrder } from "./book.ts";
 import { maxLeverageOf, maxNotionalAt, symbolRulesFor } from "./symbol-rules.ts";
 
 /**
  * The simulated exchange's trading rules, as pure functions over one account's Book.
  * One-way mode (one net position per symbol), fills at the mark price (market orders,
- * triggered stop-loss / take-profit) or at the limit price (resting limit orders), no fees.
+ * triggered stop-loss / take-profit) or at the limit price (resting limit orders, whole when the
+ * mark crosses, or a part at a time by fillRestingPart), no fees.
  * Each function mutates the book and returns the account events it caused.
  */
 export interface EngineContext {
@@ -115,7 +116,7 @@ export function cancelOrders(
     if (!order) {
       return { clientOrderId: ref.clientOrderId, cancelled: false, reason: "unknown order" };
     }
-    if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") {
+    if (!isOpenOrder(order)) {
       return {
         clientOrderId: ref.clientOrderId,
         cancelled: false,
@@ -168,7 +169,7 @@ function leverageOf(book: Book, symbol: string, ctx: EngineContext): number {
 export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySet<string>): AccountEvent[] {
   const events: AccountEvent[] = [];
   for (const order of [...book.orders.values()]) {
-    if (order.status !== "NEW" || (symbols && !symbols.has(order.symbol))) continue;
+    if (!isOpenOrder(order) || (symbols && !symbols.has(order.symbol))) continue;
     if (!ctx.hasSymbol(order.symbol)) continue;
     const mark = ctx.mark(order.symbol);
     if (order.type === "LIMIT") {
@@ -183,16 +184,41 @@ export function matchOrders(book: Book, ctx: EngineContext, symbols?: ReadonlySe
 }
 
 /**
+ * A counterparty takes `quantity` of a resting LIMIT order (not reduce-only) at its price:
+ * PARTIALLY_FILLED while some is left, FILLED by the last of it. The market alone fills a resting
+ * order whole when it crosses (matchOrders); this is how a book sees the partial fills a thin
+ * market gives.
+ */
+export function fillRestingPart(
+  book: Book,
+  ref: OrderRef,
+  quantity: Decimal,
+  ctx: EngineContext,
+): AccountEvent[] {
+  const order = findOrder(book, { ...ref, kind: "regular" });
+  if (order?.type !== "LIMIT" || order.reduceOnly || !isOpenOrder(order)) {
+    throw new ExchangeRejectedError(`${ref.clientOrderId}: no resting LIMIT order to fill`, -2013);
+  }
+  const left = order.quantity.minus(order.filledQuantity);
+  if (!quantity.gt(0) || quantity.gt(left)) {
+    throw new ExchangeRejectedError(`quantity: ${quantity} is not within the ${left} left of the order`);
+  }
+  const events: AccountEvent[] = [];
+  fill(book, { order, quantity, price: order.price! }, ctx, events);
+  return events;
+}
+
+/**
  * Keeps every open order and the latest finished ones, so a book (saved whole after every change)
  * stays small; Binance forgets old orders too. A forgotten clientOrderId can be used again.
  */
 function forgetOldOrders(book: Book, kept: number): void {
   if (book.trades.length > kept) book.trades.splice(0, book.trades.length - kept);
   let finished = 0;
-  for (const order of book.orders.values()) if (order.status !== "NEW") finished++;
+  for (const order of book.orders.values()) if (!isOpenOrder(order)) finished++;
   for (const [clientOrderId, order] of book.orders) {
     if (finished <= kept) return;
-    if (order.status !== "NEW") {
+    if (!isOpenOrder(order)) {
       book.orders.delete(clientOrderId);
       finished--;
     }
@@ -230,7 +256,7 @@ export function trades(book: Book, query: TradeQuery): ExchangeTrade[] {
 }
 
 export function openOrders(book: Book): ExchangeOrder[] {
-  return [...book.orders.values()].filter((o) => o.status === "NEW").map((o) => ({ ...o }));
+  return [...book.orders.values()].filter(isOpenOrder).map((o) => ({ ...o }));
 }
 
 function validate(book: Book, request: PlaceOrderRequest, ctx: EngineContext): void {
@@ -343,7 +369,9 @@ function fill(
     .plus(price.mul(quantity))
     .div(order.filledQuantity)
     .toDecimalPlaces(MONEY_DP);
-  order.status = "FILLED";
+  // A part of a resting order leaves the rest on the book; a reduce-only order is done by what
+  // was left to reduce (the rest expires with it).
+  order.status = !order.reduceOnly && order.filledQuantity.lt(order.quantity) ? "PARTIALLY_FILLED" : "FILLED";
 
   const before = book.positions.get(order.symbol);
   const signedBefore = signed(before);
@@ -396,7 +424,7 @@ function fill(
   // The position went flat (or flipped): its stop-loss and take-profit have nothing left to protect.
   if (before && (signedAfter.isZero() || signedBefore.isPositive() !== signedAfter.isPositive())) {
     for (const other of book.orders.values()) {
-      if (other !== order && other.symbol === order.symbol && other.status === "NEW" && other.reduceOnly) {
+      if (other !== order && other.symbol === order.symbol && isOpenOrder(other) && other.reduceOnly) {
         if (other.type === "STOP_MARKET" || other.type === "TAKE_PROFIT_MARKET") {
           other.status = "CANCELED";
           events.push(orderEvent("order", other, ctx));
@@ -441,8 +469,9 @@ function availableMargin(book: Book, ctx: EngineContext): Decimal {
       .minus(position.quantity.mul(mark).div(leverageOf(book, position.symbol, ctx)));
   }
   for (const order of book.orders.values()) {
-    if (order.status === "NEW" && order.type === "LIMIT" && !order.reduceOnly) {
-      available = available.minus(order.quantity.mul(order.price!).div(leverageOf(book, order.symbol, ctx)));
+    if (isOpenOrder(order) && order.type === "LIMIT" && !order.reduceOnly) {
+      const resting = order.quantity.minus(order.filledQuantity);
+      available = available.minus(resting.mul(order.price!).div(leverageOf(book, order.symbol, ctx)));
     }
   }
   return available;

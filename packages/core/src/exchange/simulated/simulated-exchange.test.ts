@@ -152,6 +152,34 @@ describe("the simulated exchange's books", () => {
     expect([order.status, order.averagePrice?.toFixed()]).toEqual(["FILLED", "65000"]);
   });
 
+  it("fills a resting limit order part by part at its price, then the rest when the market crosses it", async () => {
+    const exchange = open();
+    const events: AccountEvent[] = [];
+    exchange.subscribeAccountEvents(account, (event) => events.push(event));
+    const rest = request({
+      clientOrderId: "rest",
+      type: "LIMIT",
+      quantity: new Decimal("0.5"),
+      price: new Decimal("64000"),
+    });
+    await exchange.placeOrder(account, rest);
+    await exchange.fillRestingOrder(account, rest, "0.2");
+    const resting = await exchange.getOpenOrders(account);
+    expect(resting.map((o) => [o.status, o.filledQuantity.toFixed(), o.averagePrice?.toFixed()])).toEqual([
+      ["PARTIALLY_FILLED", "0.2", "64000"],
+    ]);
+    await expect(exchange.fillRestingOrder(account, rest, "0.4")).rejects.toThrow(/not within the 0.3 left/);
+
+    await exchange.setMarkPrice("BTCUSDT", "63900");
+    const orderUpdates = events.flatMap((e) =>
+      e.type === "order" ? [`${e.order.status} ${e.order.filledQuantity.toFixed()}`] : [],
+    );
+    expect(orderUpdates).toEqual(["NEW 0", "PARTIALLY_FILLED 0.2", "FILLED 0.5"]);
+    const [position] = (await exchange.getAccountSnapshot(account)).positions;
+    expect([position?.quantity.toFixed(), position?.entryPrice.toFixed()]).toEqual(["0.5", "64000"]);
+    await expect(exchange.fillRestingOrder(account, rest, "0.1")).rejects.toThrow(/no resting LIMIT order/);
+  });
+
   it("bootstraps a new account's book once from initialBook (positions, balances, protective orders)", async () => {
     const initial: InitialBook = {
       balances: [{ asset: "USDT", walletBalance: "2500.5" }],

@@ -100,6 +100,15 @@ export interface SimulatedExchange extends ExchangeGateway {
   setMarkPrice(symbol: string, price: string): Promise<void>;
   /** One random-walk step for every symbol. */
   tick(): Promise<void>;
+  /**
+   * A counterparty takes `quantity` of a resting LIMIT order at its price (PARTIALLY_FILLED while
+   * some is left) and the events go out, as a thin market fills it; not counted.
+   */
+  fillRestingOrder(
+    account: ExchangeAccountRef,
+    ref: { symbol: string; clientOrderId: string },
+    quantity: string,
+  ): Promise<void>;
   injectFault(fault: SimulatedFault, options?: FaultOptions): void;
   /** Drops the injected faults no call has taken yet. */
   clearFaults(): void;
@@ -541,6 +550,14 @@ export function createSimulatedExchange(options: SimulatedExchangeOptions = {}):
     },
 
     tick: () => moveMarket((market) => market.step(), localMarket.symbols, "manual"),
+
+    async fillRestingOrder(account, ref, quantity) {
+      await withBook(account.id, (book, ctx) => ({
+        result: undefined,
+        events: engine.fillRestingPart(book, ref, new Decimal(quantity), ctx),
+        changed: true,
+      }));
+    },
 
     injectFault: (fault, faultOptions) => faults.inject(fault, faultOptions),
     clearFaults: () => faults.clear(),
