@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture, market, nextCall } from "../testing/desk-fixture.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import { createDeskFixture, type DeskFixture, limit, market, nextCall } from "../testing/desk-fixture.ts";
+import { SAFETY_NET_MS } from "../testing/safety-net.ts";
 
 describe("exchange account events", () => {
   let f: DeskFixture;
@@ -46,6 +47,53 @@ describe("exchange account events", () => {
     expect(read.data.positions).toEqual([]);
   });
 
+  it("adds each partial fill of a resting LIMIT entry once, at the exchange's average entry: a reconcile run repairs nothing", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    await f.desk.accountEvents.start();
+    const entry = await f.desk.orders.create(
+      userId,
+      limit(accountId, "SOLUSDT", "BUY", "10", "140", { leverage: 3 }),
+    );
+    const fillPart = async (quantity: string) => {
+      const ref = { symbol: "SOLUSDT", clientOrderId: entry.order.clientOrderId };
+      await f.exchange.fillRestingOrder({ id: accountId }, ref, quantity);
+      await f.desk.accountEvents.idle();
+    };
+    const recorded = async () => {
+      const order = await f.prisma.order.findUniqueOrThrow({
+        where: { id: entry.order.id },
+        include: { position: true },
+      });
+      const position = order.position;
+      return [
+        order.status,
+        order.filledQuantity.toString(),
+        position?.quantity.toString(),
+        position?.entryPrice.toString(),
+      ];
+    };
+
+    await fillPart("3");
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "3", "140"]);
+    // An add at the mark meanwhile, so each later fill moves the average entry.
+    await f.desk.orders.create(userId, market(accountId, "SOLUSDT", "BUY", "1"));
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "4", "142.5"]);
+    await fillPart("4");
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "7", "8", "141.25"]);
+    await fillPart("3");
+    // (8 x 141.25 + 3 x 140) / 11 = 140.9090..., to 8 decimals as the exchange books it
+    expect(await recorded()).toEqual(["FILLED", "10", "11", "140.90909091"]);
+
+    const [held] = (await f.exchange.getAccountSnapshot({ id: accountId })).positions;
+    expect([held?.quantity.toFixed(), held?.entryPrice.toFixed(), held?.leverage]).toEqual([
+      "11",
+      "140.90909091",
+      3,
+    ]);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+
   it("streams mark prices of the user's open positions, and follows new positions", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1"));
@@ -65,5 +113,48 @@ describe("exchange account events", () => {
     const seen = batches.length;
     await f.exchange.setMarkPrice("BNBUSDT", "602");
     expect(batches).toHaveLength(seen);
+  });
+});
+
+describe("exchange account events on Binance", () => {
+  let f: DeskFixture;
+  beforeAll(async () => {
+    f = await createDeskFixture();
+  });
+  afterAll(() => f.close());
+  const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: SAFETY_NET_MS });
+
+  it("adds a partial fill delivered twice once: after the last fill the position is Binance's", async () => {
+    const { fake, gateway, desk, userId, accountId, close } = await f.binanceTrader();
+    onTestFinished(close);
+    await desk.accountEvents.start();
+    onTestFinished(() => desk.accountEvents.stop());
+    await gateway.streamsReady();
+    const entry = await desk.orders.create(
+      userId,
+      limit(accountId, "ETHUSDT", "BUY", "0.5", "3000", { leverage: 4 }),
+    );
+    const engineAccount = { id: fake.accounts[0]!.accountId };
+    const ref = { symbol: "ETHUSDT", clientOrderId: entry.order.clientOrderId };
+    const filled = async () =>
+      (await f.prisma.order.findUniqueOrThrow({ where: { id: entry.order.id } })).filledQuantity.toString();
+
+    await fake.engine.fillRestingOrder(engineAccount, ref, "0.2");
+    await waitFor(async () => expect(await filled()).toBe("0.2"));
+    const partial = fake.userMessages.find(
+      ({ message }) => (message as { o?: { X?: string } }).o?.X === "PARTIALLY_FILLED",
+    )?.message;
+    expect(partial).toBeDefined();
+    fake.pushUserMessage(engineAccount.id, partial!); // Binance sends it again
+    await fake.engine.fillRestingOrder(engineAccount, ref, "0.3");
+    await waitFor(async () => expect(await filled()).toBe("0.5"));
+
+    const position = await f.prisma.position.findFirstOrThrow({ where: { accountId, status: "OPEN" } });
+    expect([position.quantity.toString(), position.entryPrice.toString(), position.leverage]).toEqual([
+      "0.5",
+      "3000",
+      4,
+    ]);
+    expect(await desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
   });
 });

@@ -1,3 +1,5 @@
+import type { Prisma } from "@tradedesk/db";
+import type Decimal from "decimal.js";
 import type {
   AccountEvent,
   ExchangeAccountRef,
@@ -10,14 +12,17 @@ import { requestCancelStatement, settleCancellations } from "./cancellations.ts"
 import type { DeskDeps } from "./deps.ts";
 import { ACCOUNT_ROW_SELECT, accountRef, positionSideOf } from "./exchange-accounts.ts";
 import { PROTECTING_STATUSES, statusesReplaceableBy } from "./intents.ts";
+import { DEFAULT_LEVERAGE } from "./leverage.ts";
 import { pnl, toDecimal, toWire, toWireOrNull } from "./money.ts";
-import { recordAdd } from "./position-adds.ts";
+import { recordAdd, unrecordedFill } from "./position-adds.ts";
 import { realizedPnlFromExchange } from "./realized-pnl.ts";
+import type { OrderStatusName } from "./views.ts";
 
 /**
  * Applies what the exchange tells us about an account: a stop-loss or take-profit that fired
  * closes our position (its siblings are cancelled), fills and cancellations update our orders,
- * a resting LIMIT entry that filled opens its position. Every event invalidates the owner's cache.
+ * each fill of a resting LIMIT entry opens or grows its position. Every event invalidates the
+ * owner's cache.
  */
 export function createAccountEvents(
   deps: DeskDeps,
@@ -127,44 +132,70 @@ export function createAccountEvents(
     await settleCancellations(deps, gateway, account, siblings);
   }
 
+  /**
+   * An order's update moves its row forward: never back to less filled, nor out of a final status
+   * or the desk's PENDING_CANCEL. An entry's new fills reach the position exactly once each, by
+   * the cumulative quantity the exchange reports against the one the row (locked) holds.
+   */
   async function orderUpdated(accountId: string, update: ExchangeOrder): Promise<void> {
-    const order = await prisma.order.findUnique({
-      where: { accountId_clientOrderId: { accountId, clientOrderId: update.clientOrderId } },
-    });
-    if (!order) return; // not ours yet (our own transaction records it) or placed elsewhere
-    const opensPosition =
-      order.role === "ENTRY" && !order.positionId && update.filledQuantity.gt(0) && update.averagePrice;
     await prisma.$transaction(async (tx) => {
-      // One net position per symbol, as the exchange keeps it: a resting entry that fills while a
-      // position of that side is open adds to it.
-      const existing = opensPosition
-        ? await tx.position.findFirst({
-            where: { accountId, symbol: update.symbol, status: "OPEN", side: positionSideOf(update.side) },
-          })
-        : null;
-      if (existing) {
-        await recordAdd(tx, existing.id, {
-          quantity: update.filledQuantity,
-          price: toDecimal(update.averagePrice ?? 0),
-        });
-      }
-      const position =
-        opensPosition && !existing
-          ? await tx.position.create({
-              data: {
-                accountId,
-                symbol: update.symbol,
-                side: positionSideOf(update.side),
-                quantity: toWire(update.filledQuantity),
-                entryPrice: toWire(update.averagePrice ?? 0),
-                openedAt: deps.now(),
-              },
-            })
-          : existing;
-      await tx.order.updateMany({
-        where: { id: order.id, status: { in: statusesReplaceableBy(update.status) } },
-        data: { ...fillData(update), ...(position ? { positionId: position.id } : {}) },
-      });
+      const [order] = await tx.$queryRaw<LockedOrder[]>`
+        SELECT id, role, status, position_id, leverage,
+               filled_quantity::text AS filled_quantity, average_price::text AS average_price
+          FROM orders
+         WHERE account_id = ${accountId}::uuid AND client_order_id = ${update.clientOrderId}
+           FOR UPDATE`;
+      if (!order) return; // not ours yet (our own transaction records it) or placed elsewhere
+      const recorded = {
+        filledQuantity: toDecimal(order.filled_quantity),
+        averagePrice: order.average_price === null ? null : toDecimal(order.average_price),
+      };
+      const fill = order.role === "ENTRY" ? unrecordedFill(recorded, update) : null;
+      const position = fill ? await recordEntryFill(tx, accountId, update, fill, order.leverage) : null;
+      const forward =
+        statusesReplaceableBy(update.status).includes(order.status) &&
+        update.filledQuantity.gte(recorded.filledQuantity);
+      const { status, ...amounts } = fillData(update);
+      const data = {
+        // The amounts go with the fills the position took even when the status may not move yet.
+        ...(forward || fill ? amounts : {}),
+        ...(forward ? { status } : {}),
+        ...(position && !order.position_id ? { positionId: position.id } : {}),
+      };
+      if (Object.keys(data).length > 0) await tx.order.update({ where: { id: order.id }, data });
+    });
+  }
+
+  /**
+   * An entry's new fills go to the open position of its side (one net position per symbol, as
+   * the exchange keeps it: the entry's own, or one opened beside it), else open one at the
+   * leverage the desk set for the entry: the exchange's fill does not say it.
+   */
+  async function recordEntryFill(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    update: ExchangeOrder,
+    fill: { quantity: Decimal; price: Decimal },
+    leverage: number | null,
+  ) {
+    const side = positionSideOf(update.side);
+    const open = await tx.position.findFirst({
+      where: { accountId, symbol: update.symbol, status: "OPEN", side },
+    });
+    if (open) {
+      await recordAdd(tx, open.id, fill);
+      return open;
+    }
+    return tx.position.create({
+      data: {
+        accountId,
+        symbol: update.symbol,
+        side,
+        quantity: toWire(fill.quantity),
+        entryPrice: toWire(fill.price),
+        leverage: leverage ?? DEFAULT_LEVERAGE,
+        openedAt: deps.now(),
+      },
     });
   }
 
@@ -202,6 +233,17 @@ export function createAccountEvents(
       await inOrder.idle();
     },
   };
+}
+
+/** An order's row as orderUpdated reads (and locks) it. */
+interface LockedOrder {
+  id: string;
+  role: string;
+  status: OrderStatusName;
+  position_id: string | null;
+  leverage: number | null;
+  filled_quantity: string;
+  average_price: string | null;
 }
 
 function fillData(order: ExchangeOrder) {

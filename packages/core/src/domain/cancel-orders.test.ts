@@ -1,21 +1,8 @@
 import { randomUUID } from "node:crypto";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
-import type { CreateOrderCommand } from "./commands.ts";
+import { createDeskFixture, type DeskFixture, limit, market } from "../testing/desk-fixture.ts";
 import { ConflictError, InvalidCommandError, NotFoundError } from "./errors.ts";
-
-function limit(accountId: string, symbol: string, side: "BUY" | "SELL", quantity: string, price: string) {
-  return {
-    accountId,
-    clientOrderId: randomUUID(),
-    symbol,
-    side,
-    type: "LIMIT",
-    quantity: new Decimal(quantity),
-    price: new Decimal(price),
-  } satisfies CreateOrderCommand;
-}
 
 describe("orders.cancel, open orders, trades and closed positions", () => {
   let f: DeskFixture;

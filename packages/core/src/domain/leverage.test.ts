@@ -1,7 +1,7 @@
 // The order's leverage reaches the exchange before the entry, once per change, and the record
 // holds what the exchange confirmed; on Binance through POST /fapi/v1/leverage (the fake server).
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
+import { createDeskFixture, type DeskFixture, limit, market } from "../testing/desk-fixture.ts";
 
 let f: DeskFixture;
 beforeAll(async () => {
@@ -31,6 +31,25 @@ describe("an order's leverage", () => {
     const opened = await f.desk.orders.create(userId, market(accountId, "XRPUSDT", "SELL", "100"));
     expect(opened.position?.leverage).toBe(1);
     expect(await leverageOnExchange(accountId, "XRPUSDT")).toBe(1);
+  });
+
+  it("set for a resting LIMIT entry is its position's when it fills later: a reconcile run repairs nothing", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("SOLUSDT", "150");
+    await f.desk.accountEvents.start();
+    onTestFinished(() => f.desk.accountEvents.stop());
+    const placed = await f.desk.orders.create(
+      userId,
+      limit(accountId, "SOLUSDT", "BUY", "10", "140", { leverage: 5 }),
+    );
+    expect(placed.position).toBeNull();
+
+    await f.exchange.setMarkPrice("SOLUSDT", "139.5"); // the exchange fills it; its event says no leverage
+    await f.desk.accountEvents.idle();
+    const position = await f.prisma.position.findFirstOrThrow({ where: { accountId, status: "OPEN" } });
+    expect([position.leverage, position.quantity.toString()]).toEqual([5, "10"]);
+    expect(await leverageOnExchange(accountId, "SOLUSDT")).toBe(5);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
   });
 
   it("the symbol does not take is refused naming leverage; nothing is sent or recorded", async () => {

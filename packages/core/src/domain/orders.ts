@@ -60,6 +60,8 @@ export function createOrdersService(deps: DeskDeps) {
   /**
    * Records the order as a PENDING intent (or re-opens the one a crash or a refusal left under
    * this clientOrderId), then sends it. The caller writes the exchange's answer into the row.
+   * `leverage` is the symbol's, as the exchange confirmed it for this entry: a fill reported later
+   * (a resting LIMIT) carries none, and opens its position at this one.
    */
   async function sendEntryIntent(
     account: { id: string; exchange: Parameters<typeof gatewayFor>[1] } & Parameters<typeof accountRef>[1],
@@ -67,6 +69,7 @@ export function createOrdersService(deps: DeskDeps) {
     role: OrderRole,
     request: PlaceOrderRequest,
     previous: Order | undefined,
+    leverage: number,
   ) {
     if (previous && !sameOrder(previous, request)) {
       throw new ConflictError("this clientOrderId was already used for another order");
@@ -74,9 +77,11 @@ export function createOrdersService(deps: DeskDeps) {
     const intent = previous
       ? await prisma.order.update({
           where: { id: previous.id },
-          data: { status: "PENDING", statusReason: null, positionId, updatedAt: deps.now() },
+          data: { status: "PENDING", statusReason: null, positionId, leverage, updatedAt: deps.now() },
         })
-      : await prisma.order.create({ data: intentRow(account.id, positionId, role, request, deps.now()) });
+      : await prisma.order.create({
+          data: { ...intentRow(account.id, positionId, role, request, deps.now()), leverage },
+        });
     const placed = await sendIntent(
       deps,
       gatewayFor(deps, account.exchange),
@@ -124,6 +129,7 @@ export function createOrdersService(deps: DeskDeps) {
         quantity: command.quantity,
       },
       previous,
+      leverage,
     );
     const quantity = entry.filledQuantity;
     const price = entry.averagePrice ?? ZERO;
@@ -222,6 +228,7 @@ export function createOrdersService(deps: DeskDeps) {
           ...(command.price ? { price: command.price } : {}),
         },
         first,
+        leverage,
       );
       const filled = entry.filledQuantity.gt(0) && entry.averagePrice !== null;
       const levels = [

@@ -1,7 +1,7 @@
 import type { Prisma } from "@tradedesk/db";
 import type Decimal from "decimal.js";
 import { averageEntryPrice } from "../exchange/entry-price.ts";
-import { toDecimal, toWire } from "./money.ts";
+import { toDecimal, toWire, ZERO } from "./money.ts";
 
 /**
  * Records a fill that adds to an open position: the quantity grows and the entry becomes the
@@ -27,4 +27,22 @@ export async function recordAdd(
       entryPrice: toWire(averageEntryPrice(held, fill)),
     },
   });
+}
+
+/**
+ * What an order's fills add beyond those the record holds: the exchange reports an order's
+ * cumulative filled quantity and average price, so an update delivered twice, or late, adds
+ * nothing, and one missed is caught up by the next. The price is what the new fills cost per
+ * unit (the order's limit price when every fill was at it). Null when nothing is new.
+ */
+export function unrecordedFill(
+  recorded: { filledQuantity: Decimal; averagePrice: Decimal | null },
+  reported: { filledQuantity: Decimal; averagePrice: Decimal | null },
+): { quantity: Decimal; price: Decimal } | null {
+  const quantity = toDecimal(reported.filledQuantity).minus(recorded.filledQuantity);
+  if (quantity.lte(0) || reported.averagePrice === null) return null;
+  const cost = toDecimal(reported.averagePrice)
+    .times(reported.filledQuantity)
+    .minus(toDecimal(recorded.averagePrice ?? ZERO).times(recorded.filledQuantity));
+  return { quantity, price: cost.div(quantity) };
 }

@@ -5,7 +5,7 @@ import { hashPassword } from "@tradedesk/db";
 import { createTestDatabase } from "@tradedesk/db/testing";
 import Decimal from "decimal.js";
 import { createPositionsCache, exactClock } from "../cache/index.ts";
-import type { MarketOrderCommand } from "../domain/commands.ts";
+import type { LimitOrderCommand, MarketOrderCommand } from "../domain/commands.ts";
 import type { DeskLogger } from "../domain/deps.ts";
 import { createTradingDesk } from "../domain/desk.ts";
 import { createBinanceGateway } from "../exchange/binance/index.ts";
@@ -112,6 +112,7 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
       });
       return {
         fake,
+        gateway: binance,
         desk: binanceDesk,
         userId,
         accountId,
@@ -205,6 +206,27 @@ export function market(
     quantity: new Decimal(quantity),
     ...(extra.stopLoss ? { stopLoss: new Decimal(extra.stopLoss) } : {}),
     ...(extra.takeProfit ? { takeProfit: new Decimal(extra.takeProfit) } : {}),
+    ...(extra.leverage ? { leverage: extra.leverage } : {}),
+  };
+}
+
+/** A LIMIT order command resting at `price`, with a fresh clientOrderId. */
+export function limit(
+  accountId: string,
+  symbol: string,
+  side: OrderSide,
+  quantity: string,
+  price: string,
+  extra: { leverage?: number } = {},
+): LimitOrderCommand {
+  return {
+    accountId,
+    clientOrderId: randomUUID(),
+    symbol,
+    side,
+    type: "LIMIT",
+    quantity: new Decimal(quantity),
+    price: new Decimal(price),
     ...(extra.leverage ? { leverage: extra.leverage } : {}),
   };
 }
