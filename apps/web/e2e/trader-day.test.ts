@@ -220,12 +220,15 @@ describe("a trader's day, desktop 1440x900", () => {
     await page.getByRole("heading", { name: "Realized PnL · XRPUSDT" }).waitFor();
     await expect.poll(closedCount).toBe("6");
     expect(await text(summary.getByLabel("Filled orders", { exact: true }))).toBe("12");
+    // How many of the six made money, from the history's winning positions.
+    expect(await text(summary.getByLabel("Win rate", { exact: true }))).toMatch(/^\d+\.\d% \([0-6] of 6\)$/);
     const realized = await text(summary.getByLabel("Realized PnL", { exact: true }));
     await expect.poll(() => text(page.getByLabel("Realized PnL total"))).toBe(`${realized} USDT`);
     await screenshot(page, "desktop-history-symbol");
     // A symbol listed but never traded: nothing closed.
     await historyFor.selectOption("DOGEUSDT");
     await expect.poll(closedCount).toBe("0");
+    expect(await text(summary.getByLabel("Win rate", { exact: true }))).toBe("–");
     await historyFor.selectOption({ label: "All symbols" });
     await page.getByRole("heading", { name: "Last 90 days", exact: true }).waitFor();
     await expect.poll(closedCount).toBe(allClosed);

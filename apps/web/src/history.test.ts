@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   describeFreshness,
+  describeWinRate,
   historyHeading,
   historyQuery,
   historySymbolChoices,
@@ -66,5 +67,13 @@ describe("the history of one symbol or all", () => {
       "SOLUSDT",
     ]);
     expect(historySymbolChoices([], [], "DOGEUSDT")).toEqual(["DOGEUSDT"]);
+  });
+});
+
+describe("the win rate", () => {
+  it("is the share of closed positions that made money, with the counts; a dash with none closed", () => {
+    expect(describeWinRate({ closedPositions: 3, winningPositions: 2 })).toBe("66.7% (2 of 3)");
+    expect(describeWinRate({ closedPositions: 4, winningPositions: 0 })).toBe("0.0% (0 of 4)");
+    expect(describeWinRate({ closedPositions: 0, winningPositions: 0 })).toBe("–");
   });
 });

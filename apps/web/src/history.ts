@@ -1,4 +1,5 @@
 import type { RouterInputs, RouterOutputs } from "@tradedesk/api";
+import { formatPercent } from "./money.ts";
 
 /** The range the dashboard's PnL curve and history summary show. */
 export const HISTORY_RANGE = { lastDays: 90 } as const;
@@ -38,6 +39,16 @@ export function historySymbolChoices(
 }
 
 type Freshness = Pick<RouterOutputs["history"]["summary"], "asOf" | "liveFrom" | "viewRefreshedAt">;
+type Totals = RouterOutputs["history"]["summary"]["totals"];
+
+/** The share of closed positions that made money, with the counts behind it; none closed: a dash. */
+export function describeWinRate({
+  closedPositions,
+  winningPositions,
+}: Pick<Totals, "closedPositions" | "winningPositions">): string {
+  if (closedPositions === 0) return "–";
+  return `${formatPercent(winningPositions / closedPositions)} (${winningPositions} of ${closedPositions})`;
+}
 
 /**
  * How fresh the history is, in words: the days read live (today, and every day since the daily

@@ -50,7 +50,7 @@ export function pnlTone(value: string | null): "profit" | "loss" | "flat" {
   return d.gt(0) ? "profit" : d.lt(0) ? "loss" : "flat";
 }
 
-/** A ratio 0..1 as a percentage; counts from the cache metrics, not money. */
+/** A ratio 0..1 of counts (cache hits, winning positions) as a percentage; never money. */
 export function formatPercent(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
 }

@@ -1,10 +1,17 @@
-import { describeFreshness, type HistorySymbol, historyHeading, historyQuery } from "../history.ts";
+import {
+  describeFreshness,
+  describeWinRate,
+  type HistorySymbol,
+  historyHeading,
+  historyQuery,
+} from "../history.ts";
 import { formatAmount, formatSigned, pnlTone } from "../money.ts";
 import { trpc } from "../trpc.ts";
 import { type Figure, Figures } from "./Figures.tsx";
 
 /**
- * The history's totals over its range (history.summary): PnL, fees, net, volume, counts; of every
+ * The history's totals over its range (history.summary): PnL, fees, net, volume, counts and the
+ * win rate; of every
  * symbol or the chosen one.
  */
 export function HistorySummary({ symbol }: { symbol: HistorySymbol }) {
@@ -17,6 +24,7 @@ export function HistorySummary({ symbol }: { symbol: HistorySymbol }) {
         { label: "Net", value: formatSigned(totals.net), tone: pnlTone(totals.net) },
         { label: "Volume", value: formatAmount(totals.volume) },
         { label: "Closed positions", value: String(totals.closedPositions) },
+        { label: "Win rate", value: describeWinRate(totals) },
         { label: "Filled orders", value: String(totals.filledOrders) },
       ]
     : [];
