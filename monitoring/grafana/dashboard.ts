@@ -82,6 +82,13 @@ function redFrom(at: number) {
   ]);
 }
 
+function greenFrom(at: number) {
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+    { value: null, color: "red" },
+    { value: at, color: "green" },
+  ]);
+}
+
 export function buildDashboard(): dashboard.Dashboard {
   const rate = "$__rate_interval";
   return new dashboard.DashboardBuilder("tradedesk")
@@ -108,12 +115,7 @@ export function buildDashboard(): dashboard.Dashboard {
         "Alert TradedeskCacheHitRateLow below 50% for 5 minutes",
         "percentunit",
         [["tradedesk:cache_hit_ratio:rate5m", "{{instance}}"]],
-      ).thresholds(
-        new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
-          { value: null, color: "red" },
-          { value: 0.5, color: "green" },
-        ]),
-      ),
+      ).thresholds(greenFrom(0.5)),
     )
     .withPanel(
       single("5xx share (5 min)", "Alert TradedeskHttp5xxHigh above 5% for 5 minutes", "percentunit", [
@@ -305,12 +307,7 @@ export function buildDashboard(): dashboard.Dashboard {
         "Whole months after this one with an orders partition; alert below 1",
         "none",
         [["min(tradedesk_order_partitions_months_ahead)", "months ahead"]],
-      ).thresholds(
-        new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
-          { value: null, color: "red" },
-          { value: 1, color: "green" },
-        ]),
-      ),
+      ).thresholds(greenFrom(1)),
     )
     .withPanel(
       single(
