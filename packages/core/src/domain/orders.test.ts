@@ -226,6 +226,33 @@ describe("orders.create", () => {
     expect(f.exchange.stats().calls.placeOrder).toBe(placed);
   });
 
+  it("refuses an entry against a resting entry of the other side, until that one is cancelled", async () => {
+    const { userId, accountId } = await f.createTrader();
+    await f.exchange.setMarkPrice("DOGEUSDT", "0.15");
+    const waiting = await f.desk.orders.create(
+      userId,
+      resting(market(accountId, "DOGEUSDT", "BUY", "1000"), d("0.12")),
+    );
+    expect(waiting.order.status).toBe("NEW");
+    const placed = f.exchange.stats().calls.placeOrder;
+    const rows = await f.prisma.order.count({ where: { accountId } });
+
+    // Filled later, the BUY would net against this SHORT on the exchange: two positions here.
+    await expect(
+      f.desk.orders.create(userId, market(accountId, "DOGEUSDT", "SELL", "1000")),
+    ).rejects.toMatchObject({
+      name: "InvalidCommandError",
+      field: "side",
+      message: expect.stringContaining("resting BUY LIMIT entry on DOGEUSDT"),
+    });
+    expect(f.exchange.stats().calls.placeOrder).toBe(placed);
+    expect(await f.prisma.order.count({ where: { accountId } })).toBe(rows);
+
+    await f.desk.orders.cancel(userId, { orderId: waiting.order.id });
+    const short = await f.desk.orders.create(userId, market(accountId, "DOGEUSDT", "SELL", "1000"));
+    expect(short.position).toMatchObject({ side: "SHORT", status: "OPEN" });
+  });
+
   it("records a failed or refused order as a resolved intent, opens nothing, and sends it again on retry", async () => {
     const { userId, accountId } = await f.createTrader();
     f.exchange.injectFault({ kind: "timeout" }, { operation: "placeOrder" });

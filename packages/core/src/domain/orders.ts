@@ -14,6 +14,7 @@ import {
   protectiveClientOrderId,
   resolvedRow,
   sendIntent,
+  UNSETTLED_STATUSES,
 } from "./intents.ts";
 import { DEFAULT_LEVERAGE, leverageForEntry } from "./leverage.ts";
 import { toWire, ZERO } from "./money.ts";
@@ -197,6 +198,24 @@ export function createOrdersService(deps: DeskDeps) {
         throw new InvalidCommandError(
           "type",
           `adding to the open ${open.side} position on ${command.symbol} takes a MARKET order`,
+        );
+      }
+      // One direction per symbol, resting entries included: in one-way mode the exchange nets a
+      // fill of the other side against this entry's position, where the record would hold two.
+      const against = await prisma.order.findFirst({
+        where: {
+          accountId: account.id,
+          symbol: command.symbol,
+          role: "ENTRY",
+          side: { not: command.side },
+          status: { in: [...UNSETTLED_STATUSES] },
+        },
+        select: { side: true, type: true },
+      });
+      if (against) {
+        throw new InvalidCommandError(
+          "side",
+          `this account has a resting ${against.side} ${against.type} entry on ${command.symbol}; cancel it first`,
         );
       }
 
