@@ -224,6 +224,10 @@ const historyReads: [string, Run][] = [
   ],
 ];
 
+/** The two sides of a comparison, in turn first: neither always finds the other's pages cached. */
+const inTurn = (sample: number, first: [string, Side], second: [string, Side]) =>
+  sample % 2 ? [second, first] : [first, second];
+
 const timings = new Map<string, number[]>();
 const record = (label: string, ms: number) => timings.set(label, [...(timings.get(label) ?? []), ms]);
 async function timed(label: string, run: Run, side: Side, userId: string) {
@@ -269,32 +273,14 @@ const bar = new SingleBar(
 bar.start(SAMPLES, 0);
 for (let sample = 0; sample < SAMPLES; sample++) {
   const userId = nextUser();
-  // Alternate which schema goes first, so that neither always finds the other's pages cached.
-  const sides =
-    sample % 2
-      ? ([
-          ["plain", plain],
-          ["partitioned", partitioned],
-        ] as const)
-      : ([
-          ["partitioned", partitioned],
-          ["plain", plain],
-        ] as const);
+  const sides = inTurn(sample, ["partitioned", partitioned], ["plain", plain]);
   for (const [label, run] of dashboard) {
     for (const [name, side] of sides) await timed(`${label}|${name}`, run, side, userId);
   }
-  const views =
-    sample % 2
-      ? ([
-          ["live", live],
-          ["view", partitioned],
-        ] as const)
-      : ([
-          ["view", partitioned],
-          ["live", live],
-        ] as const);
   for (const [read, run] of historyReads) {
-    for (const [name, side] of views) await timedWithDatabase(`${read}|${name}`, run, side, userId);
+    for (const [name, side] of inTurn(sample, ["view", partitioned], ["live", live])) {
+      await timedWithDatabase(`${read}|${name}`, run, side, userId);
+    }
   }
   bar.increment();
 }
@@ -310,15 +296,7 @@ const [wholeHistoryLabel, wholeHistory] = historyReads[1]!;
 const BUSIEST = `${wholeHistoryLabel}, the 10 busiest users`;
 for (let sample = 0; sample < 50; sample++) {
   const userId = busiest[sample % busiest.length]!;
-  for (const [name, side] of sample % 2
-    ? ([
-        ["live", live],
-        ["view", partitioned],
-      ] as const)
-    : ([
-        ["view", partitioned],
-        ["live", live],
-      ] as const)) {
+  for (const [name, side] of inTurn(sample, ["view", partitioned], ["live", live])) {
     await timedWithDatabase(`${BUSIEST}|${name}`, wholeHistory, side, userId);
   }
 }
