@@ -173,16 +173,30 @@ export function createOrdersService(deps: DeskDeps) {
 
   const service = {
     async create(userId: string, command: CreateOrderCommand): Promise<CreateOrderResult> {
-      // Ownership, idempotency and the one-position-per-symbol rule in one read.
+      // Ownership, idempotency and the one-direction-per-symbol rules in one read: the order of
+      // this clientOrderId (a repeat), and any resting entry of the other side.
       const account = await prisma.exchangeAccount.findFirst({
         where: { id: command.accountId, userId },
         include: {
-          orders: { where: { clientOrderId: command.clientOrderId }, include: { position: true } },
+          orders: {
+            where: {
+              OR: [
+                { clientOrderId: command.clientOrderId },
+                {
+                  symbol: command.symbol,
+                  role: "ENTRY",
+                  side: { not: command.side },
+                  status: { in: [...UNSETTLED_STATUSES] },
+                },
+              ],
+            },
+            include: { position: true },
+          },
           positions: { where: { symbol: command.symbol, status: "OPEN" }, select: { id: true, side: true } },
         },
       });
       if (!account) throw new NotFoundError("account");
-      const first = account.orders[0];
+      const first = account.orders.find((order) => order.clientOrderId === command.clientOrderId);
       // A repeat answers with the first order, unless the exchange never took it: then it is sent again.
       if (first && !canResend(first)) return repeatOf(first);
 
@@ -202,16 +216,7 @@ export function createOrdersService(deps: DeskDeps) {
       }
       // One direction per symbol, resting entries included: in one-way mode the exchange nets a
       // fill of the other side against this entry's position, where the record would hold two.
-      const against = await prisma.order.findFirst({
-        where: {
-          accountId: account.id,
-          symbol: command.symbol,
-          role: "ENTRY",
-          side: { not: command.side },
-          status: { in: [...UNSETTLED_STATUSES] },
-        },
-        select: { side: true, type: true },
-      });
+      const against = account.orders.find((order) => order !== first);
       if (against) {
         throw new InvalidCommandError(
           "side",
