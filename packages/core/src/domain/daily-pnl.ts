@@ -1,4 +1,4 @@
-import { DAILY_PNL_VIEW, Prisma } from "@tradedesk/db";
+import { DAILY_PNL_VIEW, DAILY_USER_PNL_VIEW, Prisma } from "@tradedesk/db";
 import type { DailyPnlQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError } from "./errors.ts";
@@ -79,13 +79,13 @@ async function historyOf(
       ? Prisma.sql`
         SELECT v.day, sum(v.realized_pnl), sum(v.fees), sum(v.volume),
                sum(v.closed_positions)::int, sum(v.winning_positions)::int, sum(v.filled_orders)::int
-          FROM daily_account_pnl v ${owned("v")}
+          FROM ${Prisma.raw(DAILY_PNL_VIEW)} v ${owned("v")}
          WHERE ${inRange(Prisma.sql`v.day`)}
          GROUP BY v.day`
       : Prisma.sql`
         SELECT v.day, v.realized_pnl, v.fees, v.volume, v.closed_positions, v.winning_positions,
                v.filled_orders
-          FROM daily_user_pnl v
+          FROM ${Prisma.raw(DAILY_USER_PNL_VIEW)} v
          WHERE v.user_id = ${userId}::uuid AND ${inRange(Prisma.sql`v.day`)}`;
   const dayRows = answer.days
     ? Prisma.sql`
