@@ -58,6 +58,11 @@ export async function openPostgres(target: PostgresTarget): Promise<PostgresConn
         };
         return await fn({
           ...runner,
+          onMessage: (listener) => {
+            const forward = (notice: { message?: string }) => listener(notice.message ?? "");
+            client.on("notice", forward);
+            return () => client.off("notice", forward);
+          },
           transaction: async (body) => {
             await client.query("BEGIN");
             try {

@@ -11,6 +11,11 @@ export interface SqlRunner {
 export interface SqlSession extends SqlRunner {
   /** BEGIN ... COMMIT around fn on this session; ROLLBACK when fn throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Hands each message the server sends this session (NOTICE; LOG too with client_min_messages =
+   * log) to the listener until the returned function is called. PostgreSQL only.
+   */
+  onMessage?(listener: (message: string) => void): () => void;
 }
 
 export interface SqlAccess {

@@ -10,7 +10,14 @@ import { migrate } from "../migrations/migrate.ts";
 import { seed } from "../seed/seed.ts";
 import { pgliteSnapshot } from "./pglite-snapshot.ts";
 
-export { explain, leadingColumns, type PlanNode, scansOf, type TableScan } from "./query-plans.ts";
+export {
+  explain,
+  explainEach,
+  leadingColumns,
+  type PlanNode,
+  scansOf,
+  type TableScan,
+} from "./query-plans.ts";
 
 export interface TestDatabaseOptions {
   /** Sees the statements the test runs (not those of migrating and seeding), with their parameters. */

@@ -50,6 +50,45 @@ export async function explain(
   return document[0]!.Plan;
 }
 
+/**
+ * The executed plans of every statement a call runs, those of the functions it calls included, in
+ * the order they finished: auto_explain, loaded for one session, sends each plan back to it as a
+ * log message. A function's statements are planned once per session (PL/pgSQL keeps their plans),
+ * so each is shown as the session after its first call runs it. PostgreSQL only.
+ */
+export async function explainEach(
+  db: Database,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<{ sql: string; plan: PlanNode }[]> {
+  return sqlAccessOf(db).withSession(async (session) => {
+    if (!session.onMessage) throw new Error("explainEach needs PostgreSQL (auto_explain)");
+    await session.exec(`LOAD 'auto_explain';
+      SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+      SET auto_explain.log_timing = off; SET auto_explain.log_nested_statements = on;
+      SET auto_explain.log_format = json`);
+    // Once quietly, so that the plans shown are the ones kept for the session's later calls.
+    await session.query(sql, [...params]);
+    const plans: { sql: string; plan: PlanNode }[] = [];
+    const stop = session.onMessage((message) => {
+      if (!message.startsWith("duration:")) return;
+      const logged = JSON.parse(message.slice(message.indexOf("{"))) as {
+        "Query Text": string;
+        Plan: PlanNode;
+      };
+      plans.push({ sql: logged["Query Text"], plan: logged.Plan });
+    });
+    try {
+      await session.exec("SET client_min_messages = log");
+      await session.query(sql, [...params]);
+    } finally {
+      stop();
+      await session.exec("RESET client_min_messages; RESET auto_explain.log_min_duration");
+    }
+    return plans;
+  });
+}
+
 /** Every table read in the plan, subplans and CTEs included, in plan order. */
 export function scansOf(plan: PlanNode): TableScan[] {
   const scans: TableScan[] = [];
