@@ -198,6 +198,21 @@ describe("the daily PnL history", () => {
     const lastThree = await f.desk.history.daily(userId, { lastDays: 3 });
     expect(lastThree).toMatchObject({ from: "2026-11-22", to: "2026-11-24" });
     expect(lastThree.days.map((d) => d.day)).toEqual(["2026-11-22", "2026-11-24"]);
+    // The view's part of the totals is its running total at the range's end less the one before
+    // its start: the 20th's stays out.
+    expect(lastThree.totals).toEqual({
+      realizedPnl: "-23.25",
+      fees: "1.5",
+      net: "-24.75",
+      volume: "7501",
+      closedPositions: 2,
+      winningPositions: 1,
+      filledOrders: 2,
+    });
+    const theTwentySecond = await f.desk.history.summary(userId, { from: "2026-11-22", to: "2026-11-22" });
+    expect(theTwentySecond.totals).toMatchObject({ realizedPnl: "-30.25", volume: "6001", filledOrders: 1 });
+    const beforeAnything = await f.desk.history.summary(userId, { from: "2026-11-01", to: "2026-11-19" });
+    expect(beforeAnything.totals).toMatchObject({ realizedPnl: "0", volume: "0", closedPositions: 0 });
 
     const range = await f.desk.history.daily(userId, { from: "2026-11-20", to: "2026-11-22" });
     expect(range.days.map((d) => d.day)).toEqual(["2026-11-20", "2026-11-22"]);
