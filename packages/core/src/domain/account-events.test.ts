@@ -47,7 +47,11 @@ describe("exchange account events", () => {
     expect(read.data.positions).toEqual([]);
   });
 
-  it("adds each partial fill of a resting LIMIT entry once, at the exchange's average entry: a reconcile run repairs nothing", async () => {
+  /**
+   * A trader whose stream the desk follows, with a resting 3x LIMIT entry to buy 10 SOL at 140
+   * (the mark at 150), filled part by part by a counterparty.
+   */
+  async function restingEntry() {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("SOLUSDT", "150");
     await f.desk.accountEvents.start();
@@ -55,35 +59,56 @@ describe("exchange account events", () => {
       userId,
       limit(accountId, "SOLUSDT", "BUY", "10", "140", { leverage: 3 }),
     );
-    const fillPart = async (quantity: string) => {
-      const ref = { symbol: "SOLUSDT", clientOrderId: entry.order.clientOrderId };
-      await f.exchange.fillRestingOrder({ id: accountId }, ref, quantity);
-      await f.desk.accountEvents.idle();
+    const openPositions = () =>
+      f.prisma.position.findMany({ where: { accountId, symbol: "SOLUSDT", status: "OPEN" } });
+    return {
+      userId,
+      accountId,
+      entry,
+      openPositions,
+      /** A counterparty takes `quantity` of the entry; the desk has applied the events after. */
+      async fillPart(quantity: string) {
+        const ref = { symbol: "SOLUSDT", clientOrderId: entry.order.clientOrderId };
+        await f.exchange.fillRestingOrder({ id: accountId }, ref, quantity);
+        await f.desk.accountEvents.idle();
+      },
+      /** The entry's status and fill, and the position its row is linked to. */
+      async recorded() {
+        const order = await f.prisma.order.findUniqueOrThrow({
+          where: { id: entry.order.id },
+          include: { position: true },
+        });
+        const position = order.position;
+        return [
+          order.status,
+          order.filledQuantity.toString(),
+          position?.status,
+          position?.quantity.toString(),
+          position?.entryPrice.toString(),
+        ];
+      },
+      /** The trader closes the open SOL position at the mark. */
+      async closeOpen() {
+        const [open] = await openPositions();
+        const command = { positionId: open!.id, clientOrderId: crypto.randomUUID() };
+        return (await f.desk.positions.close(userId, command)).position;
+      },
     };
-    const recorded = async () => {
-      const order = await f.prisma.order.findUniqueOrThrow({
-        where: { id: entry.order.id },
-        include: { position: true },
-      });
-      const position = order.position;
-      return [
-        order.status,
-        order.filledQuantity.toString(),
-        position?.quantity.toString(),
-        position?.entryPrice.toString(),
-      ];
-    };
+  }
+
+  it("adds each partial fill of a resting LIMIT entry once, at the exchange's average entry: a reconcile run repairs nothing", async () => {
+    const { userId, accountId, fillPart, recorded } = await restingEntry();
 
     await fillPart("3");
-    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "3", "140"]);
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "OPEN", "3", "140"]);
     // An add at the mark meanwhile, so each later fill moves the average entry.
     await f.desk.orders.create(userId, market(accountId, "SOLUSDT", "BUY", "1"));
-    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "4", "142.5"]);
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "OPEN", "4", "142.5"]);
     await fillPart("4");
-    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "7", "8", "141.25"]);
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "7", "OPEN", "8", "141.25"]);
     await fillPart("3");
     // (8 x 141.25 + 3 x 140) / 11 = 140.9090..., to 8 decimals as the exchange books it
-    expect(await recorded()).toEqual(["FILLED", "10", "11", "140.90909091"]);
+    expect(await recorded()).toEqual(["FILLED", "10", "OPEN", "11", "140.90909091"]);
 
     const [held] = (await f.exchange.getAccountSnapshot({ id: accountId })).positions;
     expect([held?.quantity.toFixed(), held?.entryPrice.toFixed(), held?.leverage]).toEqual([
@@ -91,6 +116,38 @@ describe("exchange account events", () => {
       "140.90909091",
       3,
     ]);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+
+  it("a resting LIMIT entry that fills after its position was closed opens or grows the open position, and the order follows its fills: a reconcile run repairs nothing", async () => {
+    const { userId, accountId, fillPart, recorded, openPositions, closeOpen } = await restingEntry();
+
+    await fillPart("3");
+    // The trader closes the 3 filled at the mark; the rest of the entry keeps resting.
+    const first = await closeOpen();
+    expect(first).toMatchObject({ status: "CLOSED", quantity: "3", realizedPnl: "30" });
+    await fillPart("4");
+    // The 4 open a position of their own, at the entry's leverage; the closed one is as it was.
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "7", "OPEN", "4", "140"]);
+    expect((await openPositions()).map((p) => [p.quantity.toString(), p.leverage])).toEqual([["4", 3]]);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+
+    // Closed again, and a MARKET entry opens a position the last 3 then grow.
+    const second = await closeOpen();
+    await f.desk.orders.create(userId, market(accountId, "SOLUSDT", "BUY", "1", { leverage: 3 }));
+    await fillPart("3");
+    // (1 x 150 + 3 x 140) / 4 = 142.5
+    expect(await recorded()).toEqual(["FILLED", "10", "OPEN", "4", "142.5"]);
+    expect(await openPositions()).toHaveLength(1);
+    const closed = await Promise.all(
+      [first, second].map(({ id }) => f.prisma.position.findUniqueOrThrow({ where: { id } })),
+    );
+    expect(closed.map((p) => [p.status, p.quantity.toString(), p.realizedPnl.toString()])).toEqual([
+      ["CLOSED", "3", "30"],
+      ["CLOSED", "4", "40"],
+    ]);
+    const [held] = (await f.exchange.getAccountSnapshot({ id: accountId })).positions;
+    expect([held?.quantity.toFixed(), held?.entryPrice.toFixed(), held?.leverage]).toEqual(["4", "142.5", 3]);
     expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
   });
 

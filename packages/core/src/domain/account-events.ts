@@ -160,7 +160,10 @@ export function createAccountEvents(
         // The amounts go with the fills the position took even when the status may not move yet.
         ...(forward || fill ? amounts : {}),
         ...(forward ? { status } : {}),
-        ...(position && !order.position_id ? { positionId: position.id } : {}),
+        // The order follows its latest fill. Closing a position closes what filled, not the order
+        // the trader still sees resting (the exchange keeps it too): its later fills open or grow
+        // another position, and the row shows that one.
+        ...(position && position.id !== order.position_id ? { positionId: position.id } : {}),
       };
       if (Object.keys(data).length > 0) await tx.order.update({ where: { id: order.id }, data });
     });
