@@ -151,6 +151,23 @@ describe("exchange account events", () => {
     expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
   });
 
+  it("a reconcile run leaves the rest of a resting LIMIT entry whose position the trader closed: it rests, as on the exchange, until the trader cancels it", async () => {
+    const { accountId, entry, fillPart, recorded, closeOpen } = await restingEntry();
+
+    await fillPart("3");
+    await closeOpen();
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+    const resting = await f.exchange.openOrders({ id: accountId });
+    expect(resting.map((o) => [o.clientOrderId, o.status, o.filledQuantity.toFixed()])).toEqual([
+      [entry.order.clientOrderId, "PARTIALLY_FILLED", "3"],
+    ]);
+    expect(await recorded()).toEqual(["PARTIALLY_FILLED", "3", "CLOSED", "3", "140"]);
+
+    await fillPart("7");
+    expect(await recorded()).toEqual(["FILLED", "10", "OPEN", "7", "140"]);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+
   it("streams mark prices of the user's open positions, and follows new positions", async () => {
     const { userId, accountId } = await f.createTrader();
     await f.desk.orders.create(userId, market(accountId, "BNBUSDT", "BUY", "1"));

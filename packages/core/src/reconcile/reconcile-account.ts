@@ -30,8 +30,9 @@ export interface ReconcileAccountOptions {
  *    a PENDING stop-loss / take-profit of an open position that never reached the exchange is
  *    placed (the desk meant it, and its clientOrderId makes that idempotent); any other intent
  *    that never reached the exchange is REJECTED;
- * 3. orders of the desk it no longer wants (cancelled in the record, their position closed) are
- *    cancelled on the exchange (after 2, so a position is never left unprotected);
+ * 3. orders of the desk it no longer wants (cancelled in the record, their position closed; a
+ *    live entry stays) are cancelled on the exchange (after 2, so a position is never left
+ *    unprotected);
  * 4. positions follow the exchange: closed when the exchange holds none (realized PnL from the
  *    exchange's trades), opened when only the exchange holds one, quantity / entry / leverage
  *    copied; 5. realized PnL still estimated is booked from the trades.
@@ -99,10 +100,13 @@ export async function reconcileAccount(
       });
       continue;
     }
+    // A live entry is the trader's until they cancel it, whatever became of the position its
+    // first fills opened (closing a position leaves it resting, as the exchange does); the
+    // orders that only serve a position go with it.
     const wanted =
       row.role === "EXTERNAL" ||
       ((row.status === "PENDING" || row.status === "NEW" || row.status === "PARTIALLY_FILLED") &&
-        (row.positionId === null || positionIds.has(row.positionId)));
+        (row.role === "ENTRY" || row.positionId === null || positionIds.has(row.positionId)));
     if (!wanted) {
       unwanted.push(row);
       continue;
