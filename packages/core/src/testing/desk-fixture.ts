@@ -87,6 +87,10 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
       clock += ms;
     },
     createTrader,
+    /** Another simulated exchange account of the user; its id. */
+    async addAccount(userId: string, label: string) {
+      return (await db.prisma.exchangeAccount.create({ data: { userId, exchange: "SIMULATED", label } })).id;
+    },
     /**
      * A trader with one Binance account on a fake Binance of their own (playing the demo servers),
      * and a desk with that gateway beside the simulated one, on this fixture's database.

@@ -2,4 +2,5 @@
 
 export { type FakeBinance, startFakeBinance } from "../exchange/binance/testing/index.ts";
 export * from "./desk-fixture.ts";
+export { recordClosedPosition, recordOrder } from "./records.ts";
 export { SAFETY_NET_MS } from "./safety-net.ts";
