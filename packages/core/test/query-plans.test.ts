@@ -119,8 +119,8 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
       recording = null;
     }
     const planned: Planned[] = [];
-    for (const statement of sent.filter((s) => /\bdaily_pnl\(/.test(s.sql))) {
-      // The history is read by a function: its own statements are the ones to look at.
+    for (const statement of sent.filter((s) => /\b(daily_pnl|history_symbols)\(/.test(s.sql))) {
+      // The history is read by functions: their own statements are the ones to look at.
       for (const { sql, plan } of await explainEach(db, statement.sql, statement.params)) {
         const scans = scansOf(plan);
         const rowsRead = scans.filter(isBig).reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
@@ -280,6 +280,26 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     expectIndexReads(live);
     expectRowsRead(live, 200);
     for (const statement of live) expect(monthsRead(statement)).toEqual([partitionOf(NOW)]);
+  });
+
+  it("the symbols with history: the view by a skip over its (account, symbol) index, a row per symbol; the days since its refresh live from their month only", async () => {
+    const statements = await plansOf(() => desk.history.symbols(busiest));
+    const { symbols } = await desk.history.symbols(busiest);
+    expect(symbols.length).toBeGreaterThan(0);
+    const view = statements
+      .flatMap((statement) => statement.scans)
+      .filter((scan) => scan.table.startsWith("daily_"));
+    expect([
+      ...new Set(view.map((scan) => `${scan.table}: ${scan.node} using ${scan.indexes.join()}`)),
+    ]).toEqual(["daily_account_pnl: Index Only Scan using daily_account_pnl_account_id_symbol_idx"]);
+    // Each account's symbols and one look past its last: not its rows of every day.
+    const viewRowsRead = view.reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
+    expect(viewRowsRead).toBeLessThanOrEqual(busiestAccounts * (symbols.length + 1));
+    const live = statements.filter((statement) => statement.scans.some(isBig));
+    expect(live).toHaveLength(1);
+    expectIndexReads(live);
+    expectRowsRead(live, 200);
+    expect(monthsRead(live[0]!)).toEqual([partitionOf(NOW)]);
   });
 
   it("intent look-ups by clientOrderId: a repeated order, a repeated close", async () => {

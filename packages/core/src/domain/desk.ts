@@ -17,6 +17,7 @@ import { dailyPnl, historySummary } from "./daily-pnl.ts";
 import type { DeskDeps, DeskLogger, Gateways } from "./deps.ts";
 import { createExchangeAccountAdmin } from "./exchange-account-admin.ts";
 import { closedPositions, openOrders, quote, trades } from "./history.ts";
+import { historySymbols } from "./history-symbols.ts";
 import { watchMarkPrices } from "./mark-price-watch.ts";
 import { listSymbols } from "./market-symbols.ts";
 import { createPerUserQueue } from "./one-at-a-time.ts";
@@ -166,6 +167,7 @@ export function createTradingDesk(options: TradingDeskOptions): TradingDeskInsta
     history: {
       daily: (userId, query) => dailyPnl(deps, userId, query),
       summary: (userId, query) => historySummary(deps, userId, query),
+      symbols: (userId) => historySymbols(deps, userId),
     },
     cache: {
       metrics: () => cache.getMetrics(),

@@ -21,6 +21,7 @@ import type {
   DailyPnlView,
   DecimalString,
   HistorySummaryView,
+  HistorySymbolsView,
   ModifySlTpResult,
   OpenOrdersView,
   OrderPage,
@@ -83,6 +84,8 @@ export interface TradingDesk {
     daily(userId: string, query: DailyPnlQuery): Promise<DailyPnlView>;
     /** The same range's totals. */
     summary(userId: string, query: DailyPnlQuery): Promise<HistorySummaryView>;
+    /** The symbols the user has history in, once each: those listed now and those delisted since. */
+    symbols(userId: string): Promise<HistorySymbolsView>;
   };
   cache: {
     metrics(): CacheMetrics;

@@ -298,3 +298,8 @@ export interface DailyPnlView extends HistorySummaryView {
   /** Days with any activity, oldest first (days without are left out). */
   days: DailyPnlDayView[];
 }
+
+/** The symbols with history (a position closed, an order filled), delisted ones included; in order. */
+export interface HistorySymbolsView {
+  symbols: string[];
+}
