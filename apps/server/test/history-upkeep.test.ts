@@ -10,7 +10,7 @@ import { createTestClient } from "./testing/trpc-client.ts";
 /**
  * The database's upkeep as the server runs it: the orders' partitions made ahead before serving,
  * the daily PnL view refreshed after a reconciliation repair, both on /metrics, and the history
- * procedures over HTTP saying how fresh they are.
+ * procedures over HTTP saying how fresh they are and which symbols have history.
  */
 
 let app: App;
@@ -64,6 +64,13 @@ describe("the database's upkeep in the server", () => {
     // Read from the view, not live: each closed on a day before the live ones.
     for (const position of closed)
       expect(position.closedAt!.toISOString().slice(0, 10) < summary.liveFrom).toBe(true);
+    // The history's symbols, for the picker: each once, every one closed or filled on.
+    const filled = await app.db.prisma.order.findMany({
+      where: { account: { user: { email: "demo@example.com" } }, filledQuantity: { gt: 0 } },
+    });
+    expect((await trader.history.symbols.query()).symbols).toEqual(
+      [...new Set([...closed, ...filled].map((row) => row.symbol))].sort(),
+    );
   });
 
   it("refreshes the daily PnL view after a repair; the history says as of when", async () => {

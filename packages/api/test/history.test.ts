@@ -1,9 +1,13 @@
+import { recordClosedPosition } from "@tradedesk/core/testing";
 import Decimal from "decimal.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiFixture, createApiFixture, failureOf, shapeOf } from "./testing/api-fixture.ts";
 
-/** history.daily / history.summary over the API: the caller's days, live today, and input rules. */
-describe("history.daily and history.summary", () => {
+/**
+ * history.daily / history.summary / history.symbols over the API: the caller's days, live today,
+ * the symbols with history, and input rules.
+ */
+describe("history.daily, history.summary and history.symbols", () => {
   let f: ApiFixture;
   beforeAll(async () => {
     f = await createApiFixture();
@@ -11,9 +15,8 @@ describe("history.daily and history.summary", () => {
   });
   afterAll(() => f.close());
 
-  it("shows today's closed position and fills at once (live), to the caller only", async () => {
-    const trader = await f.signedInTrader();
-    const other = await f.signedInTrader();
+  /** The trader buys 0.01 BTCUSDT at market and closes it once the mark is at `closeAt`. */
+  async function roundTrip(trader: Awaited<ReturnType<ApiFixture["signedInTrader"]>>, closeAt: string) {
     const { position } = await trader.api.orders.create({
       accountId: trader.accountId,
       symbol: "BTCUSDT",
@@ -21,8 +24,14 @@ describe("history.daily and history.summary", () => {
       type: "MARKET",
       quantity: "0.01",
     });
-    await f.exchange.setMarkPrice("BTCUSDT", "65500");
-    const { position: closed } = await trader.api.positions.close({ positionId: position!.id });
+    await f.exchange.setMarkPrice("BTCUSDT", closeAt);
+    return (await trader.api.positions.close({ positionId: position!.id })).position;
+  }
+
+  it("shows today's closed position and fills at once (live), to the caller only", async () => {
+    const trader = await f.signedInTrader();
+    const other = await f.signedInTrader();
+    const closed = await roundTrip(trader, "65500");
 
     const history = await trader.api.history.daily();
 
@@ -57,6 +66,24 @@ describe("history.daily and history.summary", () => {
     expect((await trader.api.history.summary({ symbol: "ETHUSDT" })).totals.filledOrders).toBe(0);
     expect((await other.api.history.daily()).days).toEqual([]);
     expect((await other.api.history.summary({ accountId: trader.accountId })).totals.closedPositions).toBe(0);
+  });
+
+  it("lists the symbols the caller has history in, one the exchange delisted too, to the caller only", async () => {
+    const trader = await f.signedInTrader();
+    const other = await f.signedInTrader();
+    await roundTrip(trader, "65000");
+    // Traded before the exchange stopped listing it (no order for it would pass the rules now).
+    await recordClosedPosition(f.prisma, {
+      accountId: trader.accountId,
+      symbol: "LUNAUSDT",
+      realizedPnl: "-7990",
+      closedAt: new Date("2026-11-24T09:00:00Z"),
+    });
+
+    expect(await trader.api.history.symbols()).toEqual({ symbols: ["BTCUSDT", "LUNAUSDT"] });
+    expect(await other.api.history.symbols()).toEqual({ symbols: [] });
+    const luna = await trader.api.history.summary({ symbol: "LUNAUSDT" });
+    expect(luna.totals).toMatchObject({ realizedPnl: "-7990", closedPositions: 1 });
   });
 
   it("takes the last N days or from / to, and names the field at fault", async () => {

@@ -19,4 +19,7 @@ export const historyRouter = router({
   summary: protectedProcedure
     .input(historyInput)
     .query(({ ctx, input }) => ctx.desk.history.summary(ctx.user.id, queryOf(input))),
+
+  /** The symbols the caller has history in (the symbol picker's), delisted ones included. */
+  symbols: protectedProcedure.query(({ ctx }) => ctx.desk.history.symbols(ctx.user.id)),
 });
