@@ -1,3 +1,4 @@
+import { recordClosedPosition } from "@tradedesk/core/testing";
 import type { App } from "@tradedesk/server";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -232,6 +233,33 @@ describe("a trader's day, desktop 1440x900", () => {
     await historyFor.selectOption({ label: "All symbols" });
     await page.getByRole("heading", { name: "Last 90 days", exact: true }).waitFor();
     await expect.poll(closedCount).toBe(allClosed);
+  });
+
+  it("offers a symbol the exchange no longer lists once the history has it, and filters to it", async () => {
+    const historyFor = page.getByLabel("History for");
+    const luna = historyFor.locator('option[value="LUNAUSDT"]');
+    expect(await luna.count()).toBe(0);
+    // A position of a symbol the simulated exchange does not list (delisted since it was
+    // traded), written into the record as the desk would have; then "your data changed".
+    const demo = await app.db.prisma.user.findUniqueOrThrow({
+      where: { email: DEMO.email },
+      include: { accounts: true },
+    });
+    await recordClosedPosition(app.db.prisma, {
+      accountId: demo.accounts[0]!.id,
+      symbol: "LUNAUSDT",
+      realizedPnl: "-7990",
+      closedAt: new Date(),
+    });
+    await app.desk.cache.invalidate(demo.id);
+    // Refetched with the history (no poll would): the choice appears.
+    await luna.waitFor({ state: "attached" });
+    await historyFor.selectOption("LUNAUSDT");
+    const summary = page.getByRole("region", { name: "Last 90 days · LUNAUSDT" });
+    await expect.poll(() => text(summary.getByLabel("Closed positions", { exact: true }))).toBe("1");
+    expect(await text(summary.getByLabel("Realized PnL", { exact: true }))).toBe("-7,990.00");
+    await historyFor.selectOption({ label: "All symbols" });
+    await page.getByRole("heading", { name: "Last 90 days", exact: true }).waitFor();
   });
 
   it("opens a second tab already signed in; signing out there signs out every tab", async () => {

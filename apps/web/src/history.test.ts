@@ -60,13 +60,21 @@ describe("the history of one symbol or all", () => {
     expect(withSymbol("Realized PnL", null)).toBe("Realized PnL");
   });
 
-  it("offers the listed and held symbols once each, in order, and keeps the chosen one", () => {
-    expect(historySymbolChoices(["ETHUSDT", "BTCUSDT"], ["SOLUSDT", "BTCUSDT"], null)).toEqual([
-      "BTCUSDT",
-      "ETHUSDT",
-      "SOLUSDT",
-    ]);
-    expect(historySymbolChoices([], [], "DOGEUSDT")).toEqual(["DOGEUSDT"]);
+  it("offers the listed, traded and held symbols once each, in order, and keeps the chosen one", () => {
+    const none = { listed: [], traded: [], held: [] };
+    expect(
+      historySymbolChoices({ ...none, listed: ["ETHUSDT", "BTCUSDT"], held: ["SOLUSDT", "BTCUSDT"] }, null),
+    ).toEqual(["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
+    expect(historySymbolChoices(none, "DOGEUSDT")).toEqual(["DOGEUSDT"]);
+  });
+
+  it("offers a symbol traded in the past that no exchange lists any more (delisted)", () => {
+    expect(
+      historySymbolChoices(
+        { listed: ["BTCUSDT", "ETHUSDT"], traded: ["LUNAUSDT", "BTCUSDT"], held: ["ETHUSDT"] },
+        null,
+      ),
+    ).toEqual(["BTCUSDT", "ETHUSDT", "LUNAUSDT"]);
   });
 });
 

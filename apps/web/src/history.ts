@@ -25,16 +25,26 @@ export function historyHeading(symbol: HistorySymbol): string {
   return withSymbol(`Last ${HISTORY_RANGE.lastDays} days`, symbol);
 }
 
+/** Where the symbols the history can be filtered to come from. */
+export interface SymbolsToChoose {
+  /** What the trader's exchanges list now. */
+  listed: readonly string[];
+  /** What they have history in (history.symbols), delisted symbols included. */
+  traded: readonly string[];
+  /** What they hold (open positions). */
+  held: readonly string[];
+}
+
 /**
- * The symbols the trader can filter the history to: those their exchanges list and those they
- * hold, once each, in order; the chosen one stays listed even if it is no longer either.
+ * The symbols the trader can filter the history to: those their exchanges list, those they
+ * traded (delisted since or not) and those they hold, once each, in order; the chosen one stays
+ * listed even if it is none of these.
  */
 export function historySymbolChoices(
-  listed: readonly string[],
-  held: readonly string[],
+  { listed, traded, held }: SymbolsToChoose,
   chosen: HistorySymbol,
 ): string[] {
-  const all = new Set([...listed, ...held, ...(chosen === null ? [] : [chosen])]);
+  const all = new Set([...listed, ...traded, ...held, ...(chosen === null ? [] : [chosen])]);
   return [...all].sort((a, b) => a.localeCompare(b));
 }
 

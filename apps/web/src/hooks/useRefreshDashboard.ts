@@ -2,7 +2,7 @@ import { trpc } from "../trpc.ts";
 
 /**
  * What a change to the user's data makes stale: the balances summary, the cache figures, the
- * open orders, the histories and the daily PnL (its today is live).
+ * open orders, the histories, the daily PnL (its today is live) and the symbols with history.
  */
 export function useRefreshDashboard() {
   const utils = trpc.useUtils();
@@ -16,5 +16,6 @@ export function useRefreshDashboard() {
       utils.positions.closed.invalidate(),
       utils.history.daily.invalidate(),
       utils.history.summary.invalidate(),
+      utils.history.symbols.invalidate(),
     ]).then(() => {});
 }
