@@ -8,8 +8,9 @@ import type { DailyPnlView, HistorySummaryView, HistoryTotalsView } from "./view
 export const MAX_HISTORY_DAYS = 3660;
 
 /**
- * One row of daily_pnl(): a day, or (day null) the range's totals, which also carries from which
- * day the answer is live and when the views were refreshed; amounts as wire decimals already.
+ * One row of the answer: a day (the rollup's, or daily_pnl()'s), or (day null) the range's totals,
+ * which also carry from which day the answer is live and when the views were refreshed; amounts as
+ * wire decimals already.
  */
 interface DayRow {
   day: string | null;
