@@ -1,6 +1,13 @@
 import type { RouterInputs, RouterOutputs } from "@tradedesk/api";
 import { formatPercent } from "./money.ts";
 
+/**
+ * How long the history's queries (curve, summary, symbols, closed positions, trades) count as
+ * fresh: history changes only when the trader's data does, and that change is pushed (the
+ * dashboard then invalidates them), so a panel mounted again within this reuses what it had.
+ */
+export const HISTORY_STALE_MS = 10_000;
+
 /** The range the dashboard's PnL curve and history summary show. */
 export const HISTORY_RANGE = { lastDays: 90 } as const;
 

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { HISTORY_STALE_MS } from "../history.ts";
 import { formatPrice, formatQuantity, formatSigned, pnlTone } from "../money.ts";
 import { trpc } from "../trpc.ts";
 import { roleLabel, statusLabel } from "./order-labels.ts";
@@ -84,7 +85,7 @@ function ClosedPositions() {
   const pages = usePages();
   const closed = trpc.positions.closed.useQuery(
     { limit: HISTORY_PAGE_SIZE, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
-    { staleTime: 10_000 },
+    { staleTime: HISTORY_STALE_MS },
   );
   const items = closed.data?.items ?? [];
   return (
@@ -161,7 +162,7 @@ function Trades() {
   const pages = usePages();
   const trades = trpc.orders.trades.useQuery(
     { limit: HISTORY_PAGE_SIZE, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
-    { staleTime: 10_000 },
+    { staleTime: HISTORY_STALE_MS },
   );
   const items = trades.data?.items ?? [];
   return (

@@ -1,6 +1,7 @@
 import {
   describeFreshness,
   describeWinRate,
+  HISTORY_STALE_MS,
   type HistorySymbol,
   historyHeading,
   historyQuery,
@@ -15,7 +16,7 @@ import { type Figure, Figures } from "./Figures.tsx";
  * symbol or the chosen one.
  */
 export function HistorySummary({ symbol }: { symbol: HistorySymbol }) {
-  const summary = trpc.history.summary.useQuery(historyQuery(symbol), { staleTime: 10_000 });
+  const summary = trpc.history.summary.useQuery(historyQuery(symbol), { staleTime: HISTORY_STALE_MS });
   const totals = summary.data?.totals;
   const figures: Figure[] = totals
     ? [

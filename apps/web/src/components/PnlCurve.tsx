@@ -3,6 +3,7 @@ import { useMemo } from "react";
 import {
   describeFreshness,
   HISTORY_RANGE,
+  HISTORY_STALE_MS,
   type HistorySymbol,
   historyQuery,
   withSymbol,
@@ -16,7 +17,7 @@ import { LineChart } from "./LineChart.tsx";
  * today live), summed in decimal.js; of every symbol or the chosen one.
  */
 export function PnlCurve({ symbol }: { symbol: HistorySymbol }) {
-  const history = trpc.history.daily.useQuery(historyQuery(symbol), { staleTime: 10_000 });
+  const history = trpc.history.daily.useQuery(historyQuery(symbol), { staleTime: HISTORY_STALE_MS });
   const points = useMemo(() => {
     let total = new Decimal(0);
     return (history.data?.days ?? []).map((day) => {

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { type HistorySymbol, historySymbolChoices } from "../history.ts";
+import { HISTORY_STALE_MS, type HistorySymbol, historySymbolChoices } from "../history.ts";
 import { trpc } from "../trpc.ts";
 import type { Account, Position } from "../types.ts";
 import { useListedSymbols } from "./useMarketSymbols.ts";
@@ -12,7 +12,7 @@ import { useListedSymbols } from "./useMarketSymbols.ts";
 export function useHistorySymbol(accounts: readonly Account[], positions: readonly Position[]) {
   const [symbol, setSymbol] = useState<HistorySymbol>(null);
   const listed = useListedSymbols(accounts);
-  const traded = trpc.history.symbols.useQuery(undefined, { staleTime: 10_000 });
+  const traded = trpc.history.symbols.useQuery(undefined, { staleTime: HISTORY_STALE_MS });
   const choices = historySymbolChoices(
     { listed, traded: traded.data?.symbols ?? [], held: positions.map((p) => p.symbol) },
     symbol,
