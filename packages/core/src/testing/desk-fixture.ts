@@ -93,12 +93,29 @@ export async function createDeskFixture(options: DeskFixtureOptions = {}) {
     },
     /**
      * A trader with one Binance account on a fake Binance of their own (playing the demo servers),
-     * and a desk with that gateway beside the simulated one, on this fixture's database.
+     * and a desk with that gateway beside the simulated one, on this fixture's database. With
+     * `now`, the desk, the gateway, the fake and its engine all read that clock (a test moves it);
+     * the database's own now() (orders' createdAt) stays the real one.
      */
-    async binanceTrader(fakeOptions: FakeBinanceOptions = {}) {
-      const fake = await startFakeBinance(fakeOptions);
-      const binance = createBinanceGateway({ baseUrl: fake.url, wsBaseUrl: fake.wsUrl, testnet: true });
+    async binanceTrader(fakeOptions: FakeBinanceOptions = {}, clock: { now?: () => number } = {}) {
+      const now = clock.now;
+      const fake = await startFakeBinance(
+        now
+          ? {
+              engine: createSimulatedExchange({ latencyMs: 0, priceTickMs: 0, timers: manualTimers(now) }),
+              now,
+              ...fakeOptions,
+            }
+          : fakeOptions,
+      );
+      const binance = createBinanceGateway({
+        baseUrl: fake.url,
+        wsBaseUrl: fake.wsUrl,
+        testnet: true,
+        ...(now ? { now } : {}),
+      });
       const binanceDesk = createTradingDesk({
+        ...(now ? { now: () => new Date(now()) } : {}),
         prisma: db.prisma,
         cache: createPositionsCache({ ttlMs: 3_000 }),
         gateways: { SIMULATED: exchange, BINANCE_USDM: binance },
