@@ -1,8 +1,9 @@
 // What a trader pays in commission: each order's fee is the exchange's, from the same trade
 // history the realized PnL is read from, and the history's fees are their sum.
 import Decimal from "decimal.js";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { createDeskFixture, type DeskFixture, market } from "../testing/desk-fixture.ts";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import { createDeskFixture, type DeskFixture, limit, market } from "../testing/desk-fixture.ts";
+import { SAFETY_NET_MS } from "../testing/safety-net.ts";
 
 let f: DeskFixture;
 beforeAll(async () => {
@@ -52,5 +53,59 @@ describe("fees", () => {
     onTestFinished(desk.close);
     const orders = await roundTrip(desk);
     expect(orders.map((o) => o.fee.toString())).toEqual(["0", "0"]);
+  });
+
+  it("records all of a resting LIMIT entry's commission when its later fills opened a second position, not only the fills since that one opened", async () => {
+    // Its own database: the desk's account events follow every Binance account there, and another
+    // test's (its credentials sealed by that test's desk) would never connect.
+    const fixture = await createDeskFixture();
+    onTestFinished(() => fixture.close());
+    // One clock for the desk, the gateway and the fake (the database's createdAt is the real one):
+    // the entry's first fill is seconds older than the second position, as on a real desk.
+    let clock = Date.now();
+    const trader = await fixture.binanceTrader({ commission: { rate: "0.0004" } }, { now: () => clock });
+    onTestFinished(trader.close);
+    const { fake, desk, userId, accountId } = trader;
+    await fake.engine.setMarkPrice("ETHUSDT", "3200");
+    await desk.accountEvents.start();
+    onTestFinished(() => desk.accountEvents.stop());
+    await trader.gateway.streamsReady();
+    const entry = await desk.orders.create(
+      userId,
+      limit(accountId, "ETHUSDT", "BUY", "0.5", "3000", { leverage: 4 }),
+    );
+    const recorded = () => fixture.prisma.order.findUniqueOrThrow({ where: { id: entry.order.id } });
+    // The exchange fills it after the desk created its row.
+    clock = Math.max(clock, (await recorded()).createdAt.getTime());
+    const waitFor = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: SAFETY_NET_MS });
+    /** A second later, a counterparty takes `quantity` of the entry; the desk has applied it after. */
+    async function fillPart(quantity: string, filled: string) {
+      clock += 1000;
+      const ref = { symbol: "ETHUSDT", clientOrderId: entry.order.clientOrderId };
+      await fake.engine.fillRestingOrder({ id: fake.accounts[0]!.accountId }, ref, quantity);
+      await waitFor(async () => expect((await recorded()).filledQuantity.toString()).toBe(filled));
+    }
+    /** A second later, the trader closes the open ETH position at the mark. */
+    async function closeOpen() {
+      clock += 1000;
+      const open = await fixture.prisma.position.findFirstOrThrow({ where: { accountId, status: "OPEN" } });
+      return desk.positions.close(userId, { positionId: open.id, clientOrderId: crypto.randomUUID() });
+    }
+
+    await fillPart("0.2", "0.2");
+    await closeOpen();
+    await fillPart("0.3", "0.5");
+    await closeOpen();
+
+    const closed = await fixture.prisma.position.findMany({
+      where: { accountId },
+      orderBy: { openedAt: "asc" },
+    });
+    expect(closed.map((p) => [p.status, p.quantity.toString()])).toEqual([
+      ["CLOSED", "0.2"],
+      ["CLOSED", "0.3"],
+    ]);
+    // 0.0004 of 0.5 ETH at 3000: its first fill's too, older than the second position.
+    expect((await recorded()).fee.toString()).toBe("0.6");
   });
 });

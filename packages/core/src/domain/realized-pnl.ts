@@ -14,7 +14,8 @@ const CLOCK_SKEW_MS = 1000;
  *
  * The same trades say what each of the desk's orders paid in commission: recorded on the order
  * (`fee`, the sum over its fills), so reading them once serves both. Writing it again is harmless:
- * it is the exchange's figure, not an increment.
+ * it is the exchange's figure, not an increment. An order with fills before the window (a resting
+ * LIMIT entry that kept filling after its first position closed) has its trades read once more.
  */
 export async function realizedPnlFromExchange(
   deps: DeskDeps,
@@ -34,10 +35,21 @@ export async function realizedPnlFromExchange(
       accountId: account.id,
       exchangeOrderId: { in: [...new Set(trades.map((t) => t.exchangeOrderId))] },
     },
-    select: { id: true, createdAt: true, exchangeOrderId: true, positionId: true, fee: true },
+    select: {
+      id: true,
+      createdAt: true,
+      exchangeOrderId: true,
+      positionId: true,
+      fee: true,
+      filledQuantity: true,
+    },
   });
   const ownerOf = new Map(owners.map((o) => [o.exchangeOrderId, o.positionId]));
-  await recordFees(deps, exit ? [...owners, { ...exit, fee: toDecimal(0) }] : owners, trades);
+  // The exit's row does not carry its fill yet: every fill of it is in the window.
+  const orders = exit ? [...owners, { ...exit, fee: toDecimal(0), filledQuantity: toDecimal(0) }] : owners;
+  await recordFees(deps, orders, trades, (startTime) =>
+    gateway.getTrades(account, { symbol: position.symbol, startTime }),
+  );
   return sum(
     trades
       .filter((trade) => {
@@ -48,14 +60,40 @@ export async function realizedPnlFromExchange(
   );
 }
 
-/** Each order's commission, summed over its fills, where it differs from what is recorded. */
+interface FeeOwner {
+  id: string;
+  createdAt: Date;
+  exchangeOrderId: string | null;
+  fee: Decimal;
+  filledQuantity: Decimal;
+}
+
+/**
+ * Each order's commission, summed over its fills, where it differs from what is recorded. Fills in
+ * the window adding up to less than the order's recorded fill mean some came before it (a resting
+ * LIMIT entry whose first position closed, its later fills opening this one): those orders' fills
+ * are read again from the oldest one's creation, one more call in that rare case. A fee is never
+ * written from fills that are short of the order's: it would under-record what it paid.
+ */
 async function recordFees(
   deps: DeskDeps,
-  orders: { id: string; createdAt: Date; exchangeOrderId: string | null; fee: Decimal }[],
+  orders: FeeOwner[],
   trades: ExchangeTrade[],
+  tradesSince: (startTime: number) => Promise<ExchangeTrade[]>,
 ): Promise<void> {
+  const fillsOf = (order: FeeOwner, from: ExchangeTrade[]) =>
+    from.filter((t) => t.exchangeOrderId === order.exchangeOrderId);
+  const complete = (order: FeeOwner, fills: ExchangeTrade[]) =>
+    sum(fills.map((t) => t.quantity)).gte(toDecimal(order.filledQuantity));
+  const short = orders.filter((order) => !complete(order, fillsOf(order, trades)));
+  const older =
+    short.length === 0
+      ? []
+      : await tradesSince(Math.min(...short.map((o) => o.createdAt.getTime())) - CLOCK_SKEW_MS);
   for (const order of orders) {
-    const fee = sum(trades.filter((t) => t.exchangeOrderId === order.exchangeOrderId).map((t) => t.fee));
+    const fills = short.includes(order) ? fillsOf(order, older) : fillsOf(order, trades);
+    if (!complete(order, fills)) continue;
+    const fee = sum(fills.map((t) => t.fee));
     if (fee.eq(toDecimal(order.fee))) continue;
     // createdAt names the order's month: one partition is read.
     await deps.prisma.order.update({
