@@ -119,8 +119,10 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
       recording = null;
     }
     const planned: Planned[] = [];
-    for (const statement of sent.filter((s) => /\b(daily_pnl|history_symbols)\(/.test(s.sql))) {
-      // The history is read by functions: their own statements are the ones to look at.
+    // The history and the open orders' places are read by functions: their own statements are
+    // the ones to look at.
+    const inFunctions = /\b(daily_pnl|history_symbols|open_order_places)\(/;
+    for (const statement of sent.filter((s) => inFunctions.test(s.sql))) {
       for (const { sql, plan } of await explainEach(db, statement.sql, statement.params)) {
         const scans = scansOf(plan);
         const rowsRead = scans.filter(isBig).reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
@@ -194,10 +196,20 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     expectRowsRead(statements, 20);
   });
 
-  it("open orders", async () => {
-    const statements = await plansOf(() => desk.orders.open(busiest));
+  it("open orders: their places in a function (its statement seen inside), then their rows from their months only", async () => {
+    const statements = (await plansOf(() => desk.orders.open(busiest))).filter((statement) =>
+      statement.scans.some(isBig),
+    );
+    const { items } = await desk.orders.open(busiest);
+    expect(items.length).toBeGreaterThan(0);
+    // open_order_places()'s statement (by each account's (account_id, status) index: what is
+    // live, not the history), then the orders at those places.
+    expect(statements).toHaveLength(2);
     expectIndexReads(statements);
     expectRowsRead(statements, 50);
+    expect(monthsRead(statements[1]!)).toEqual(
+      [...new Set(items.map((order) => partitionOf(order.createdAt)))].sort(),
+    );
   });
 
   it("order history: a page reads at most a page (and a row a month) per account, the rows from the page's months only", async () => {

@@ -83,4 +83,52 @@ describe("orders.cancel, open orders, trades and closed positions", () => {
       nextCursor: null,
     });
   });
+
+  it("open orders: the newest 200 of every account, any month, newest first (ties by id), and whether more are open", async () => {
+    const { userId, accountId } = await f.createTrader();
+    const second = await f.prisma.exchangeAccount.create({
+      data: { userId, exchange: "SIMULATED", label: "Second" },
+    });
+    const now = Date.parse("2026-11-24T10:00:00.000Z");
+    // 201 open orders over two accounts and 14 months (resting for months), a few at the same
+    // instant; and orders no longer open, newer than all of them.
+    const live = ["NEW", "PENDING", "PARTIALLY_FILLED", "PENDING_CANCEL"] as const;
+    const open = Array.from({ length: 201 }, (_, i) => ({
+      accountId: i % 2 ? accountId : second.id,
+      status: live[i % 4]!,
+      createdAt: new Date(now - Math.floor(i / 3) * 6.5 * 86_400_000),
+    }));
+    const closed = (["FILLED", "CANCELED", "REJECTED", "EXPIRED"] as const).map((status) => ({
+      accountId,
+      status,
+      createdAt: new Date(now + 60_000),
+    }));
+    await f.prisma.order.createMany({
+      data: [...open, ...closed].map((order) => ({
+        ...order,
+        id: randomUUID(),
+        symbol: "BTCUSDT",
+        role: "ENTRY" as const,
+        clientOrderId: randomUUID(),
+        side: "BUY" as const,
+        type: "LIMIT" as const,
+        price: "5",
+        quantity: "2",
+      })),
+    });
+    const newestFirst = await f.prisma.order.findMany({
+      where: { accountId: { in: [accountId, second.id] }, status: { in: [...live] } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true },
+    });
+    expect(newestFirst).toHaveLength(201);
+
+    const all = await f.desk.orders.open(userId);
+    expect(all.truncated).toBe(true);
+    expect(all.items.map((order) => order.id)).toEqual(newestFirst.slice(0, 200).map((order) => order.id));
+    await f.prisma.order.update({ where: { id: newestFirst[0]!.id }, data: { status: "FILLED" } });
+    const rest = await f.desk.orders.open(userId);
+    expect(rest.truncated).toBe(false);
+    expect(rest.items.map((order) => order.id)).toEqual(newestFirst.slice(1).map((order) => order.id));
+  });
 });

@@ -1,27 +1,44 @@
+import type { OrderStatus } from "@tradedesk/db";
 import type { ClosedPositionsQuery, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { NotFoundError } from "./errors.ts";
 import { toWire } from "./money.ts";
-import { CLOSED_POSITIONS, cursorOf, FILLED_ORDERS, newestFirst, ORDERS, placeOf } from "./newest-first.ts";
+import {
+  CLOSED_POSITIONS,
+  cursorOf,
+  FILLED_ORDERS,
+  newestFirst,
+  ORDERS,
+  ordersAt,
+  placeOf,
+} from "./newest-first.ts";
 import { presentOrder, presentPosition } from "./presenters.ts";
 import type { OpenOrdersView, OrderPage, PositionPage, QuoteView } from "./views.ts";
 
 /** What is live (or still being settled): the open-orders panel. At most this many. */
 const OPEN_ORDERS_MAX = 200;
+const OPEN: OrderStatus[] = ["PENDING", "NEW", "PARTIALLY_FILLED", "PENDING_CANCEL"];
 
-/** The user's open orders, newest first: entries, resting limits, protective and external ones. */
+/**
+ * The user's open orders, newest first: entries, resting limits, protective and external ones.
+ * Two statements: their places from the database's open_order_places() (migration
+ * 20261204090000_open_orders_places), whose plan is kept per connection (live orders are found by
+ * status, which cannot prune the months: planned per call, every partition was planned on every
+ * poll), then the rows at those places, which prune to their months.
+ */
 export async function openOrders(deps: DeskDeps, userId: string): Promise<OpenOrdersView> {
-  const rows = await deps.prisma.order.findMany({
-    where: {
-      account: { userId },
-      status: { in: ["PENDING", "NEW", "PARTIALLY_FILLED", "PENDING_CANCEL"] },
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: OPEN_ORDERS_MAX + 1,
-  });
+  const { prisma } = deps;
+  const places = await prisma.$queryRaw<{ id: string; at: Date }[]>`
+    SELECT id::text AS id, created_at AS at
+      FROM open_order_places(${userId}::uuid, ${OPEN_ORDERS_MAX + 1}::int)`;
+  const rows = await ordersAt(
+    prisma,
+    places.map((place) => ({ id: place.id, at: new Date(place.at) })),
+    { status: { in: OPEN } },
+  );
   return {
     items: rows.slice(0, OPEN_ORDERS_MAX).map(presentOrder),
-    truncated: rows.length > OPEN_ORDERS_MAX,
+    truncated: places.length > OPEN_ORDERS_MAX,
   };
 }
 
@@ -46,14 +63,7 @@ export async function orderPage(
     take: query.limit + 1,
   });
   if (places.length === 0) return { items: [], nextCursor: null };
-  const rows = await prisma.order.findMany({
-    // The time range lets PostgreSQL read only the page's months.
-    where: {
-      id: { in: places.map((place) => place.id) },
-      createdAt: { gte: places.at(-1)!.at, lte: places[0]!.at },
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-  });
+  const rows = await ordersAt(prisma, places);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

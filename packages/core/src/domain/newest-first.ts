@@ -71,6 +71,27 @@ export async function newestFirst(
   return rows.map((row) => ({ id: row.id, at: new Date(row.at) }));
 }
 
+/**
+ * The orders at these places (some of a user's, newest first), in that order: by id, and by their
+ * times, with which PostgreSQL reads only their months' partitions (plan-time pruning). `where`
+ * narrows them further (a row that changed between the two statements).
+ */
+export async function ordersAt(
+  prisma: PrismaClient,
+  places: readonly PagePlace[],
+  where: Prisma.OrderWhereInput = {},
+) {
+  if (places.length === 0) return [];
+  return await prisma.order.findMany({
+    where: {
+      ...where,
+      id: { in: places.map((place) => place.id) },
+      createdAt: { in: [...new Set(places.map((place) => place.at.getTime()))].map((ms) => new Date(ms)) },
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
+}
+
 /** A place as a list's cursor: opaque to clients, the time in ms (base 36) and the id. */
 export function cursorOf(place: PagePlace): string {
   return `${place.at.getTime().toString(36)}.${place.id}`;
