@@ -1,7 +1,7 @@
-import type { OrderStatus } from "@tradedesk/db";
 import type { ClosedPositionsQuery, ListOrdersQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { NotFoundError } from "./errors.ts";
+import { UNSETTLED_STATUSES } from "./intents.ts";
 import { toWire } from "./money.ts";
 import {
   CLOSED_POSITIONS,
@@ -17,7 +17,6 @@ import type { OpenOrdersView, OrderPage, PositionPage, QuoteView } from "./views
 
 /** What is live (or still being settled): the open-orders panel. At most this many. */
 const OPEN_ORDERS_MAX = 200;
-const OPEN: OrderStatus[] = ["PENDING", "NEW", "PARTIALLY_FILLED", "PENDING_CANCEL"];
 
 /**
  * The user's open orders, newest first: entries, resting limits, protective and external ones.
@@ -34,7 +33,7 @@ export async function openOrders(deps: DeskDeps, userId: string): Promise<OpenOr
   const rows = await ordersAt(
     prisma,
     places.map((place) => ({ id: place.id, at: new Date(place.at) })),
-    { status: { in: OPEN } },
+    { status: { in: [...UNSETTLED_STATUSES] } },
   );
   return {
     items: rows.slice(0, OPEN_ORDERS_MAX).map(presentOrder),
