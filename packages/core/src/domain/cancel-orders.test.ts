@@ -86,15 +86,13 @@ describe("orders.cancel, open orders, trades and closed positions", () => {
 
   it("open orders: the newest 200 of every account, any month, newest first (ties by id), and whether more are open", async () => {
     const { userId, accountId } = await f.createTrader();
-    const second = await f.prisma.exchangeAccount.create({
-      data: { userId, exchange: "SIMULATED", label: "Second" },
-    });
+    const second = await f.addAccount(userId, "Second");
     const now = Date.parse("2026-11-24T10:00:00.000Z");
     // 201 open orders over two accounts and 14 months (resting for months), a few at the same
     // instant; and orders no longer open, newer than all of them.
     const live = ["NEW", "PENDING", "PARTIALLY_FILLED", "PENDING_CANCEL"] as const;
     const open = Array.from({ length: 201 }, (_, i) => ({
-      accountId: i % 2 ? accountId : second.id,
+      accountId: i % 2 ? accountId : second,
       status: live[i % 4]!,
       createdAt: new Date(now - Math.floor(i / 3) * 6.5 * 86_400_000),
     }));
@@ -117,7 +115,7 @@ describe("orders.cancel, open orders, trades and closed positions", () => {
       })),
     });
     const newestFirst = await f.prisma.order.findMany({
-      where: { accountId: { in: [accountId, second.id] }, status: { in: [...live] } },
+      where: { accountId: { in: [accountId, second] }, status: { in: [...live] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       select: { id: true },
     });

@@ -18,9 +18,7 @@ let otherUsersAccount: string;
 beforeAll(async () => {
   f = await createDeskFixture();
   ({ userId, accountId: main } = await f.createTrader());
-  second = (
-    await f.prisma.exchangeAccount.create({ data: { userId, exchange: "SIMULATED", label: "Second" } })
-  ).id;
+  second = await f.addAccount(userId, "Second");
   otherUsersAccount = (await f.createTrader()).accountId;
 });
 afterAll(() => f.close());

@@ -383,9 +383,7 @@ describe("orders.create", () => {
 
   it("pages through all of a user's accounts newest first, orders of the same millisecond by id, none twice or skipped", async () => {
     const { userId, accountId } = await f.createTrader();
-    const second = await f.prisma.exchangeAccount.create({
-      data: { userId, exchange: "SIMULATED", label: "Second" },
-    });
+    const second = await f.addAccount(userId, "Second");
     const at = (iso: string) => new Date(`2026-11-${iso}Z`);
     const times = [
       at("01T10:00:00.000"),
@@ -393,7 +391,7 @@ describe("orders.create", () => {
       at("01T10:00:00.000"),
       at("15T08:00:00.000"),
     ];
-    const rows = [accountId, second.id].flatMap((account) =>
+    const rows = [accountId, second].flatMap((account) =>
       times.map((createdAt, index) => ({
         accountId: account,
         role: "ENTRY" as const,
@@ -410,7 +408,7 @@ describe("orders.create", () => {
     );
     await f.prisma.order.createMany({ data: rows });
     const newestFirst = await f.prisma.order.findMany({
-      where: { accountId: { in: [accountId, second.id] } },
+      where: { accountId: { in: [accountId, second] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       select: { id: true, filledQuantity: true },
     });
@@ -430,8 +428,8 @@ describe("orders.create", () => {
       newestFirst.filter((order) => order.filledQuantity.gt(0)).map((order) => order.id),
     );
     // One account only.
-    const one = await f.desk.orders.list(userId, { limit: 50, accountId: second.id });
-    expect(one.items.map((order) => order.accountId)).toEqual(Array(4).fill(second.id));
+    const one = await f.desk.orders.list(userId, { limit: 50, accountId: second });
+    expect(one.items.map((order) => order.accountId)).toEqual(Array(4).fill(second));
   });
 
   it("refuses a cursor it did not give (an order id, say) on the cursor field", async () => {
