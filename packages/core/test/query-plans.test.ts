@@ -125,20 +125,21 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     for (const statement of sent.filter((s) => inFunctions.test(s.sql))) {
       for (const { sql, plan } of await explainEach(db, statement.sql, statement.params)) {
         const scans = scansOf(plan);
-        const rowsRead = scans.filter(isBig).reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
-        planned.push({ sql, params: statement.params, scans, rowsRead });
+        planned.push({ sql, params: statement.params, scans, rowsRead: rowsReadOf(scans) });
       }
     }
     for (const statement of sent.filter((s) => /"?(orders|positions)"?\b/.test(s.sql))) {
       const read = /^\s*SELECT/i.test(statement.sql);
       const scans = scansOf(await explain(db, statement.sql, statement.params, { run: read }));
-      const rowsRead = read ? scans.filter(isBig).reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0) : null;
-      planned.push({ ...statement, scans, rowsRead });
+      planned.push({ ...statement, scans, rowsRead: read ? rowsReadOf(scans) : null });
     }
     return planned;
   }
 
   const isBig = (scan: TableScan) => scan.table === "positions" || scan.table.startsWith("orders");
+  /** The rows a run plan read from orders and positions. */
+  const rowsReadOf = (scans: TableScan[]) =>
+    scans.filter(isBig).reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
 
   /**
    * No statement reads positions, or a partition of orders that holds rows, by a sequential scan,
