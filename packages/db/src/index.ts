@@ -34,6 +34,7 @@ export { DEMO_PASSWORD } from "./seed/demo-data.ts";
 export { isEmptyDatabase, seed } from "./seed/seed.ts";
 export {
   DAILY_PNL_VIEW,
+  DAILY_USER_PNL_BY_MONTH_VIEW,
   DAILY_USER_PNL_VIEW,
   type DailyPnlViewRefresh,
   type DailyPnlViewRefreshOptions,

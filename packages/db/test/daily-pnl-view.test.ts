@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAILY_PNL_VIEW, DAILY_USER_PNL_VIEW, type Database, refreshDailyPnlView } from "../src/index.ts";
+import {
+  DAILY_PNL_VIEW,
+  DAILY_USER_PNL_BY_MONTH_VIEW,
+  DAILY_USER_PNL_VIEW,
+  type Database,
+  refreshDailyPnlView,
+} from "../src/index.ts";
 import { createTestAccount, createTestDatabase } from "../src/testing/index.ts";
 
 let db: Database;
@@ -76,7 +82,7 @@ describe("refreshing daily_account_pnl", () => {
     expect(results[0]!.refreshedAt).toEqual(results[1]!.refreshedAt);
   });
 
-  it("refreshes the per-user rollup with it: a day's row sums the user's accounts and symbols", async () => {
+  it("refreshes the per-user rollup and its months with it: a day's row sums the user's accounts and symbols", async () => {
     const { userId } = await db.prisma.exchangeAccount.findUniqueOrThrow({ where: { id: accountId } });
     const second = await db.prisma.exchangeAccount.create({
       data: { userId, exchange: "SIMULATED", label: "Second" },
@@ -92,12 +98,20 @@ describe("refreshing daily_account_pnl", () => {
            FROM ${DAILY_USER_PNL_VIEW} WHERE user_id = $1::uuid AND day = '2026-04-01'`,
         userId,
       );
+    const aprilByMonth = () =>
+      db.prisma.$queryRawUnsafe<{ days: unknown }[]>(
+        `SELECT days FROM ${DAILY_USER_PNL_BY_MONTH_VIEW} WHERE user_id = $1::uuid AND month = '2026-04-01'`,
+        userId,
+      );
     expect(await userDays()).toEqual([]);
+    expect(await aprilByMonth()).toEqual([]);
 
     await refreshDailyPnlView(db);
 
     // Three (account, symbol) rows in daily_account_pnl, one in the rollup; no trailing zeros;
     // two of the three positions made money.
     expect(await userDays()).toEqual([{ day: "2026-04-01", pnl: "-1.25", closed: 3, won: 2 }]);
+    // And the rollup's day in its month's row: [day, realized PnL, fees, net, volume, closed, won, filled].
+    expect(await aprilByMonth()).toEqual([{ days: [["2026-04-01", "-1.25", "0", "-1.25", "0", 3, 2, 0]] }]);
   });
 });

@@ -181,7 +181,9 @@ export async function fakeTradingHistory(db: Database, options: FakeHistoryOptio
   report("daily view");
   await refreshDailyPnlView(db);
   // Its visibility map too: the dashboard reads it index-only.
-  await withSession((session) => session.exec("VACUUM (ANALYZE) daily_account_pnl, daily_user_pnl"));
+  await withSession((session) =>
+    session.exec("VACUUM (ANALYZE) daily_account_pnl, daily_user_pnl, daily_user_pnl_by_month"),
+  );
   report("done");
   return history;
 }

@@ -3,8 +3,10 @@ import { sqlAccessOf } from "../connection/database.ts";
 
 /** The materialized view of realized PnL, fees and volume per account, symbol and UTC day. */
 export const DAILY_PNL_VIEW = "daily_account_pnl";
-/** Its rollup over accounts and symbols: one row per user and UTC day (what the PnL curve reads). */
+/** Its rollup over accounts and symbols: one row per user and UTC day, with running totals. */
 export const DAILY_USER_PNL_VIEW = "daily_user_pnl";
+/** The rollup's days a month to a row, for the PnL curve (a year is 12 rows, not 365). */
+export const DAILY_USER_PNL_BY_MONTH_VIEW = "daily_user_pnl_by_month";
 
 export interface DailyPnlViewRefresh {
   /**
@@ -28,10 +30,10 @@ const REFRESH_LOCK_KEY = 72707371;
 
 /**
  * `REFRESH MATERIALIZED VIEW CONCURRENTLY daily_account_pnl`, then its rollup daily_user_pnl
- * from it (readers keep the old rows of both meanwhile, and see the new ones together), and the
- * time they are as of, in one transaction. One refresh at a time across every instance on
- * the database (a transaction-level advisory lock): a second caller waits for the first, then
- * skips when the first's refresh already started after its `notBefore`.
+ * from it and that by month (readers keep the old rows of all three meanwhile, and see the new
+ * ones together), and the time they are as of, in one transaction. One refresh at a time across
+ * every instance on the database (a transaction-level advisory lock): a second caller waits for
+ * the first, then skips when the first's refresh already started after its `notBefore`.
  */
 export async function refreshDailyPnlView(
   db: Database,
@@ -56,6 +58,7 @@ export async function refreshDailyPnlView(
       const startedAt = performance.now();
       await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY "${DAILY_PNL_VIEW}"`);
       await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY "${DAILY_USER_PNL_VIEW}"`);
+      await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY "${DAILY_USER_PNL_BY_MONTH_VIEW}"`);
       const durationMs = performance.now() - startedAt;
       await tx.query(
         `INSERT INTO materialized_view_refreshes (view_name, refreshed_at) VALUES ($1, $2)
