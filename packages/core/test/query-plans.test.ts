@@ -263,7 +263,7 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
     expectRowsRead(statements, busiestAccounts * 2 * 21);
   });
 
-  it("daily PnL and summary: the views by their index only, and the days since their refresh live from their month only", async () => {
+  it("daily PnL and summary: the views by their index (the days' amounts from it alone), and the days since their refresh live from their month only", async () => {
     const [traded] = await db.prisma.$queryRaw<{ symbol: string }[]>`
       SELECT p.symbol FROM positions p JOIN exchange_accounts a ON a.id = p.account_id
        WHERE a.user_id = ${busiest}::uuid AND p.status = 'CLOSED' LIMIT 1`;
@@ -273,8 +273,9 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
       desk.history.daily(busiest, { lastDays: 90, symbol: traded!.symbol }),
     );
     // The amounts are in the views' indexes: a user's days are read without their scattered heap.
-    // A user's days over every symbol come from the rollup (its days, and its running totals at
-    // either end of the range); one symbol's from daily_account_pnl.
+    // A user's days over every symbol come a month to a row from the rollup by month (its rows
+    // sit together: a row per month, by its index), the totals from the rollup's running totals
+    // at either end of the range; one symbol's days from daily_account_pnl.
     const viewsRead = (statements: Planned[]) => [
       ...new Set(
         statements
@@ -283,8 +284,20 @@ describe.runIf(inject("testDatabaseUrl"))("the desk's queries on 200,000 orders 
           .map((scan) => `${scan.table}: ${scan.node}`),
       ),
     ];
-    expect(viewsRead(daily)).toEqual(["daily_user_pnl: Index Only Scan"]);
-    expect(viewsRead(summary)).toEqual(["daily_user_pnl: Index Only Scan"]);
+    expect(viewsRead(daily).sort()).toEqual([
+      "daily_user_pnl: Index Only Scan",
+      "daily_user_pnl_by_month: Index Scan",
+    ]);
+    const rowsReadFrom = (statements: Planned[], table: string) =>
+      statements
+        .flatMap((statement) => statement.scans)
+        .filter((scan) => scan.table === table)
+        .reduce((sum, scan) => sum + (scan.rowsRead ?? 0), 0);
+    // 90 days touch at most 4 months: a row each. The summary's plan has the read, never run.
+    expect(rowsReadFrom(daily, "daily_user_pnl_by_month")).toBeGreaterThan(0);
+    expect(rowsReadFrom(daily, "daily_user_pnl_by_month")).toBeLessThanOrEqual(4);
+    expect(viewsRead(summary).sort()).toEqual(viewsRead(daily).sort());
+    expect(rowsReadFrom(summary, "daily_user_pnl_by_month")).toBe(0);
     expect(viewsRead(oneSymbol)).toEqual(["daily_account_pnl: Index Only Scan"]);
     // The live days, one statement a call: this month's partition only (pruned when the kept plan
     // runs), by index.

@@ -215,6 +215,9 @@ describe("the daily PnL history", () => {
     const range = await f.desk.history.daily(userId, { from: "2026-11-20", to: "2026-11-22" });
     expect(range.days.map((d) => d.day)).toEqual(["2026-11-20", "2026-11-22"]);
     expect(range.totals.filledOrders).toBe(2);
+    // The view's days come a month at a time: the month's days after the range stay out.
+    const theTwentieth = await f.desk.history.daily(userId, { from: "2026-11-20", to: "2026-11-21" });
+    expect(theTwentieth.days.map((d) => d.day)).toEqual(["2026-11-20"]);
 
     await expect(f.desk.history.daily(userId, { from: "2026-11-25", to: "2026-11-24" })).rejects.toThrow(
       InvalidCommandError,

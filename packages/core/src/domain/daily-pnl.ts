@@ -1,19 +1,19 @@
-import { DAILY_USER_PNL_VIEW, Prisma } from "@tradedesk/db";
 import type { DailyPnlQuery } from "./commands.ts";
 import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError } from "./errors.ts";
-import type { DailyPnlView, HistorySummaryView, HistoryTotalsView } from "./views.ts";
+import type { DailyPnlDayView, DailyPnlView, HistorySummaryView, HistoryTotalsView } from "./views.ts";
 
 /** What a user's history may span at most in one answer (ten years of days). */
 export const MAX_HISTORY_DAYS = 3660;
 
 /**
- * One row of the answer: a day (the rollup's, or daily_pnl()'s), or (day null) the range's totals,
- * which also carry from which day the answer is live and when the views were refreshed; amounts as
- * wire decimals already.
+ * One row of daily_pnl()'s answer: a day (a live one, or one account's or symbol's), a month of
+ * the rollup's days (`days`), or (neither) the range's totals, which also carry from which day
+ * the answer is live and when the views were refreshed; amounts as wire decimals already.
  */
-interface DayRow {
+interface AnswerRow {
   day: string | null;
+  days: MonthDay[] | null;
   realized_pnl: string;
   fees: string;
   net: string;
@@ -25,14 +25,17 @@ interface DayRow {
   view_refreshed_at: Date | null;
 }
 
+/** A day in daily_user_pnl_by_month's JSON: [day, realized PnL, fees, net, volume, closed, won, filled]. */
+type MonthDay = [string, string, string, string, string, number, number, number];
+
 /**
  * The user's realized PnL, fees and volume per UTC day, summed over their accounts (or one) and
- * symbols (or one), with the range's totals, in one statement. Days before the views' last
- * refresh come from them, the refresh's day and any since live from positions and orders, so the
- * newest days are exact. Over every account and symbol, the days the rollup daily_user_pnl holds
- * are its rows as they are (printed at refresh), read straight from its index; the database's
- * daily_pnl() answers the rest (the live days, the totals, one account's or symbol's days), its
- * plans kept per connection. Migration 20261202090000_history_read_in_the_database says why.
+ * symbols (or one), with the range's totals, in one call of the database's daily_pnl() (its plans
+ * kept per connection). Days before the views' last refresh come from them, the refresh's day and
+ * any since live from positions and orders, so the newest days are exact. Over every account and
+ * symbol, the views' days come a month to a row, printed at refresh (daily_user_pnl_by_month).
+ * Migrations 20261202090000_history_read_in_the_database and 20261205090000_history_days_by_month
+ * say why.
  */
 export function dailyPnl(deps: DeskDeps, userId: string, query: DailyPnlQuery): Promise<DailyPnlView> {
   return historyOf(deps, userId, query, { days: true });
@@ -56,36 +59,38 @@ async function historyOf(
 ): Promise<DailyPnlView> {
   const asOf = deps.now();
   const { from, to } = rangeOf(query, asOf);
-  const account = query.accountId ?? null;
-  const symbol = query.symbol ?? null;
-  const fromRollup = answer.days && account === null && symbol === null;
-  const rows = await deps.prisma.$queryRaw<DayRow[]>`
-    SELECT v.day::text AS day, v.realized_pnl, v.fees, v.net, v.volume, v.closed_positions,
-           v.winning_positions, v.filled_orders, NULL AS live_from, NULL::timestamptz AS view_refreshed_at
-      FROM ${Prisma.raw(DAILY_USER_PNL_VIEW)} v
-     WHERE ${fromRollup} AND v.user_id = ${userId}::uuid AND v.day <= ${to}::date
-       AND v.day >= coalesce(${from}::date, '-infinity') AND v.day < history_live_from(${asOf}::timestamptz, ${from}::date)
-    UNION ALL
-    SELECT day, realized_pnl, fees, net, volume, closed_positions, winning_positions, filled_orders,
-           live_from::text, view_refreshed_at
-      FROM daily_pnl(${userId}::uuid, ${account}::uuid, ${symbol}::text, ${from}::date, ${to}::date,
-                     ${asOf}::timestamptz, ${answer.days})`;
-  // The totals' row is the one without a day. The view's days and the live days (all after them)
-  // arrive nearly in order: the sort is a pass over them.
-  const totals = rows.find((row) => row.day === null)!;
-  const days = rows.filter((row) => row.day !== null).sort((a, b) => (a.day! < b.day! ? -1 : 1));
+  const rows = await deps.prisma.$queryRaw<AnswerRow[]>`
+    SELECT day, days, realized_pnl, fees, net, volume, closed_positions, winning_positions,
+           filled_orders, live_from::text, view_refreshed_at
+      FROM daily_pnl(${userId}::uuid, ${query.accountId ?? null}::uuid, ${query.symbol ?? null}::text,
+                     ${from}::date, ${to}::date, ${asOf}::timestamptz, ${answer.days})`;
+  // The totals' row is the one without a day or days.
+  const totals = rows.find((row) => row.day === null && row.days === null)!;
+  const liveFrom = totals.live_from!;
+  const days: DailyPnlDayView[] = [];
+  for (const row of rows) {
+    if (row.day !== null) days.push({ day: row.day, ...amountsOf(row) });
+    // A month comes whole: its days in the range and before the first live day are the answer's
+    // (from that day on, the live rows hold them).
+    for (const monthDay of row.days ?? []) {
+      const day = monthDay[0];
+      if ((from === null || day >= from) && day <= to && day < liveFrom) days.push(viewOfMonthDay(monthDay));
+    }
+  }
+  // The months and the live days (all after them) arrive nearly in order: the sort is a pass.
+  days.sort((a, b) => (a.day < b.day ? -1 : 1));
   return {
     from,
     to,
-    days: days.map((row) => ({ day: row.day!, ...amountsOf(row) })),
+    days,
     totals: amountsOf(totals),
     asOf: asOf.toISOString(),
-    liveFrom: totals.live_from!,
+    liveFrom,
     viewRefreshedAt: totals.view_refreshed_at?.toISOString() ?? null,
   };
 }
 
-function amountsOf(row: DayRow): HistoryTotalsView {
+function amountsOf(row: AnswerRow): HistoryTotalsView {
   return {
     realizedPnl: row.realized_pnl,
     fees: row.fees,
@@ -94,6 +99,28 @@ function amountsOf(row: DayRow): HistoryTotalsView {
     closedPositions: row.closed_positions,
     winningPositions: row.winning_positions,
     filledOrders: row.filled_orders,
+  };
+}
+
+function viewOfMonthDay([
+  day,
+  realizedPnl,
+  fees,
+  net,
+  volume,
+  closed,
+  won,
+  filled,
+]: MonthDay): DailyPnlDayView {
+  return {
+    day,
+    realizedPnl,
+    fees,
+    net,
+    volume,
+    closedPositions: closed,
+    winningPositions: won,
+    filledOrders: filled,
   };
 }
 
