@@ -151,6 +151,27 @@ describe("exchange account events", () => {
     expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
   });
 
+  it("a resting LIMIT entry that fills after its position was closed opens a position at the symbol's leverage, which an add changed: a reconcile run repairs nothing", async () => {
+    const { userId, accountId, entry, fillPart, recorded, openPositions, closeOpen } = await restingEntry();
+
+    await fillPart("3"); // a position at the entry's 3x
+    // An add at 5x changes the symbol's leverage: the position's, and the resting entry's.
+    const added = await f.desk.orders.create(
+      userId,
+      market(accountId, "SOLUSDT", "BUY", "1", { leverage: 5 }),
+    );
+    expect(added.position?.leverage).toBe(5);
+    expect((await f.prisma.order.findUniqueOrThrow({ where: { id: entry.order.id } })).leverage).toBe(5);
+    await closeOpen();
+
+    await fillPart("7");
+    expect(await recorded()).toEqual(["FILLED", "10", "OPEN", "7", "140"]);
+    expect((await openPositions()).map((p) => [p.quantity.toString(), p.leverage])).toEqual([["7", 5]]);
+    const [held] = (await f.exchange.getAccountSnapshot({ id: accountId })).positions;
+    expect([held?.quantity.toFixed(), held?.leverage]).toEqual(["7", 5]);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+
   it("a reconcile run leaves the rest of a resting LIMIT entry whose position the trader closed: it rests, as on the exchange, until the trader cancels it", async () => {
     const { accountId, entry, fillPart, recorded, closeOpen } = await restingEntry();
 

@@ -33,20 +33,51 @@ describe("an order's leverage", () => {
     expect(await leverageOnExchange(accountId, "XRPUSDT")).toBe(1);
   });
 
-  it("set for a resting LIMIT entry is its position's when it fills later: a reconcile run repairs nothing", async () => {
+  /**
+   * A new trader's resting SOLUSDT LIMIT BUY entry of 10 at 140 (the mark at 150), the desk applying
+   * the account's events; `fill` moves the mark through it and answers the open position.
+   */
+  async function restingSolEntry(leverage: number) {
     const { userId, accountId } = await f.createTrader();
     await f.exchange.setMarkPrice("SOLUSDT", "150");
     await f.desk.accountEvents.start();
     onTestFinished(() => f.desk.accountEvents.stop());
     const placed = await f.desk.orders.create(
       userId,
-      limit(accountId, "SOLUSDT", "BUY", "10", "140", { leverage: 5 }),
+      limit(accountId, "SOLUSDT", "BUY", "10", "140", { leverage }),
     );
+    return {
+      userId,
+      accountId,
+      placed,
+      async fill() {
+        await f.exchange.setMarkPrice("SOLUSDT", "139.5"); // the exchange fills it; its event says no leverage
+        await f.desk.accountEvents.idle();
+        return f.prisma.position.findFirstOrThrow({ where: { accountId, status: "OPEN" } });
+      },
+    };
+  }
+
+  it("set for a resting LIMIT entry is its position's when it fills later: a reconcile run repairs nothing", async () => {
+    const { accountId, placed, fill } = await restingSolEntry(5);
     expect(placed.position).toBeNull();
 
-    await f.exchange.setMarkPrice("SOLUSDT", "139.5"); // the exchange fills it; its event says no leverage
-    await f.desk.accountEvents.idle();
-    const position = await f.prisma.position.findFirstOrThrow({ where: { accountId, status: "OPEN" } });
+    const position = await fill();
+    expect([position.leverage, position.quantity.toString()]).toEqual([5, "10"]);
+    expect(await leverageOnExchange(accountId, "SOLUSDT")).toBe(5);
+    expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });
+  });
+
+  it("set for a new entry is also a resting entry's of the symbol: its position opens at it when it fills later, a reconcile run repairs nothing", async () => {
+    const { userId, accountId, placed, fill } = await restingSolEntry(3);
+    await f.desk.orders.create(userId, limit(accountId, "SOLUSDT", "BUY", "10", "130", { leverage: 5 }));
+    const entries = await f.prisma.order.findMany({ where: { accountId }, orderBy: { price: "desc" } });
+    expect(entries.map((order) => [order.clientOrderId, order.leverage])).toEqual([
+      [placed.order.clientOrderId, 5],
+      [expect.any(String), 5],
+    ]);
+
+    const position = await fill(); // the first, at the symbol's 5x; the second rests
     expect([position.leverage, position.quantity.toString()]).toEqual([5, "10"]);
     expect(await leverageOnExchange(accountId, "SOLUSDT")).toBe(5);
     expect(await f.desk.reconciler.run(accountId, "MANUAL")).toMatchObject({ outcome: "OK", repairs: [] });

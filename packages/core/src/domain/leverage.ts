@@ -2,10 +2,12 @@ import { ExchangeRejectedError, isLeverageRefusal } from "../exchange/errors.ts"
 import type { ExchangeAccountRef, ExchangeGateway } from "../exchange/gateway.ts";
 import type { DeskDeps } from "./deps.ts";
 import { InvalidCommandError } from "./errors.ts";
+import { UNSETTLED_STATUSES } from "./intents.ts";
 
 /**
  * Leverage is the account's setting per symbol on the exchange, not a field of an order: the
- * desk sets it before an entry, and records on the position the leverage the exchange confirmed.
+ * desk sets it before an entry, and records on the position the leverage the exchange confirmed,
+ * and on the symbol's live entries, whose later fills open a position at it.
  */
 
 /**
@@ -22,6 +24,10 @@ export const DEFAULT_LEVERAGE = 1;
  * leverage is not known without a call (Binance's positionRisk lists only open positions, its
  * symbolConfig costs 5), so it is set: one call of weight 1.
  *
+ * A leverage the exchange confirmed is recorded at once on the account's live entries of the
+ * symbol (a resting LIMIT's fills may open a position after this one closed): the exchange opens
+ * it at the symbol's leverage, not at the one the entry was placed at.
+ *
  * A leverage the exchange refuses is the command's `leverage` field at fault. A call whose outcome
  * is unknown may have changed an open position's leverage: the reconciler is asked to look.
  */
@@ -32,8 +38,9 @@ export async function leverageForEntry(
   { symbol, wanted, held }: { symbol: string; wanted: number; held?: number },
 ): Promise<number> {
   if (held === wanted) return held;
+  let confirmed: number;
   try {
-    return (await gateway.setLeverage(account, { symbol, leverage: wanted })).leverage;
+    confirmed = (await gateway.setLeverage(account, { symbol, leverage: wanted })).leverage;
   } catch (error) {
     if (isLeverageRefusal(error)) {
       throw new InvalidCommandError(
@@ -44,4 +51,15 @@ export async function leverageForEntry(
     if (held !== undefined && !(error instanceof ExchangeRejectedError)) deps.requestReconcile(account.id);
     throw error;
   }
+  await deps.prisma.order.updateMany({
+    where: {
+      accountId: account.id,
+      symbol,
+      role: "ENTRY",
+      status: { in: [...UNSETTLED_STATUSES] },
+      OR: [{ leverage: null }, { leverage: { not: confirmed } }],
+    },
+    data: { leverage: confirmed, updatedAt: deps.now() },
+  });
+  return confirmed;
 }
