@@ -94,7 +94,7 @@ if (!flags.fresh && kept?.dataset === dataset) {
   if (applied.length > 0) {
     say(`  applied ${applied.join(", ")}`);
     await sql(
-      `VACUUM (ANALYZE) ${PARTITIONED}.orders, ${PARTITIONED}.positions, ${PARTITIONED}.daily_account_pnl, ${PARTITIONED}.daily_user_pnl`,
+      `VACUUM (ANALYZE) ${PARTITIONED}.orders, ${PARTITIONED}.positions, ${PARTITIONED}.daily_account_pnl, ${PARTITIONED}.daily_user_pnl, ${PARTITIONED}.daily_user_pnl_by_month`,
     );
   }
 } else {
@@ -318,7 +318,10 @@ const sizes = await query<{ name: string; bytes: string; rows: string }>(`
          (SELECT count(*) FROM ${PARTITIONED}.daily_account_pnl)::text
   UNION ALL
   SELECT 'daily_user_pnl (view)', pg_total_relation_size('${PARTITIONED}.daily_user_pnl')::text,
-         (SELECT count(*) FROM ${PARTITIONED}.daily_user_pnl)::text`);
+         (SELECT count(*) FROM ${PARTITIONED}.daily_user_pnl)::text
+  UNION ALL
+  SELECT 'daily_user_pnl_by_month (view)', pg_total_relation_size('${PARTITIONED}.daily_user_pnl_by_month')::text,
+         (SELECT count(*) FROM ${PARTITIONED}.daily_user_pnl_by_month)::text`);
 const [server] = await query<{ version: string; shared_buffers: string; work_mem: string }>(
   "SELECT split_part(version(), ' ', 2) AS version, current_setting('shared_buffers') AS shared_buffers, current_setting('work_mem') AS work_mem",
 );
@@ -516,7 +519,14 @@ async function buildPlainCopy() {
  */
 async function buildLiveSchema() {
   await sql(`CREATE SCHEMA ${LIVE}`);
-  for (const table of ["exchange_accounts", "positions", "orders", "daily_account_pnl", "daily_user_pnl"]) {
+  for (const table of [
+    "exchange_accounts",
+    "positions",
+    "orders",
+    "daily_account_pnl",
+    "daily_user_pnl",
+    "daily_user_pnl_by_month",
+  ]) {
     await sql(`CREATE VIEW ${LIVE}.${table} AS SELECT * FROM ${PARTITIONED}.${table}`);
   }
   await sql(
