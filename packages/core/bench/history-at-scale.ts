@@ -538,6 +538,10 @@ async function buildLiveSchema() {
     SELECT pg_get_functiondef(p.oid) AS definition FROM pg_proc p
      WHERE p.pronamespace = '${PARTITIONED}'::regnamespace AND p.prokind = 'f'`);
   for (const { definition } of functions) {
-    await sql(definition.replace(`FUNCTION ${PARTITIONED}.`, `FUNCTION ${LIVE}.`));
+    // A SQL function's body is checked when it is made, against the search path: this schema's.
+    await sql(`DO $made$ BEGIN
+      SET LOCAL search_path = ${LIVE};
+      EXECUTE $definition$${definition.replace(`FUNCTION ${PARTITIONED}.`, `FUNCTION ${LIVE}.`)}$definition$;
+    END $made$`);
   }
 }

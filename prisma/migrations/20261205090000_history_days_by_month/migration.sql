@@ -136,5 +136,43 @@ BEGIN
 END
 $$;
 
+-- 3. live_daily_pnl made a SQL function, the same statement: inlined into daily_pnl()'s
+-- statements (a SQL function of one SELECT, STABLE, with no SET, is), it runs in their plans,
+-- kept per connection and generic, instead of as a second PL/pgSQL call whose rows pass through
+-- a result set of their own: 6-9% of the whole read at 10 M orders. Called alone, it would be
+-- planned on every call; only daily_pnl() calls it.
+CREATE OR REPLACE FUNCTION "live_daily_pnl"("user_id" uuid, "account_id" uuid, "symbol" text, "from_day" date, "to_day" date)
+  RETURNS TABLE ("day" date, "realized_pnl" numeric, "fees" numeric, "volume" numeric,
+                 "closed_positions" integer, "winning_positions" integer, "filled_orders" integer)
+  LANGUAGE sql STABLE
+AS $$
+SELECT l."day", sum(l."realized_pnl"), sum(l."fees"), sum(l."volume"),
+       sum(l."closed_positions")::integer, sum(l."winning_positions")::integer,
+       sum(l."filled_orders")::integer
+  FROM (
+    SELECT (p."closed_at" AT TIME ZONE 'UTC')::date AS "day", p."realized_pnl",
+           0::numeric AS "fees", 0::numeric AS "volume", 1 AS "closed_positions",
+           (p."realized_pnl" > 0)::integer AS "winning_positions", 0 AS "filled_orders"
+      FROM "positions" p
+      JOIN "exchange_accounts" a ON a."id" = p."account_id" AND a."user_id" = live_daily_pnl."user_id"
+     WHERE p."status" = 'CLOSED'
+       AND p."closed_at" >= live_daily_pnl."from_day"::timestamp AT TIME ZONE 'UTC'
+       AND p."closed_at" < (live_daily_pnl."to_day" + 1)::timestamp AT TIME ZONE 'UTC'
+       AND (live_daily_pnl."account_id" IS NULL OR a."id" = live_daily_pnl."account_id")
+       AND (live_daily_pnl."symbol" IS NULL OR p."symbol" = live_daily_pnl."symbol")
+    UNION ALL
+    SELECT (o."created_at" AT TIME ZONE 'UTC')::date, 0, o."fee",
+           o."filled_quantity" * COALESCE(o."average_price", 0), 0, 0, 1
+      FROM "orders" o
+      JOIN "exchange_accounts" a ON a."id" = o."account_id" AND a."user_id" = live_daily_pnl."user_id"
+     WHERE o."filled_quantity" > 0
+       AND o."created_at" >= live_daily_pnl."from_day"::timestamp AT TIME ZONE 'UTC'
+       AND o."created_at" < (live_daily_pnl."to_day" + 1)::timestamp AT TIME ZONE 'UTC'
+       AND (live_daily_pnl."account_id" IS NULL OR a."id" = live_daily_pnl."account_id")
+       AND (live_daily_pnl."symbol" IS NULL OR o."symbol" = live_daily_pnl."symbol")
+  ) AS l
+ GROUP BY l."day"
+$$;
+
 -- No refresh recorded here: the new view is made from daily_user_pnl as it stands, which is as
 -- of the refresh already recorded.
